@@ -1,0 +1,200 @@
+/* _tls_bootstrap_core: the compiled half of _tls_bootstrap.
+ *
+ * One translation unit, split by concern into the files below; each is
+ * #included here, everything in them is static.  Order does not matter:
+ * internal.h declares what one part calls in another.
+ *
+ *   _tls_bootstrap/compat.h      Python 2.7/3.x and OpenSSL 1.1.1/3.x
+ *                                differences, as feature flags
+ *   _tls_bootstrap/internal.h    object layouts, module state, prototypes
+ *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
+ *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
+ *   _tls_bootstrap/memorybio.c   MemoryBIO
+ *   this file                    module functions (RAND_*, ...) and init
+ *
+ * The public module is Lib/_tls_bootstrap.py; it imports this one.
+ */
+#include "_tls_bootstrap/internal.h"
+
+#include "_tls_bootstrap/errors.c"
+#include "_tls_bootstrap/constants.c"
+#include "_tls_bootstrap/memorybio.c"
+
+#ifndef TLSB_VERSION
+#  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Module-level functions                                              */
+/* ------------------------------------------------------------------ */
+
+/* RAND_bytes(n, /) -> bytes: n cryptographically strong random bytes. */
+static PyObject *
+tlsb_RAND_bytes(PyObject *module, PyObject *args)
+{
+    int size;
+    PyObject *result;
+
+    if (!PyArg_ParseTuple(args, "i:RAND_bytes", &size))
+        return NULL;
+    if (size < 0)
+        return PyErr_Format(PyExc_ValueError, "num must be positive");
+    result = PyBytes_FromStringAndSize(NULL, size);
+    if (result == NULL)
+        return NULL;
+    if (RAND_bytes((unsigned char *)PyBytes_AS_STRING(result), size) != 1) {
+        Py_DECREF(result);
+        return tlsb_raise_from_queue(NULL);
+    }
+    return result;
+}
+
+/* RAND_status() -> bool: True if the generator is seeded. */
+static PyObject *
+tlsb_RAND_status(PyObject *module, PyObject *unused)
+{
+    return PyBool_FromLong(RAND_status());
+}
+
+/* RAND_add(string, entropy, /): mix in bytes or text (UTF-8). */
+static PyObject *
+tlsb_RAND_add(PyObject *module, PyObject *args)
+{
+    PyObject *data;
+    double entropy;
+    Py_buffer view;
+
+    if (!PyArg_ParseTuple(args, "Od:RAND_add", &data, &entropy))
+        return NULL;
+    if (PyUnicode_Check(data)) {
+        PyObject *encoded = PyUnicode_AsUTF8String(data);
+        if (encoded == NULL)
+            return NULL;
+        RAND_add(PyBytes_AS_STRING(encoded), (int)PyBytes_GET_SIZE(encoded),
+                 entropy);
+        Py_DECREF(encoded);
+        Py_RETURN_NONE;
+    }
+    if (tlsb_get_bytes_buffer(data, &view) < 0)
+        return NULL;
+    if (view.len > INT_MAX) {
+        PyBuffer_Release(&view);
+        return PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
+                            INT_MAX);
+    }
+    RAND_add(view.buf, (int)view.len, entropy);
+    PyBuffer_Release(&view);
+    Py_RETURN_NONE;
+}
+
+/* get_default_verify_paths() -> (cafile_env, cafile, capath_env, capath) */
+static PyObject *
+tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
+{
+    return Py_BuildValue("(ssss)",
+                         X509_get_default_cert_file_env(),
+                         X509_get_default_cert_file(),
+                         X509_get_default_cert_dir_env(),
+                         X509_get_default_cert_dir());
+}
+
+static PyMethodDef tlsb_module_methods[] = {
+    {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
+     "RAND_bytes(n, /)\n--\n\nGenerate n cryptographically strong pseudo-random bytes."},
+    {"RAND_status", tlsb_RAND_status, METH_NOARGS,
+     "RAND_status()\n--\n\nReturns True if the OpenSSL PRNG has been seeded with enough data."},
+    {"RAND_add", tlsb_RAND_add, METH_VARARGS,
+     "RAND_add(string, entropy, /)\n--\n\nMix string into the OpenSSL PRNG state."},
+    {"get_default_verify_paths", tlsb_get_default_verify_paths, METH_NOARGS,
+     "get_default_verify_paths()\n--\n\nReturn OpenSSL's default (cafile_env, cafile, capath_env, capath)."},
+    {NULL, NULL}
+};
+
+/* ------------------------------------------------------------------ */
+/* Init, in small named steps                                          */
+/* ------------------------------------------------------------------ */
+
+static int
+tlsb_add_type(PyObject *module, PyTypeObject *type, const char *name)
+{
+    if (PyType_Ready(type) < 0)
+        return -1;
+    return PyModule_AddObjectRef(module, name, (PyObject *)type);
+}
+
+static int
+tlsb_types_init(PyObject *module)
+{
+    if (tlsb_add_type(module, &tlsb_MemoryBIO_Type, "MemoryBIO") < 0)
+        return -1;
+    return 0;
+}
+
+static int
+tlsb_openssl_init(void)
+{
+    /* Load error strings (for reasons our generated table lacks) and the
+     * default configuration, as the stdlib does. */
+    if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+                          OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL)) {
+        PyErr_SetString(PyExc_ImportError, "OpenSSL failed to initialise");
+        return -1;
+    }
+    tlsb_state.ssl_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    tlsb_state.ctx_ex_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    if (tlsb_state.ssl_ex_index < 0 || tlsb_state.ctx_ex_index < 0) {
+        PyErr_SetString(PyExc_ImportError, "no OpenSSL ex_data slot left");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+tlsb_module_init(PyObject *module)
+{
+    if (tlsb_openssl_init() < 0 ||
+        tlsb_errors_init(module) < 0 ||
+        tlsb_constants_init(module) < 0 ||
+        tlsb_types_init(module) < 0)
+        return -1;
+    if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
+        return -1;
+    return 0;
+}
+
+PyDoc_STRVAR(tlsb_module_doc,
+"Compiled core of _tls_bootstrap: TLS through OpenSSL for the modern ssl API.\n"
+"Import _tls_bootstrap, not this module.");
+
+#ifdef TLSB_PY3
+static struct PyModuleDef tlsb_module_def = {
+    PyModuleDef_HEAD_INIT,
+    "_tls_bootstrap_core",
+    tlsb_module_doc,
+    -1,                      /* one static state: no re-init, no subinterpreters */
+    tlsb_module_methods,
+};
+#endif
+
+TLSB_MODINIT(_tls_bootstrap_core)
+{
+    PyObject *module;
+
+#ifdef TLSB_PY3
+    module = PyModule_Create(&tlsb_module_def);
+#else
+    module = Py_InitModule3("_tls_bootstrap_core", tlsb_module_methods,
+                            tlsb_module_doc);
+    Py_XINCREF(module);      /* borrowed on 2.7; owned below as on 3.x */
+#endif
+    if (module == NULL)
+        TLSB_MODINIT_RETURN(NULL);
+    if (tlsb_module_init(module) < 0) {
+        Py_CLEAR(module);
+        TLSB_MODINIT_RETURN(NULL);
+    }
+#ifndef TLSB_PY3
+    Py_DECREF(module);       /* sys.modules holds it */
+#endif
+    TLSB_MODINIT_RETURN(module);
+}

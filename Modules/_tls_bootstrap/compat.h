@@ -1,0 +1,292 @@
+/* compat.h: every difference between Python versions and between OpenSSL
+ * versions, and nothing else.
+ *
+ * Rules of this file:
+ * - The rest of the source is written in modern C against the newest API;
+ *   what an older Python or OpenSSL lacks is backfilled here.
+ * - Each difference is a feature macro (TLSB_HAS_* / TLSB_PY_*) defined once,
+ *   with a line saying why; call sites test the macro, never a version number.
+ * - Nothing here allocates module state or raises: it only names concepts.
+ */
+#ifndef TLSB_COMPAT_H
+#define TLSB_COMPAT_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <openssl/opensslv.h>
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <openssl/rand.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+/* ------------------------------------------------------------------ */
+/* Python                                                             */
+/* ------------------------------------------------------------------ */
+
+#if PY_VERSION_HEX < 0x02070000 || \
+    (PY_MAJOR_VERSION == 3 && PY_VERSION_HEX < 0x03060000)
+#  error "_tls_bootstrap needs CPython 2.7 or 3.6+"
+#endif
+
+/* Python 3: str is unicode and module init returns the module. */
+#if PY_MAJOR_VERSION >= 3
+#  define TLSB_PY3 1
+#endif
+
+/* Native text ("str" on each host): bytes on 2.7, unicode on 3.x.  2.7's
+ * ssl returns str for names, versions and cipher names, so we do too. */
+#ifdef TLSB_PY3
+#  define NativeStr_FromString          PyUnicode_FromString
+#  define NativeStr_FromStringAndSize   PyUnicode_FromStringAndSize
+#  define NativeStr_FromFormat          PyUnicode_FromFormat
+#  define NativeStr_Check               PyUnicode_Check
+#else
+#  define NativeStr_FromString          PyString_FromString
+#  define NativeStr_FromStringAndSize   PyString_FromStringAndSize
+#  define NativeStr_FromFormat          PyString_FromFormat
+#  define NativeStr_Check               PyString_Check
+#endif
+
+/* Small integers: int, not long, on 2.7 (long reprs end in "L"). */
+static inline PyObject *
+tlsb_int_from_long(long value)
+{
+#ifdef TLSB_PY3
+    return PyLong_FromLong(value);
+#else
+    return PyInt_FromLong(value);
+#endif
+}
+
+/* Accepts int and (on 2.7) long alike; -1 with an exception on error. */
+static inline long
+tlsb_long_from_int(PyObject *obj)
+{
+#ifndef TLSB_PY3
+    if (PyInt_Check(obj))
+        return PyInt_AsLong(obj);
+#endif
+    return PyLong_AsLong(obj);
+}
+
+static inline int
+tlsb_is_int(PyObject *obj)
+{
+#ifndef TLSB_PY3
+    if (PyInt_Check(obj))
+        return 1;
+#endif
+    return PyLong_Check(obj) && !PyBool_Check(obj);
+}
+
+/* Reference helpers that arrived in 3.10. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *Py_NewRef(PyObject *obj) { Py_INCREF(obj); return obj; }
+static inline PyObject *Py_XNewRef(PyObject *obj) { Py_XINCREF(obj); return obj; }
+#endif
+#ifndef Py_SETREF
+#  define Py_SETREF(dst, src) \
+    do { PyObject *_tlsb_tmp = (PyObject *)(dst); (dst) = (src); Py_DECREF(_tlsb_tmp); } while (0)
+#  define Py_XSETREF(dst, src) \
+    do { PyObject *_tlsb_tmp = (PyObject *)(dst); (dst) = (src); Py_XDECREF(_tlsb_tmp); } while (0)
+#endif
+#ifndef Py_UNREACHABLE
+#  define Py_UNREACHABLE() abort()
+#endif
+
+/* PyModule_AddObjectRef (3.10) does not steal the reference. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int
+PyModule_AddObjectRef(PyObject *module, const char *name, PyObject *value)
+{
+    Py_XINCREF(value);
+    if (PyModule_AddObject(module, (char *)name, value) < 0) {
+        Py_XDECREF(value);
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* PyModule_AddFunctions (3.5): each part of the module adds its own
+ * function table from its init step. */
+#ifndef TLSB_PY3
+static inline int
+PyModule_AddFunctions(PyObject *module, PyMethodDef *functions)
+{
+    PyObject *name = PyObject_GetAttrString(module, "__name__");
+    PyMethodDef *def;
+
+    if (name == NULL)
+        return -1;
+    for (def = functions; def->ml_name != NULL; def++) {
+        PyObject *func = PyCFunction_NewEx(def, NULL, name);
+        if (func == NULL || PyModule_AddObject(module, def->ml_name, func) < 0) {
+            Py_XDECREF(func);
+            Py_DECREF(name);
+            return -1;
+        }
+    }
+    Py_DECREF(name);
+    return 0;
+}
+#endif
+
+/* Module definition and init entry point. */
+#ifdef TLSB_PY3
+#  define TLSB_MODINIT(name) PyMODINIT_FUNC PyInit_##name(void)
+#  define TLSB_MODINIT_RETURN(module) return (module)
+#else
+#  define TLSB_MODINIT(name) PyMODINIT_FUNC init##name(void)
+#  define TLSB_MODINIT_RETURN(module) do { (void)(module); return; } while (0)
+#endif
+
+/* "Object of any bytes-like type, but not text": 2.7's s* would silently
+ * encode unicode and 3.x's y* does not exist on 2.7, so parse "O" and
+ * call this.  2.7's old-style buffers (buffer(), array) are accepted too. */
+static inline int
+tlsb_get_bytes_buffer(PyObject *obj, Py_buffer *view)
+{
+    if (PyUnicode_Check(obj)) {
+        PyErr_Format(PyExc_TypeError,
+                     "a bytes-like object is required, not '%.100s'",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+#ifndef TLSB_PY3
+    if (!PyObject_CheckBuffer(obj) && PyObject_CheckReadBuffer(obj)) {
+        const void *data;
+        Py_ssize_t len;
+        if (PyObject_AsReadBuffer(obj, &data, &len) < 0)
+            return -1;
+        return PyBuffer_FillInfo(view, obj, (void *)data, len, 1, PyBUF_SIMPLE);
+    }
+#endif
+    if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "a bytes-like object is required, not '%.100s'",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+/* A writable buffer (read(n, buffer), recv_into). */
+static inline int
+tlsb_get_writable_buffer(PyObject *obj, Py_buffer *view)
+{
+#ifndef TLSB_PY3
+    if (!PyObject_CheckBuffer(obj)) {
+        void *data;
+        Py_ssize_t len;
+        if (PyObject_AsWriteBuffer(obj, &data, &len) < 0)
+            return -1;
+        return PyBuffer_FillInfo(view, obj, data, len, 0, PyBUF_WRITABLE);
+    }
+#endif
+    return PyObject_GetBuffer(obj, view, PyBUF_WRITABLE);
+}
+
+/* A path for fopen(): str, unicode/bytes path or os.PathLike, as the
+ * stdlib's load_cert_chain accepts.  Returns a new bytes object. */
+static inline PyObject *
+tlsb_fspath_bytes(PyObject *path)
+{
+#ifdef TLSB_PY3
+    PyObject *encoded = NULL;
+    if (!PyUnicode_FSConverter(path, &encoded))
+        return NULL;
+    return encoded;
+#else
+    if (PyString_Check(path))
+        return Py_NewRef(path);
+    if (PyUnicode_Check(path))
+        return PyUnicode_AsEncodedString(path, Py_FileSystemDefaultEncoding, NULL);
+    PyErr_Format(PyExc_TypeError, "path should be string, not %.100s",
+                 Py_TYPE(path)->tp_name);
+    return NULL;
+#endif
+}
+
+/* "timeout" exception of the socket module: socket.timeout on all hosts
+ * (an alias of TimeoutError from 3.10). */
+
+/* Printable type name for messages. */
+#define TLSB_TYPE_NAME(obj) (Py_TYPE(obj)->tp_name)
+
+/* Static types need Py_TPFLAGS_HAVE_NEWBUFFER etc. only on 2.7; the
+ * defaults are right everywhere once Py_TPFLAGS_DEFAULT is used. */
+#define TLSB_TPFLAGS_BASE (Py_TPFLAGS_DEFAULT)
+
+/* ------------------------------------------------------------------ */
+/* OpenSSL                                                            */
+/* ------------------------------------------------------------------ */
+
+#if OPENSSL_VERSION_NUMBER < 0x10101000L || defined(LIBRESSL_VERSION_NUMBER)
+#  error "_tls_bootstrap needs OpenSSL 1.1.1 or newer"
+#endif
+
+/* OpenSSL 3.0: providers, SSL_R_UNEXPECTED_EOF_WHILE_READING for a peer
+ * that closes without close_notify, SSL_get0_peer_certificate,
+ * SSL_OP_IGNORE_UNEXPECTED_EOF, ERR_SYSTEM_FLAG for errno entries. */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+#  define TLSB_HAS_OPENSSL3 1
+#endif
+
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+#  define TLSB_HAS_UNEXPECTED_EOF_REASON 1
+#endif
+
+/* 1.1.1 returns a new reference only. */
+#ifndef TLSB_HAS_OPENSSL3
+static inline X509 *
+SSL_get1_peer_certificate(const SSL *ssl)
+{
+    return SSL_get_peer_certificate(ssl);
+}
+#endif
+
+/* Errors from the system library: 3.0 marks them with ERR_SYSTEM_FLAG,
+ * 1.1.1 files them under ERR_LIB_SYS. */
+static inline int
+tlsb_err_is_system(unsigned long code)
+{
+#ifdef ERR_SYSTEM_ERROR
+    return ERR_SYSTEM_ERROR(code);
+#else
+    return ERR_GET_LIB(code) == ERR_LIB_SYS;
+#endif
+}
+
+/* SSL_get_negotiated_group (3.0) names the TLS 1.3 key-exchange group;
+ * SSL_get0_group_name (3.2) gives it as text. */
+#ifdef TLSB_HAS_OPENSSL3
+#  define TLSB_HAS_NEGOTIATED_GROUP 1
+#endif
+#if OPENSSL_VERSION_NUMBER >= 0x30200000L
+#  define TLSB_HAS_GROUP_NAME 1
+#endif
+
+/* Signature algorithm names (3.5): SSL_get0_peer_signature_name etc. */
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#  define TLSB_HAS_SIGALG_NAMES 1
+#endif
+
+/* Implemented-groups listing (3.5). */
+#if OPENSSL_VERSION_NUMBER >= 0x30500000L
+#  define TLSB_HAS_GET0_IMPLEMENTED_GROUPS 1
+#endif
+
+/* Kernel TLS offload option (3.0). */
+#ifdef SSL_OP_ENABLE_KTLS
+#  define TLSB_HAS_KTLS_OPTION 1
+#endif
+
+/* Certificate compression and the like are not used. */
+
+#endif /* TLSB_COMPAT_H */

@@ -1,0 +1,529 @@
+/* errors.c: the one place where OpenSSL's error queue, SSL_get_error() and
+ * errno become Python exceptions.
+ *
+ * Rules of this file:
+ * - Exception classes are the host's own (ssl.SSLError and friends, taken
+ *   from _ssl at init).  Only a class the host lacks is created, as a
+ *   subclass of the host's classes.
+ * - Library and reason names come from the OpenSSL we were compiled against
+ *   (a table generated from its headers at build time) and, for codes that
+ *   table does not know, from the linked library's own strings.  No table
+ *   is frozen for one OpenSSL version.
+ * - Every function that raises from the queue leaves the queue empty.
+ * - Messages follow the stdlib's "[LIB: REASON] text" form, without the C
+ *   file and line the stdlib appends.
+ */
+
+/* ---- names of libraries and reasons ------------------------------- */
+
+typedef struct { int lib; const char *name; } tlsb_lib_name;
+/* lib == 0 marks a reason common to all libraries (ERR_R_*). */
+typedef struct { int lib; int reason; const char *name; } tlsb_reason_name;
+
+#ifdef TLSB_HAVE_GENERATED_ERROR_NAMES
+/* Made by tools/gen_error_names.py from the headers we compile against. */
+#  include "error_names.h"
+#else
+static const tlsb_lib_name tlsb_lib_names[] = {{0, NULL}};
+static const tlsb_reason_name tlsb_reason_names[] = {{0, 0, NULL}};
+#endif
+
+/* A reason is common to all libraries: 3.0 flags it, 1.1.1 numbers
+ * common reasons below 100. */
+static int
+tlsb_reason_is_common(int reason)
+{
+#ifdef ERR_RFLAG_COMMON
+    return (reason & ERR_RFLAG_COMMON) != 0;
+#else
+    return reason < 100;
+#endif
+}
+
+/* "unexpected eof while reading" -> "UNEXPECTED_EOF_WHILE_READING": how
+ * OpenSSL's own mkerr.pl makes most strings, so this recovers the macro
+ * name for codes newer than our headers. */
+static PyObject *
+tlsb_name_from_text(const char *text, const char *strip_suffix)
+{
+    char buf[128];
+    size_t len = strlen(text), i;
+    size_t suffix_len = strip_suffix ? strlen(strip_suffix) : 0;
+
+    if (suffix_len && len > suffix_len &&
+        strcmp(text + len - suffix_len, strip_suffix) == 0)
+        len -= suffix_len;
+    if (len >= sizeof(buf))
+        len = sizeof(buf) - 1;
+    for (i = 0; i < len; i++) {
+        char c = text[i];
+        buf[i] = (c == ' ') ? '_' : (char)((c >= 'a' && c <= 'z') ? c - 32 : c);
+    }
+    return NativeStr_FromStringAndSize(buf, (Py_ssize_t)len);
+}
+
+/* New references to native str (or None) for the library and reason of
+ * an error code.  Returns -1 with an exception set on failure. */
+static int
+tlsb_error_name_objects(unsigned long code, PyObject **library,
+                        PyObject **reason)
+{
+    int lib = ERR_GET_LIB(code), rsn = ERR_GET_REASON(code);
+    const char *text;
+    size_t i;
+
+    *library = *reason = NULL;
+    for (i = 0; tlsb_lib_names[i].name != NULL; i++) {
+        if (tlsb_lib_names[i].lib == lib) {
+            *library = NativeStr_FromString(tlsb_lib_names[i].name);
+            break;
+        }
+    }
+    if (*library == NULL && !PyErr_Occurred()) {
+        text = ERR_lib_error_string(code);
+        *library = text ? tlsb_name_from_text(text, " routines")
+                        : Py_NewRef(Py_None);
+    }
+    if (*library == NULL)
+        return -1;
+
+    for (i = 0; tlsb_reason_names[i].name != NULL; i++) {
+        const tlsb_reason_name *entry = &tlsb_reason_names[i];
+        if (entry->reason == rsn &&
+            (entry->lib == lib ||
+             (entry->lib == 0 && tlsb_reason_is_common(rsn)))) {
+            *reason = NativeStr_FromString(entry->name);
+            break;
+        }
+    }
+    if (*reason == NULL && !PyErr_Occurred()) {
+        text = ERR_reason_error_string(code);
+        *reason = text ? tlsb_name_from_text(text, NULL) : Py_NewRef(Py_None);
+    }
+    if (*reason == NULL) {
+        Py_CLEAR(*library);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- building and raising the exception objects ------------------- */
+
+/* Raises exc_type(errno_value, message) with .library/.reason set, and
+ * for verification errors .verify_code/.verify_message.  Steals nothing. */
+static PyObject *
+tlsb_raise_full(PyObject *exc_type, int errno_value, PyObject *message,
+                PyObject *library, PyObject *reason,
+                PyObject *verify_code, PyObject *verify_message)
+{
+    PyObject *exc = PyObject_CallFunction(exc_type, "(iO)", errno_value,
+                                          message);
+    if (exc == NULL)
+        return NULL;
+    if (PyObject_SetAttrString(exc, "library", library ? library : Py_None) < 0 ||
+        PyObject_SetAttrString(exc, "reason", reason ? reason : Py_None) < 0)
+        goto fail;
+    if (verify_code != NULL &&
+        (PyObject_SetAttrString(exc, "verify_code", verify_code) < 0 ||
+         PyObject_SetAttrString(exc, "verify_message", verify_message) < 0))
+        goto fail;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+fail:
+    Py_DECREF(exc);
+    return NULL;
+}
+
+/* "[LIB: REASON] text", "[LIB] text" or "text", as the stdlib words it. */
+static PyObject *
+tlsb_format_message(PyObject *library, PyObject *reason, const char *text,
+                    PyObject *detail)
+{
+    int has_lib = library && library != Py_None;
+    int has_reason = reason && reason != Py_None;
+    PyObject *base;
+
+#ifdef TLSB_PY3
+    if (has_lib && has_reason)
+        base = PyUnicode_FromFormat("[%U: %U] %s", library, reason, text);
+    else if (has_lib)
+        base = PyUnicode_FromFormat("[%U] %s", library, text);
+    else
+        base = PyUnicode_FromString(text);
+    if (base != NULL && detail != NULL)
+        Py_SETREF(base, PyUnicode_FromFormat("%U: %U", base, detail));
+#else
+    if (has_lib && has_reason)
+        base = PyString_FromFormat("[%s: %s] %s", PyString_AS_STRING(library),
+                                   PyString_AS_STRING(reason), text);
+    else if (has_lib)
+        base = PyString_FromFormat("[%s] %s", PyString_AS_STRING(library), text);
+    else
+        base = PyString_FromString(text);
+    if (base != NULL && detail != NULL)
+        Py_SETREF(base, PyString_FromFormat("%s: %s", PyString_AS_STRING(base),
+                                            PyString_AS_STRING(detail)));
+#endif
+    return base;
+}
+
+/* Raise exc_type for error `code`, with `text` (or OpenSSL's reason
+ * string) as the message body and errno_value as .errno. */
+static PyObject *
+tlsb_raise_code(PyObject *exc_type, int errno_value, unsigned long code,
+                const char *text)
+{
+    PyObject *library = NULL, *reason = NULL, *message;
+
+    if (code != 0 && tlsb_error_name_objects(code, &library, &reason) < 0)
+        return NULL;
+    if (text == NULL)
+        text = code ? ERR_reason_error_string(code) : NULL;
+    if (text == NULL)
+        text = "unknown error";
+    message = tlsb_format_message(library, reason, text, NULL);
+    if (message != NULL) {
+        tlsb_raise_full(exc_type, errno_value, message, library, reason,
+                        NULL, NULL);
+        Py_DECREF(message);
+    }
+    Py_XDECREF(library);
+    Py_XDECREF(reason);
+    return NULL;
+}
+
+/* For calls outside a connection (loading keys, setting ciphers): the
+ * newest error on the queue decides, .errno is its packed code. */
+static PyObject *
+tlsb_raise_from_queue(PyObject *exc_type)
+{
+    unsigned long code = ERR_peek_last_error();
+
+    tlsb_raise_code(exc_type ? exc_type : tlsb_state.SSLError,
+                    (int)code, code, NULL);
+    ERR_clear_error();
+    return NULL;
+}
+
+/* Like tlsb_raise_from_queue, with our own message body (the stdlib does
+ * this for e.g. "cadata does not contain a certificate"): the reason
+ * string is kept in front, names are not shown. */
+static PyObject *
+tlsb_raise_queue_with_text(PyObject *exc_type, const char *text)
+{
+    unsigned long code = ERR_peek_last_error();
+    const char *reason = code ? ERR_reason_error_string(code) : NULL;
+    PyObject *message;
+
+    ERR_clear_error();
+    if (reason != NULL)
+        message = NativeStr_FromFormat("%s: %s", reason, text);
+    else
+        message = NativeStr_FromString(text);
+    if (message == NULL)
+        return NULL;
+    tlsb_raise_full(exc_type ? exc_type : tlsb_state.SSLError, 0, message,
+                    NULL, NULL, NULL, NULL);
+    Py_DECREF(message);
+    return NULL;
+}
+
+/* exc_type(errno_value, message) with no OpenSSL error behind it. */
+static PyObject *
+tlsb_raise_message(PyObject *exc_type, int errno_value, const char *message)
+{
+    PyObject *text = NativeStr_FromString(message);
+
+    ERR_clear_error();
+    if (text == NULL)
+        return NULL;
+    tlsb_raise_full(exc_type, errno_value, text, NULL, NULL, NULL, NULL);
+    Py_DECREF(text);
+    return NULL;
+}
+
+/* The server_hostname as UTF-8 text, "" when there is none. */
+static const char *
+tlsb_hostname_text(tlsb_Connection *conn)
+{
+    const char *text = NULL;
+
+    if (conn->server_hostname == NULL || conn->server_hostname == Py_None)
+        return "";
+#ifdef TLSB_PY3
+    text = PyUnicode_AsUTF8(conn->server_hostname);
+#else
+    text = PyString_AsString(conn->server_hostname);
+#endif
+    if (text == NULL) {
+        PyErr_Clear();
+        return "";
+    }
+    return text;
+}
+
+/* Certificate verification failed inside the handshake. */
+static PyObject *
+tlsb_raise_verify_error(tlsb_Connection *conn, unsigned long code)
+{
+    long verify_code = SSL_get_verify_result(conn->ssl);
+    PyObject *library = NULL, *reason = NULL, *verify_message = NULL;
+    PyObject *code_obj = NULL, *message = NULL;
+
+    if (tlsb_error_name_objects(code, &library, &reason) < 0)
+        return NULL;
+    switch (verify_code) {
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+        verify_message = NativeStr_FromFormat(
+            "Hostname mismatch, certificate is not valid for '%s'.",
+            tlsb_hostname_text(conn));
+        break;
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        verify_message = NativeStr_FromFormat(
+            "IP address mismatch, certificate is not valid for '%s'.",
+            tlsb_hostname_text(conn));
+        break;
+    default:
+        verify_message = NativeStr_FromString(
+            X509_verify_cert_error_string(verify_code));
+    }
+    if (verify_message == NULL)
+        goto done;
+    code_obj = tlsb_int_from_long(verify_code);
+    if (code_obj == NULL)
+        goto done;
+    message = tlsb_format_message(library, reason,
+                                  ERR_reason_error_string(code),
+                                  verify_message);
+    if (message == NULL)
+        goto done;
+    tlsb_raise_full(tlsb_state.SSLCertVerificationError, TLSB_ERROR_SSL,
+                    message, library, reason, code_obj, verify_message);
+done:
+    Py_XDECREF(library);
+    Py_XDECREF(reason);
+    Py_XDECREF(verify_message);
+    Py_XDECREF(code_obj);
+    Py_XDECREF(message);
+    return NULL;
+}
+
+/* ---- I/O results ---------------------------------------------------- */
+
+static void
+tlsb_capture_io_status(SSL *ssl, int ret, tlsb_io_status *status)
+{
+    status->ret = ret;
+    status->sys_errno = errno;
+    status->ssl_error = (ret > 0) ? SSL_ERROR_NONE : SSL_get_error(ssl, ret);
+}
+
+/* The exception for a failed SSL_read/SSL_write/SSL_do_handshake/
+ * SSL_shutdown, from what tlsb_capture_io_status saw.  Mirrors the
+ * stdlib's choice of class and errno for each SSL_get_error() value. */
+static PyObject *
+tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
+{
+    unsigned long code = ERR_peek_last_error();
+    int lib = ERR_GET_LIB(code), reason = ERR_GET_REASON(code);
+
+    switch (status->ssl_error) {
+    case SSL_ERROR_ZERO_RETURN:
+        return tlsb_raise_message(tlsb_state.SSLZeroReturnError,
+                                  TLSB_ERROR_ZERO_RETURN,
+                                  "TLS/SSL connection has been closed (EOF)");
+    case SSL_ERROR_WANT_READ:
+        return tlsb_raise_message(tlsb_state.SSLWantReadError,
+                                  TLSB_ERROR_WANT_READ,
+                                  "The operation did not complete (read)");
+    case SSL_ERROR_WANT_WRITE:
+        return tlsb_raise_message(tlsb_state.SSLWantWriteError,
+                                  TLSB_ERROR_WANT_WRITE,
+                                  "The operation did not complete (write)");
+    case SSL_ERROR_WANT_X509_LOOKUP:
+        return tlsb_raise_message(tlsb_state.SSLError,
+                                  TLSB_ERROR_WANT_X509_LOOKUP,
+                                  "The operation did not complete (X509 lookup)");
+    case SSL_ERROR_WANT_CONNECT:
+        return tlsb_raise_message(tlsb_state.SSLError,
+                                  TLSB_ERROR_WANT_CONNECT,
+                                  "The operation did not complete (connect)");
+    case SSL_ERROR_SYSCALL:
+        if (code == 0) {
+            if (status->ret == 0 || conn->socket == NULL)
+                return tlsb_raise_message(tlsb_state.SSLEOFError,
+                                          TLSB_ERROR_EOF,
+                                          "EOF occurred in violation of protocol");
+            if (status->ret == -1 && status->sys_errno != 0) {
+                ERR_clear_error();
+                errno = status->sys_errno;
+                return PyErr_SetFromErrno(PyExc_OSError);
+            }
+            return tlsb_raise_message(tlsb_state.SSLSyscallError,
+                                      TLSB_ERROR_SYSCALL,
+                                      "Some I/O error occurred");
+        }
+        tlsb_raise_code(tlsb_state.SSLSyscallError, TLSB_ERROR_SYSCALL,
+                        code, NULL);
+        break;
+    case SSL_ERROR_SSL:
+        if (code == 0) {
+            return tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_SSL,
+                                      "A failure in the SSL library occurred");
+        }
+        if (lib == ERR_LIB_SSL && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
+            tlsb_raise_verify_error(conn, code);
+            break;
+        }
+#ifdef TLSB_HAS_UNEXPECTED_EOF_REASON
+        if (lib == ERR_LIB_SSL && reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+            tlsb_raise_code(tlsb_state.SSLEOFError, TLSB_ERROR_EOF, code,
+                            "EOF occurred in violation of protocol");
+            break;
+        }
+#endif
+        tlsb_raise_code(tlsb_state.SSLError, TLSB_ERROR_SSL, code, NULL);
+        break;
+    default:
+        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_INVALID_ERROR_CODE,
+                           "Invalid error code");
+    }
+    ERR_clear_error();
+    return NULL;
+}
+
+/* ---- exceptions raised by callbacks inside OpenSSL calls ------------ */
+
+static void
+tlsb_pending_exc_save(tlsb_pending_exc *slot)
+{
+    PyObject *type, *value, *tb;
+
+    PyErr_Fetch(&type, &value, &tb);
+    if (slot->type != NULL) {
+        /* The first exception is the cause; later ones are fallout. */
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return;
+    }
+    slot->type = type;
+    slot->value = value;
+    slot->traceback = tb;
+}
+
+/* Re-raise a saved exception; returns 1 if there was one. */
+static int
+tlsb_pending_exc_raise(tlsb_pending_exc *slot)
+{
+    if (slot->type == NULL)
+        return 0;
+    PyErr_Restore(slot->type, slot->value, slot->traceback);
+    slot->type = slot->value = slot->traceback = NULL;
+    ERR_clear_error();
+    return 1;
+}
+
+static void
+tlsb_pending_exc_clear(tlsb_pending_exc *slot)
+{
+    Py_CLEAR(slot->type);
+    Py_CLEAR(slot->value);
+    Py_CLEAR(slot->traceback);
+}
+
+/* ---- module init: find the host's classes -------------------------- */
+
+static PyObject *
+tlsb_import_attr(const char *module_name, const char *attr, int required)
+{
+    PyObject *module = PyImport_ImportModule(module_name), *value;
+
+    if (module == NULL)
+        return NULL;
+    value = PyObject_GetAttrString(module, attr);
+    Py_DECREF(module);
+    if (value == NULL && !required && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        return Py_NewRef(Py_None);
+    }
+    return value;
+}
+
+/* Where the host lacks SSLCertVerificationError (2.7, 3.6) we make it the
+ * way 3.7 defines it, a subclass of SSLError and ValueError; ValueError
+ * comes through the host's ssl.CertificateError so that existing
+ * "except ssl.CertificateError" clauses still catch hostname mismatches. */
+static PyObject *
+tlsb_make_cert_verification_error(void)
+{
+    PyObject *bases, *cls, *dict;
+
+    bases = PyTuple_Pack(2, tlsb_state.SSLError,
+                         tlsb_state.CertificateError != Py_None
+                             ? tlsb_state.CertificateError : PyExc_ValueError);
+    if (bases == NULL)
+        return NULL;
+    dict = Py_BuildValue("{s:O,s:O}", "verify_code", Py_None,
+                         "verify_message", Py_None);
+    if (dict == NULL) {
+        Py_DECREF(bases);
+        return NULL;
+    }
+    cls = PyErr_NewExceptionWithDoc(
+        "ssl.SSLCertVerificationError",
+        "A certificate could not be verified.",
+        bases, dict);
+    Py_DECREF(bases);
+    Py_DECREF(dict);
+    return cls;
+}
+
+static int
+tlsb_errors_init(PyObject *module)
+{
+    static const struct { const char *name; PyObject **slot; } host_classes[] = {
+        {"SSLError", &tlsb_state.SSLError},
+        {"SSLZeroReturnError", &tlsb_state.SSLZeroReturnError},
+        {"SSLWantReadError", &tlsb_state.SSLWantReadError},
+        {"SSLWantWriteError", &tlsb_state.SSLWantWriteError},
+        {"SSLSyscallError", &tlsb_state.SSLSyscallError},
+        {"SSLEOFError", &tlsb_state.SSLEOFError},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(host_classes) / sizeof(host_classes[0]); i++) {
+        *host_classes[i].slot = tlsb_import_attr("_ssl", host_classes[i].name, 1);
+        if (*host_classes[i].slot == NULL)
+            return -1;
+        if (PyModule_AddObjectRef(module, host_classes[i].name,
+                                  *host_classes[i].slot) < 0)
+            return -1;
+    }
+    tlsb_state.CertificateError = tlsb_import_attr("ssl", "CertificateError", 0);
+    if (tlsb_state.CertificateError == NULL)
+        return -1;
+    tlsb_state.SSLCertVerificationError =
+        tlsb_import_attr("_ssl", "SSLCertVerificationError", 0);
+    if (tlsb_state.SSLCertVerificationError == NULL)
+        return -1;
+    if (tlsb_state.SSLCertVerificationError == Py_None) {
+        Py_SETREF(tlsb_state.SSLCertVerificationError,
+                  tlsb_make_cert_verification_error());
+        if (tlsb_state.SSLCertVerificationError == NULL)
+            return -1;
+        tlsb_state.cert_verification_error_is_ours = 1;
+    }
+    if (PyModule_AddObjectRef(module, "SSLCertVerificationError",
+                              tlsb_state.SSLCertVerificationError) < 0 ||
+        PyModule_AddObjectRef(module, "CertificateError",
+                              tlsb_state.CertificateError) < 0 ||
+        PyModule_AddIntConstant(module, "_cert_verification_error_is_ours",
+                                tlsb_state.cert_verification_error_is_ours) < 0)
+        return -1;
+    tlsb_state.socket_timeout = tlsb_import_attr("socket", "timeout", 1);
+    if (tlsb_state.socket_timeout == NULL)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,154 @@
+/* internal.h: the objects and module state shared by the parts of
+ * _tls_bootstrap_core, and the prototypes that let the parts call each
+ * other in any order.
+ *
+ * Rules of this file:
+ * - Everything is static: the parts are #included into one translation unit
+ *   (Modules/_tls_bootstrap.c), so no symbol but the init function escapes.
+ * - A part's functions are declared here only if another part calls them.
+ * - Object layouts are here so that every part sees the same definition.
+ */
+#ifndef TLSB_INTERNAL_H
+#define TLSB_INTERNAL_H
+
+#include "compat.h"
+
+/* ------------------------------------------------------------------ */
+/* Module state: one static instance (2.7 has no per-module state).   */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    /* The host's exception classes (borrowed from _ssl / ssl at init, or
+     * created by us where the host lacks them; see errors.c). */
+    PyObject *SSLError;
+    PyObject *SSLZeroReturnError;
+    PyObject *SSLWantReadError;
+    PyObject *SSLWantWriteError;
+    PyObject *SSLSyscallError;
+    PyObject *SSLEOFError;
+    PyObject *SSLCertVerificationError;
+    PyObject *CertificateError;     /* ssl.CertificateError */
+    PyObject *socket_timeout;       /* socket.timeout */
+    int cert_verification_error_is_ours;
+    /* ex_data slot on SSL* that points back at the Connection object */
+    int ssl_ex_index;
+    /* ex_data slot on SSL_CTX* that points back at the Context object */
+    int ctx_ex_index;
+} tlsb_module_state;
+
+static tlsb_module_state tlsb_state;
+
+/* Error kinds: the values SSLError.errno takes for I/O errors, the same
+ * numbers as the stdlib's SSL_ERROR_* constants. */
+enum {
+    TLSB_ERROR_ZERO_RETURN = 6,
+    TLSB_ERROR_WANT_READ = 2,
+    TLSB_ERROR_WANT_WRITE = 3,
+    TLSB_ERROR_WANT_X509_LOOKUP = 4,
+    TLSB_ERROR_SYSCALL = 5,
+    TLSB_ERROR_SSL = 1,
+    TLSB_ERROR_WANT_CONNECT = 7,
+    TLSB_ERROR_EOF = 8,
+    TLSB_ERROR_INVALID_ERROR_CODE = 10,
+};
+
+/* The stdlib's default cipher string (3.10+), kept at security level 2. */
+#define TLSB_DEFAULT_CIPHERS \
+    "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+
+/* ------------------------------------------------------------------ */
+/* Objects                                                            */
+/* ------------------------------------------------------------------ */
+
+/* MemoryBIO (memorybio.c): a BIO_s_mem() that one Connection reads from or
+ * writes to; Python code feeds and drains it. */
+typedef struct {
+    PyObject_HEAD
+    BIO *bio;
+    int eof_written;
+} tlsb_MemoryBIO;
+
+/* Saved exception of a callback that ran inside an OpenSSL call; raised
+ * by the Python-facing method once OpenSSL returns. */
+typedef struct {
+    PyObject *type;
+    PyObject *value;
+    PyObject *traceback;
+} tlsb_pending_exc;
+
+/* _SSLContext (context.c): wraps SSL_CTX; ssl.SSLContext subclasses it. */
+typedef struct {
+    PyObject_HEAD
+    SSL_CTX *ctx;
+    int protocol;                  /* PROTOCOL_* the context was made with */
+    int check_hostname;
+    int post_handshake_auth;
+    unsigned int hostflags;        /* X509_CHECK_FLAG_* for hostnames */
+    unsigned char *alpn_protocols; /* wire format, for the server's select */
+    unsigned int alpn_protocols_len;
+    PyObject *sni_callback;        /* called as cb(sslobj, name, ctx) */
+    PyObject *msg_callback;
+    PyObject *keylog_filename;
+    BIO *keylog_bio;
+    PyObject *psk_client_callback;
+    PyObject *psk_server_callback;
+    PyObject *weakreflist;
+} tlsb_Context;
+
+/* _Connection (tlsobject.c): one TLS connection, over memory BIOs or over
+ * a socket; SSLObject is its Python subclass, SSLSocket holds one. */
+typedef struct {
+    PyObject_HEAD
+    SSL *ssl;
+    tlsb_Context *context;         /* strong ref; may be switched by SNI */
+    PyObject *socket;              /* weakref to the Python socket, or NULL */
+    tlsb_MemoryBIO *incoming;      /* memory-BIO mode only */
+    tlsb_MemoryBIO *outgoing;
+    PyObject *owner;               /* weakref to SSLObject/SSLSocket, or NULL */
+    PyObject *server_hostname;     /* native str or None */
+    int server_side;
+    int handshake_done;
+    tlsb_pending_exc callback_exc; /* from sni/psk/msg callbacks */
+    PyThreadState *released_tstate;/* set while the GIL is released */
+    PyObject *weakreflist;
+} tlsb_Connection;
+
+/* SSLSession (session.c) */
+typedef struct {
+    PyObject_HEAD
+    SSL_SESSION *session;
+    tlsb_Context *context;
+} tlsb_Session;
+
+/* ------------------------------------------------------------------ */
+/* Cross-part prototypes                                              */
+/* ------------------------------------------------------------------ */
+
+/* errors.c: the one place that turns OpenSSL state into exceptions. */
+
+/* What an SSL_* I/O call left behind, captured right after the call (the
+ * GIL may still be released, and reacquiring it can clobber errno). */
+typedef struct {
+    int ret;           /* the call's return value */
+    int ssl_error;     /* SSL_get_error(ssl, ret) */
+    int sys_errno;     /* errno just after the call */
+} tlsb_io_status;
+
+static void tlsb_capture_io_status(SSL *ssl, int ret, tlsb_io_status *status);
+static PyObject *tlsb_raise_io_error(tlsb_Connection *conn,
+                                     const tlsb_io_status *status);
+static PyObject *tlsb_raise_from_queue(PyObject *exc_type);
+static PyObject *tlsb_raise_message(PyObject *exc_type, int errno_value,
+                                    const char *message);
+static PyObject *tlsb_raise_queue_with_text(PyObject *exc_type,
+                                            const char *text);
+static int tlsb_errors_init(PyObject *module);
+
+static void tlsb_pending_exc_save(tlsb_pending_exc *slot);
+static int tlsb_pending_exc_raise(tlsb_pending_exc *slot);
+static void tlsb_pending_exc_clear(tlsb_pending_exc *slot);
+
+/* Type objects, for isinstance checks across parts. */
+static PyTypeObject tlsb_MemoryBIO_Type;
+
+#endif /* TLSB_INTERNAL_H */
