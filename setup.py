@@ -85,7 +85,7 @@ with open(os.path.join(HERE, "README.md")) as readme:
     long_description = readme.read()
 
 setup(
-    name="_tls_bootstrap",
+    name="tls-bootstrap",   # the import names are _tls_bootstrap and _tls_bootstrap_core
     version=VERSION,
     description="The modern ssl module (MemoryBIO, SSLObject, TLS 1.3 controls) "
                 "for CPython 2.7 and 3.6+, opt-in",
