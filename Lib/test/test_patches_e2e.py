@@ -64,8 +64,12 @@ PATCH_FILES = {
 INDEX_HOST = "index.tlsb.test"          # resolves nowhere: only the proxy routes it
 UNTRUSTED_HOST = "untrusted.tlsb.test"  # an index whose certificate we do not trust
 PROJECT = "tlsb-e2e-hello"
-OLD_PY2_ERROR = ("Contacting HTTPS destinations through HTTPS proxies "
-                 "'via CONNECT tunnels' is not supported in Python 2")
+# What unpatched urllib3 1.26 says on Python 2: through a PoolManager, and
+# (requests, pip) through a connection pool, after the CONNECT.
+OLD_POOLMANAGER_ERROR = ("Contacting HTTPS destinations through HTTPS proxies "
+                         "'via CONNECT tunnels' is not supported in Python 2")
+OLD_TRANSPORT_ERROR = ("TLS in TLS requires SSLContext.wrap_bio() which isn't "
+                       "supported on Python 2")
 
 
 # ---------------------------------------------------------------------------
@@ -377,32 +381,44 @@ def pip_install(python, world, env, index_host=INDEX_HOST, proxy=None, target=No
     return code, output, target
 
 
-REQUESTS_SCRIPT = r"""
+CLIENT_SCRIPT = r"""
 import json, sys
-graft = sys.argv[4] == "graft"
-if graft:
+url, proxy, ca_bundle, client, graft = sys.argv[1:]
+if graft == "graft":
     import _tls_bootstrap
     _tls_bootstrap.monkeypatch_ssl()
-import requests
+import urllib3
 import urllib3.util.ssl_
 result = {"ssl_context": urllib3.util.ssl_.SSLContext.__module__}
 try:
-    response = requests.get(sys.argv[1], proxies={"https": sys.argv[2]},
-                            verify=sys.argv[3], timeout=30)
-    result.update(status=response.status_code, body=response.text)
+    if client == "requests":
+        import requests
+        response = requests.get(url, proxies={"https": proxy},
+                                verify=ca_bundle, timeout=30)
+        result.update(status=response.status_code, body=response.text)
+    else:
+        manager = urllib3.ProxyManager(proxy, ca_certs=ca_bundle,
+                                       cert_reqs="CERT_REQUIRED", timeout=30,
+                                       retries=False)
+        response = manager.request("GET", url)
+        result.update(status=response.status,
+                      body=response.data.decode("utf-8"))
 except Exception as exc:
     result.update(error=type(exc).__name__, message=str(exc))
 print("RESULT " + json.dumps(result))
 """
 
 
-def requests_get(python, world, env, host=INDEX_HOST, proxy=None, graft=False):
-    script = os.path.join(world.root, "requests_get.py")
+def http_get(python, world, env, host=INDEX_HOST, proxy=None, graft=False,
+             client="requests"):
+    """GET the index's project page through the proxy with requests (or
+    urllib3's ProxyManager) in a process of its own; returns a dict."""
+    script = os.path.join(world.root, "http_get.py")
     with io.open(script, "w", encoding="utf-8") as out:
-        out.write(REQUESTS_SCRIPT.decode("ascii") if PY2 else REQUESTS_SCRIPT)
+        out.write(CLIENT_SCRIPT.decode("ascii") if PY2 else CLIENT_SCRIPT)
     url = "https://%s/simple/%s/" % (host, PROJECT)
     _, output = run([python, script, url, proxy or world.proxy, world.ca_bundle,
-                     "graft" if graft else "plain"], env=env, check=False)
+                     client, "graft" if graft else "plain"], env=env, check=False)
     lines = [line for line in output.splitlines() if line.startswith("RESULT ")]
     assert lines, output
     return json.loads(lines[-1][len("RESULT "):])
@@ -483,15 +499,19 @@ def test_pip_without_tls_bootstrap_keeps_the_old_error(py27, world):
         code, output, target = pip_install(py27.python[flavour], world, env)
         assert code != 0
         assert os.listdir(target) == []
-        outputs[flavour] = error_lines(output, OLD_PY2_ERROR)
-    assert outputs["patched"], "no old error in the patched run"
+        outputs[flavour] = error_lines(output, "ProxySchemeUnsupported")
+    assert outputs["patched"] == ["ProxySchemeUnsupported: " + OLD_TRANSPORT_ERROR]
     assert outputs["patched"] == outputs["pristine"]
 
 
-# ---- requests 2.27.1 on urllib3 1.26.20 ------------------------------------
+# ---- requests 2.27.1 and urllib3's own ProxyManager, urllib3 1.26.20 -------
+CLIENTS = pytest.mark.parametrize("client", ["requests", "urllib3"])
+
+
 @py2_only
+@CLIENTS
 @pytest.mark.parametrize("graft", [False, True], ids=["plain", "grafted"])
-def test_requests_through_https_proxy_with_tls_bootstrap(py27, world, graft):
+def test_client_through_https_proxy_with_tls_bootstrap(py27, world, client, graft):
     need_core()
     if graft:
         import _tls_bootstrap
@@ -499,7 +519,8 @@ def test_requests_through_https_proxy_with_tls_bootstrap(py27, world, graft):
             pytest.skip("this _tls_bootstrap has no monkeypatch_ssl() yet")
     mark = world.log_mark()
     env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
-    result = requests_get(py27.python["patched"], world, env, graft=graft)
+    result = http_get(py27.python["patched"], world, env, graft=graft,
+                      client=client)
     assert result.get("status") == 200, result
     assert "tlsb_e2e_hello-1.0-py2.py3-none-any.whl" in result["body"]
     assert result["ssl_context"].startswith("_tls_bootstrap")
@@ -507,21 +528,45 @@ def test_requests_through_https_proxy_with_tls_bootstrap(py27, world, graft):
 
 
 @py2_only
-def test_requests_refuses_untrusted_index_certificate(py27, world):
+@CLIENTS
+def test_client_refuses_untrusted_index_certificate(py27, world, client):
     need_core()
+    mark = world.log_mark()
     env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
-    result = requests_get(py27.python["patched"], world, env, host=UNTRUSTED_HOST)
+    result = http_get(py27.python["patched"], world, env, host=UNTRUSTED_HOST,
+                      client=client)
     assert result.get("error") == "SSLError", result
     assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
+    assert "proxy: CONNECT %s:443" % UNTRUSTED_HOST in world.log_since(mark)
 
 
 @py2_only
-def test_requests_without_tls_bootstrap_keeps_the_old_error(py27, world):
+@CLIENTS
+def test_client_refuses_untrusted_proxy_certificate(py27, world, client):
+    need_core()
+    mark = world.log_mark()
+    env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
+    result = http_get(py27.python["patched"], world, env,
+                      proxy=world.rogue_proxy, client=client)
+    assert result.get("error") == "SSLError", result
+    assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
+    assert "proxy: CONNECT" not in world.log_since(mark)
+
+
+@py2_only
+@pytest.mark.parametrize("client, old_error", [
+    ("requests", OLD_TRANSPORT_ERROR),      # refused after the CONNECT
+    ("urllib3", OLD_POOLMANAGER_ERROR),     # refused before connecting
+])
+def test_client_without_tls_bootstrap_keeps_the_old_error(py27, world, client,
+                                                          old_error):
     env = clean_env(py27.home, world.ca_bundle)
-    results = dict((flavour, requests_get(py27.python[flavour], world, env))
+    results = dict((flavour, http_get(py27.python[flavour], world, env,
+                                      client=client))
                    for flavour in ("pristine", "patched"))
-    assert results["patched"].get("error") == "ProxySchemeUnsupported", results
-    assert OLD_PY2_ERROR in results["patched"]["message"]
+    assert results["patched"] == {"ssl_context": "ssl",
+                                  "error": "ProxySchemeUnsupported",
+                                  "message": old_error}
     assert results["patched"] == results["pristine"]
 
 
@@ -556,9 +601,11 @@ def py3(tmpdir_factory):
 
 
 @py3_only
-def test_py3_requests_through_https_proxy_on_patched_urllib3(py3, world):
+@CLIENTS
+def test_py3_client_through_https_proxy_on_patched_urllib3(py3, world, client):
     mark = world.log_mark()
-    result = requests_get(py3.python, world, clean_env(py3.home, world.ca_bundle))
+    result = http_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
+                      client=client)
     assert result.get("status") == 200, result
     assert "tlsb_e2e_hello-1.0-py2.py3-none-any.whl" in result["body"]
     assert result["ssl_context"] == "ssl"
@@ -566,18 +613,24 @@ def test_py3_requests_through_https_proxy_on_patched_urllib3(py3, world):
 
 
 @py3_only
-def test_py3_patched_urllib3_refuses_untrusted_index_certificate(py3, world):
-    result = requests_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
-                          host=UNTRUSTED_HOST)
+@CLIENTS
+def test_py3_patched_urllib3_refuses_untrusted_index_certificate(py3, world,
+                                                                 client):
+    mark = world.log_mark()
+    result = http_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
+                      host=UNTRUSTED_HOST, client=client)
     assert result.get("error") == "SSLError", result
     assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
+    assert "proxy: CONNECT %s:443" % UNTRUSTED_HOST in world.log_since(mark)
 
 
 @py3_only
-def test_py3_patched_urllib3_refuses_untrusted_proxy_certificate(py3, world):
+@CLIENTS
+def test_py3_patched_urllib3_refuses_untrusted_proxy_certificate(py3, world,
+                                                                 client):
     mark = world.log_mark()
-    result = requests_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
-                          proxy=world.rogue_proxy)
+    result = http_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
+                      proxy=world.rogue_proxy, client=client)
     assert result.get("error") == "SSLError", result
     assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
     assert "proxy: CONNECT" not in world.log_since(mark)

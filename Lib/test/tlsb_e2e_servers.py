@@ -172,7 +172,7 @@ def server_context(certfile, keyfile):
     return context
 
 
-class TLSServerMixIn(object):
+class TLSServerMixIn:          # no base: 2.7's SocketServer classes are classic
     """Threads per connection; the TLS handshake runs in the connection's
     thread, and a client that rejects our certificate is only logged."""
     daemon_threads = True
