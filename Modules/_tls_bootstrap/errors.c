@@ -14,9 +14,6 @@
  *   file and line the stdlib appends.
  */
 
-/* TEMPORARY: the connection code that calls the I/O half of this file is
- * being written; remove this line when tlsobject.c lands. */
-#pragma GCC diagnostic ignored "-Wunused-function"
 
 /* ---- names of libraries and reasons ------------------------------- */
 
@@ -355,18 +352,16 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
                                   "The operation did not complete (connect)");
     case SSL_ERROR_SYSCALL:
         if (code == 0) {
-            if (status->ret == 0 || conn->socket == NULL)
-                return tlsb_raise_message(tlsb_state.SSLEOFError,
-                                          TLSB_ERROR_EOF,
-                                          "EOF occurred in violation of protocol");
-            if (status->ret == -1 && status->sys_errno != 0) {
-                ERR_clear_error();
+            /* An OS error on the socket, or (memory BIOs, and peers that
+             * just close) an EOF the protocol did not allow. */
+            if (conn->socket != NULL && status->sys_errno != 0) {
                 errno = status->sys_errno;
-                return PyErr_SetFromErrno(PyExc_OSError);
+                PyErr_SetFromErrno(tlsb_state.socket_error);
+                break;
             }
-            return tlsb_raise_message(tlsb_state.SSLSyscallError,
-                                      TLSB_ERROR_SYSCALL,
-                                      "Some I/O error occurred");
+            return tlsb_raise_message(tlsb_state.SSLEOFError,
+                                      TLSB_ERROR_EOF,
+                                      "EOF occurred in violation of protocol");
         }
         tlsb_raise_code(tlsb_state.SSLSyscallError, TLSB_ERROR_SYSCALL,
                         code, NULL);
@@ -528,6 +523,11 @@ tlsb_errors_init(PyObject *module)
         return -1;
     tlsb_state.socket_timeout = tlsb_import_attr("socket", "timeout", 1);
     if (tlsb_state.socket_timeout == NULL)
+        return -1;
+    /* socket.error: OSError on 3.x, a subclass of IOError on 2.7 that
+     * httplib and friends catch. */
+    tlsb_state.socket_error = tlsb_import_attr("socket", "error", 1);
+    if (tlsb_state.socket_error == NULL)
         return -1;
     return 0;
 }
