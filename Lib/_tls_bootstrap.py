@@ -259,7 +259,7 @@ def _copy_constants(prefixes):
             globals()[name] = getattr(_core, name)
 
 
-_copy_constants(("HAS_", "PROTO_", "HOSTFLAG_", "ENCODING_"))
+_copy_constants(("HAS_", "PROTO_"))
 OPENSSL_VERSION = _core.OPENSSL_VERSION
 OPENSSL_VERSION_NUMBER = _core.OPENSSL_VERSION_NUMBER
 OPENSSL_VERSION_INFO = _core.OPENSSL_VERSION_INFO

@@ -56,6 +56,13 @@
 #  define NativeStr_Check               PyString_Check
 #endif
 
+/* 2.7's _ssl sets SSLError's tp_str without a __str__ in its dict, so a
+ * subclass made from Python (our SSLCertVerificationError) would print
+ * "[Errno 1] ..." instead of the message. */
+#ifndef TLSB_PY3
+#  define TLSB_HOST_SSLERROR_STR_NOT_INHERITED 1
+#endif
+
 /* Small integers: int, not long, on 2.7 (long reprs end in "L"). */
 static inline PyObject *
 tlsb_int_from_long(long value)

@@ -450,6 +450,31 @@ tlsb_import_attr(const char *module_name, const char *attr, int required)
     return value;
 }
 
+#ifdef TLSB_HOST_SSLERROR_STR_NOT_INHERITED
+/* str(exc): the message (strerror) when there is one, as SSLError does. */
+static PyObject *
+tlsb_ssl_error_str(PyObject *self, PyObject *unused)
+{
+    PyObject *strerror = PyObject_GetAttrString(self, "strerror"), *args, *text;
+
+    if (strerror == NULL)
+        return NULL;
+    if (NativeStr_Check(strerror))
+        return strerror;
+    Py_DECREF(strerror);
+    args = PyObject_GetAttrString(self, "args");
+    if (args == NULL)
+        return NULL;
+    text = PyObject_Str(args);
+    Py_DECREF(args);
+    return text;
+}
+
+static PyMethodDef tlsb_ssl_error_str_def = {
+    "__str__", tlsb_ssl_error_str, METH_NOARGS, NULL
+};
+#endif
+
 /* Where the host lacks SSLCertVerificationError (2.7, 3.6) we make it the
  * way 3.7 defines it, a subclass of SSLError and ValueError; ValueError
  * comes through the host's ssl.CertificateError so that existing
@@ -476,6 +501,15 @@ tlsb_make_cert_verification_error(void)
         bases, dict);
     Py_DECREF(bases);
     Py_DECREF(dict);
+#ifdef TLSB_HOST_SSLERROR_STR_NOT_INHERITED
+    if (cls != NULL) {
+        PyObject *method = PyDescr_NewMethod((PyTypeObject *)cls,
+                                             &tlsb_ssl_error_str_def);
+        if (method == NULL || PyObject_SetAttrString(cls, "__str__", method) < 0)
+            Py_CLEAR(cls);
+        Py_XDECREF(method);
+    }
+#endif
     return cls;
 }
 

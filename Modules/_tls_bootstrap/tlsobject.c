@@ -388,10 +388,6 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
                         "server_hostname can only be specified in client mode");
         return -1;
     }
-    if (!server_side && hostname == Py_None && ctx->check_hostname) {
-        PyErr_SetString(PyExc_ValueError, "check_hostname requires server_hostname");
-        return -1;
-    }
     self->ssl = SSL_new(ctx->ctx);
     if (self->ssl == NULL) {
         tlsb_raise_from_queue(NULL);
