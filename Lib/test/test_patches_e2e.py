@@ -33,7 +33,7 @@ import tempfile
 import pytest
 
 import tlsb_e2e_servers as servers
-from tlsb_support import PY2, need, openssl_cli
+from tlsb_support import PY2, certfile, need, openssl_cli
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, os.pardir, os.pardir))
@@ -231,19 +231,20 @@ class World(object):
     def __init__(self, root):
         self.root = root
         self.processes = []
+        # The test CA of certdata/ is the clients' only trust.  The proxies
+        # have its localhost certificates (one signed by it, one by the CA
+        # nothing trusts); the index names get theirs here.
         openssl = openssl_cli()
         pki = _makedirs(os.path.join(root, "pki"))
-        ca = servers.make_ca(openssl, pki, "trusted-ca")
-        rogue_ca = servers.make_ca(openssl, pki, "rogue-ca")
+        ca = (certfile("ca.pem"), certfile("ca.key"))
+        other_ca = (certfile("other-ca.pem"), certfile("other-ca.key"))
         self.ca_bundle = ca[0]
-        proxy_names = ["DNS:localhost", "IP:127.0.0.1"]
-        proxy_cert = servers.make_leaf(openssl, pki, "proxy", ca, proxy_names)
-        rogue_proxy_cert = servers.make_leaf(openssl, pki, "rogue-proxy",
-                                             rogue_ca, proxy_names)
+        proxy_cert = (certfile("rsa-direct.pem"), certfile("rsa-direct.key"))
+        rogue_proxy_cert = (certfile("untrusted.pem"), certfile("untrusted.key"))
         index_cert = servers.make_leaf(openssl, pki, "index", ca,
-                                       ["DNS:" + INDEX_HOST])
-        untrusted_cert = servers.make_leaf(openssl, pki, "untrusted", rogue_ca,
-                                           ["DNS:" + UNTRUSTED_HOST])
+                                       ["DNS:" + INDEX_HOST], serial=7001)
+        untrusted_cert = servers.make_leaf(openssl, pki, "untrusted", other_ca,
+                                           ["DNS:" + UNTRUSTED_HOST], serial=7002)
 
         dist = _makedirs(os.path.join(root, "dist"))
         wheel = servers.make_wheel(dist, PROJECT, "1.0",
@@ -354,16 +355,20 @@ def py27(tmpdir_factory):
 
 
 def core_has_tls_in_tls():
+    """What patched urllib3 needs from _tls_bootstrap on 2.7: wrap_bio()
+    for the hop inside the tunnel, SSLSocket (wrap_socket()) for the hop to
+    the proxy."""
     import _tls_bootstrap
-    return hasattr(getattr(_tls_bootstrap, "SSLContext", None), "wrap_bio")
+    return (hasattr(getattr(_tls_bootstrap, "SSLContext", None), "wrap_bio")
+            and getattr(_tls_bootstrap, "SSLSocket", None) is not None)
 
 
 def need_core():
-    """The tests of the patched path need the TLS core (SSLContext,
-    wrap_bio, SSLSocket: issue 4).  Skipped, never failed, until it is in
-    the build: nothing of this project can reach that path without it."""
+    """The tests of the patched path need the TLS core with its sockets
+    (issue 4).  Skipped, never failed, until the build has them: nothing of
+    this project can reach that path without them."""
     if not core_has_tls_in_tls():
-        pytest.skip("this _tls_bootstrap has no SSLContext.wrap_bio yet")
+        pytest.skip("this _tls_bootstrap has no SSLSocket/wrap_bio yet")
 
 
 py2_only = pytest.mark.skipif(not PY2, reason="Python 2.7: TLS in TLS needs _tls_bootstrap there")

@@ -18,8 +18,8 @@ and serves until its standard input closes (so it dies with the test).
   through the proxy.  Each CONNECT request line goes to the log.
 
 The servers use the interpreter's own ssl: what is under test is the
-client side.  The functions below make the certificates (with the openssl
-command) and the index contents.
+client side.  The functions below make the index contents and its
+certificates (the openssl command, signing with the CAs of certdata/).
 
 Rules of this file: no test logic; every server stops by itself when its
 parent goes away.
@@ -51,17 +51,10 @@ RELAY_TIMEOUT = 60.0
 # ---------------------------------------------------------------------------
 # Certificates
 # ---------------------------------------------------------------------------
-CA_EXTENSIONS = """\
-[ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-"""
-
 LEAF_EXTENSIONS = """\
 [leaf]
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
+keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
@@ -69,41 +62,23 @@ subjectAltName = %s
 """
 
 
-def _openssl(openssl, args, cwd):
-    subprocess.check_call([openssl] + args, cwd=cwd,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def make_ca(openssl, directory, name):
-    """A self-signed CA (P-256): returns (cert path, key path)."""
-    with open(os.path.join(directory, "ca.cnf"), "w") as cnf:
-        cnf.write(CA_EXTENSIONS)
-    cert, key = name + ".pem", name + ".key"
-    _openssl(openssl, [
-        "req", "-x509", "-new", "-nodes", "-newkey", "ec",
-        "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", key, "-out", cert,
-        "-days", "30", "-subj", "/O=_tls_bootstrap e2e/CN=%s" % name,
-        "-config", "ca.cnf", "-extensions", "ca"], directory)
-    return os.path.join(directory, cert), os.path.join(directory, key)
-
-
-def make_leaf(openssl, directory, name, ca, alt_names):
-    """A server certificate for alt_names ("DNS:x", "IP:y") signed by
-    ca = (cert, key): returns (cert path, key path)."""
+def make_leaf(openssl, directory, name, ca, alt_names, serial):
+    """A server certificate (RSA 2048, 30 days) for alt_names ("DNS:x")
+    signed by ca = (cert path, key path): returns (cert path, key path)."""
     cnf_name = name + ".cnf"
     with open(os.path.join(directory, cnf_name), "w") as cnf:
         cnf.write("[req]\ndistinguished_name = dn\n[dn]\n")
         cnf.write(LEAF_EXTENSIONS % ", ".join(alt_names))
     cert, key, csr = name + ".pem", name + ".key", name + ".csr"
-    _openssl(openssl, [
-        "req", "-new", "-nodes", "-newkey", "ec",
-        "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", key, "-out", csr,
-        "-subj", "/O=_tls_bootstrap e2e/CN=%s" % name, "-config", cnf_name],
-        directory)
-    _openssl(openssl, [
-        "x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
-        "-CAcreateserial", "-days", "30", "-sha256", "-out", cert,
-        "-extfile", cnf_name, "-extensions", "leaf"], directory)
+    for args in (
+            ["req", "-new", "-nodes", "-newkey", "rsa:2048", "-keyout", key,
+             "-out", csr, "-subj", "/C=XY/O=_tls_bootstrap/CN=%s" % name,
+             "-config", cnf_name],
+            ["x509", "-req", "-in", csr, "-CA", ca[0], "-CAkey", ca[1],
+             "-set_serial", str(serial), "-days", "30", "-sha256",
+             "-out", cert, "-extfile", cnf_name, "-extensions", "leaf"]):
+        subprocess.check_call([openssl] + args, cwd=directory,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     return os.path.join(directory, cert), os.path.join(directory, key)
 
 
