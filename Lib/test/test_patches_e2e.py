@@ -435,6 +435,22 @@ def error_lines(output, marker):
                       if marker in line))
 
 
+# ---- the patch files ---------------------------------------------------------
+@pytest.mark.parametrize("patch_file", sorted(
+    os.path.join(directory, name)
+    for directory, _, names in os.walk(PATCHES)
+    for name in names if name.endswith(".patch")))
+def test_patch_file_starts_with_its_header(patch_file):
+    """What it changes, why, against which version, how to apply: before
+    the first diff, where patch(1) and git apply ignore text."""
+    with io.open(patch_file, encoding="utf-8") as source:
+        text = source.read()
+    header = text[:text.index("\n--- a/")]
+    for field in ("Against:", "Apply:", "Why:", "What it changes"):
+        assert field in header, (patch_file, field)
+    assert "sha256" in header
+
+
 # ---- pip -------------------------------------------------------------------
 @py2_only
 def test_preconditions_patched_env_has_no_tls_bootstrap_unless_given(py27, world):
