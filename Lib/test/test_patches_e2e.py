@@ -429,6 +429,25 @@ def http_get(python, world, env, host=INDEX_HOST, proxy=None, graft=False,
     return json.loads(lines[-1][len("RESULT "):])
 
 
+def check_index_page(result, world, mark):
+    """The GET through the proxy returned the index's project page."""
+    assert result.get("status") == 200, result
+    assert "tlsb_e2e_hello-1.0-py2.py3-none-any.whl" in result["body"]
+    assert "proxy: CONNECT %s:443" % INDEX_HOST in world.log_since(mark)
+
+
+def check_refused(result, world, mark, tunnel_to=None):
+    """The GET failed on a certificate: the index's inside the tunnel to
+    tunnel_to, or (tunnel_to None) the proxy's, before any CONNECT."""
+    assert result.get("error") == "SSLError", result
+    assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
+    log = world.log_since(mark)
+    if tunnel_to:
+        assert "proxy: CONNECT %s:443" % tunnel_to in log
+    else:
+        assert "proxy: CONNECT" not in log
+
+
 def error_lines(output, marker):
     """The lines of a failed run that carry its error, without paths."""
     return sorted(set(line.strip() for line in output.splitlines()
@@ -485,31 +504,24 @@ def test_pip_installs_through_https_proxy_with_tls_bootstrap(py27, world):
 
 
 @py2_only
-def test_pip_refuses_untrusted_index_certificate_inside_the_tunnel(py27, world):
+@pytest.mark.parametrize("untrusted", ["index", "proxy"])
+def test_pip_refuses_an_untrusted_certificate(py27, world, untrusted):
+    """The index's certificate is checked inside the tunnel (after the
+    CONNECT), the proxy's before it."""
     need_core()
     mark = world.log_mark()
     env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
-    code, output, target = pip_install(py27.python["patched"], world, env,
-                                       index_host=UNTRUSTED_HOST)
+    if untrusted == "index":
+        code, output, target = pip_install(py27.python["patched"], world, env,
+                                           index_host=UNTRUSTED_HOST)
+    else:
+        code, output, target = pip_install(py27.python["patched"], world, env,
+                                           proxy=world.rogue_proxy)
     assert code != 0
-    assert "CERTIFICATE_VERIFY_FAILED" in output, output
+    assert os.listdir(target) == []
+    check_refused({"error": "SSLError", "message": output}, world, mark,
+                  tunnel_to=UNTRUSTED_HOST if untrusted == "index" else None)
     assert "certificate verify failed" in output
-    assert os.listdir(target) == []
-    # The proxy hop was fine: the failure is the index's certificate.
-    assert "proxy: CONNECT %s:443" % UNTRUSTED_HOST in world.log_since(mark)
-
-
-@py2_only
-def test_pip_refuses_untrusted_proxy_certificate(py27, world):
-    need_core()
-    mark = world.log_mark()
-    env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
-    code, output, target = pip_install(py27.python["patched"], world, env,
-                                       proxy=world.rogue_proxy)
-    assert code != 0
-    assert "CERTIFICATE_VERIFY_FAILED" in output, output
-    assert os.listdir(target) == []
-    assert "proxy: CONNECT" not in world.log_since(mark)
 
 
 @py2_only
@@ -542,10 +554,8 @@ def test_client_through_https_proxy_with_tls_bootstrap(py27, world, client, graf
     env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
     result = http_get(py27.python["patched"], world, env, graft=graft,
                       client=client)
-    assert result.get("status") == 200, result
-    assert "tlsb_e2e_hello-1.0-py2.py3-none-any.whl" in result["body"]
+    check_index_page(result, world, mark)
     assert result["ssl_context"].startswith("_tls_bootstrap")
-    assert "proxy: CONNECT %s:443" % INDEX_HOST in world.log_since(mark)
 
 
 @py2_only
@@ -556,9 +566,7 @@ def test_client_refuses_untrusted_index_certificate(py27, world, client):
     env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
     result = http_get(py27.python["patched"], world, env, host=UNTRUSTED_HOST,
                       client=client)
-    assert result.get("error") == "SSLError", result
-    assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
-    assert "proxy: CONNECT %s:443" % UNTRUSTED_HOST in world.log_since(mark)
+    check_refused(result, world, mark, tunnel_to=UNTRUSTED_HOST)
 
 
 @py2_only
@@ -569,9 +577,7 @@ def test_client_refuses_untrusted_proxy_certificate(py27, world, client):
     env = clean_env(py27.home, world.ca_bundle, py27.tls_bootstrap)
     result = http_get(py27.python["patched"], world, env,
                       proxy=world.rogue_proxy, client=client)
-    assert result.get("error") == "SSLError", result
-    assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
-    assert "proxy: CONNECT" not in world.log_since(mark)
+    check_refused(result, world, mark)
 
 
 @py2_only
@@ -627,10 +633,8 @@ def test_py3_client_through_https_proxy_on_patched_urllib3(py3, world, client):
     mark = world.log_mark()
     result = http_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
                       client=client)
-    assert result.get("status") == 200, result
-    assert "tlsb_e2e_hello-1.0-py2.py3-none-any.whl" in result["body"]
+    check_index_page(result, world, mark)
     assert result["ssl_context"] == "ssl"
-    assert "proxy: CONNECT %s:443" % INDEX_HOST in world.log_since(mark)
 
 
 @py3_only
@@ -640,9 +644,7 @@ def test_py3_patched_urllib3_refuses_untrusted_index_certificate(py3, world,
     mark = world.log_mark()
     result = http_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
                       host=UNTRUSTED_HOST, client=client)
-    assert result.get("error") == "SSLError", result
-    assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
-    assert "proxy: CONNECT %s:443" % UNTRUSTED_HOST in world.log_since(mark)
+    check_refused(result, world, mark, tunnel_to=UNTRUSTED_HOST)
 
 
 @py3_only
@@ -652,6 +654,4 @@ def test_py3_patched_urllib3_refuses_untrusted_proxy_certificate(py3, world,
     mark = world.log_mark()
     result = http_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
                       proxy=world.rogue_proxy, client=client)
-    assert result.get("error") == "SSLError", result
-    assert "CERTIFICATE_VERIFY_FAILED" in result["message"]
-    assert "proxy: CONNECT" not in world.log_since(mark)
+    check_refused(result, world, mark)

@@ -1,10 +1,12 @@
 """Tests of the _tls_bootstrap module built into this Python 2.7.
 
-Installed as Lib/test/test_tls_bootstrap.py by patches/cpython-2.7.18 of the
-_tls_bootstrap project, whose own test suite (pytest, Python 2.7 and 3.6+)
-is the complete one.  These pin what the interpreter build is responsible
-for: the module is built against the same OpenSSL as _ssl, imports, raises
-the ssl module's exceptions, and does TLS through memory BIOs.
+Installed as Lib/test/test_tls_bootstrap.py by patches/cpython-2.7.18/apply.sh
+of the _tls_bootstrap project (named otherwise there, so that pytest does
+not collect it with the project's own suite, which is the complete one:
+pytest, Python 2.7 and 3.6+).  These pin what the interpreter build is
+responsible for: the module is built against the same OpenSSL as _ssl,
+imports, raises the ssl module's exceptions, and does TLS through memory
+BIOs.
 
     ./python -m test.regrtest -v test_tls_bootstrap
 """
