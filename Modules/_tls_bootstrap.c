@@ -15,6 +15,10 @@
  *                                BIOs and sockets, what the handshake agreed
  *   _tls_bootstrap/session.c     SSLSession
  *   _tls_bootstrap/certdecode.c  X509 -> getpeercert() dict, DER
+ *   _tls_bootstrap/keylog.c      keylog_filename (NSS key log lines)
+ *   _tls_bootstrap/msgcallback.c _msg_callback
+ *   _tls_bootstrap/psk.c         TLS-PSK callbacks
+ *   _tls_bootstrap/algorithms.c  TLS 1.3 suites, groups, signature algorithms
  *   this file                    module functions (RAND_*, ...) and init
  *
  * The public module is Lib/_tls_bootstrap.py; it imports this one.
@@ -28,6 +32,10 @@
 #include "_tls_bootstrap/tlsobject.c"
 #include "_tls_bootstrap/session.c"
 #include "_tls_bootstrap/certdecode.c"
+#include "_tls_bootstrap/keylog.c"
+#include "_tls_bootstrap/msgcallback.c"
+#include "_tls_bootstrap/psk.c"
+#include "_tls_bootstrap/algorithms.c"
 
 #ifndef TLSB_VERSION
 #  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
@@ -115,6 +123,8 @@ static PyMethodDef tlsb_module_methods[] = {
      "RAND_status()\n--\n\nReturns True if the OpenSSL PRNG has been seeded with enough data."},
     {"RAND_add", tlsb_RAND_add, METH_VARARGS,
      "RAND_add(string, entropy, /)\n--\n\nMix string into the OpenSSL PRNG state."},
+    {"get_sigalgs", tlsb_get_sigalgs, METH_NOARGS,
+     "get_sigalgs()\n--\n\nNames of the TLS signature algorithms OpenSSL knows."},
     {"get_default_verify_paths", tlsb_get_default_verify_paths, METH_NOARGS,
      "get_default_verify_paths()\n--\n\nReturn OpenSSL's default (cafile_env, cafile, capath_env, capath)."},
     {NULL, NULL}
@@ -170,7 +180,10 @@ tlsb_module_init(PyObject *module)
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
         tlsb_types_init(module) < 0 ||
-        tlsb_certdecode_init(module) < 0)
+        tlsb_certdecode_init(module) < 0 ||
+        tlsb_keylog_init(module) < 0)
+        return -1;
+    if (PyModule_AddObject(module, "_MISSING_FEATURES", tlsb_missing_features()) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;
