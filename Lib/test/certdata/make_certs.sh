@@ -12,8 +12,8 @@
 #   changes every file (commit them all together).
 # - Every certificate passes OpenSSL's strict checks (`verify
 #   -x509_strict`, what CPython 3.13's create_default_context asks for),
-#   except emptysan.pem, whose empty subjectAltName RFC 5280 forbids (it
-#   is there for decoding only).  The checks at the end of this script
+#   except emptysan.pem and malformed.pem, which break RFC 5280 on purpose
+#   (they are there for decoding only).  The checks at the end of this script
 #   fail the run otherwise.
 # - Needs the openssl command line, 3.0 or newer (-crl_lastupdate).
 #
@@ -221,6 +221,17 @@ authorityKeyIdentifier = keyid:always
 subjectAltName = ASN1:SEQUENCE:empty_names
 [ empty_names ]
 
+# ---- malformed.pem: extensions whose contents do not parse ----
+[ ext_malformed ]
+basicConstraints = critical, CA:FALSE
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+# subjectAltName, authorityInfoAccess, crlDistributionPoints holding an
+# INTEGER instead of a SEQUENCE
+2.5.29.17 = DER:02:01:05
+1.3.6.1.5.5.7.1.1 = DER:02:01:05
+2.5.29.31 = DER:02:01:05
+
 # ---- selfsigned.pem: an end-entity certificate that is its own issuer ----
 [ ext_selfsigned ]
 basicConstraints = critical, CA:FALSE
@@ -350,6 +361,12 @@ issue nulbyte.pem "$work/nulbyte.key" ca 2008 "$VALID" ext_nulbyte "$ORG/CN=nul.
 rsa_key "$work/emptysan.key"
 issue emptysan.pem "$work/emptysan.key" ca 200A "$VALID" ext_emptysan "$ORG/CN=emptysan.tls-bootstrap.example"
 
+# A 40-byte serial number: longer than RFC 5280 allows, and longer than
+# one line of OpenSSL's hex printer (35 bytes).
+rsa_key "$work/malformed.key"
+issue malformed.pem "$work/malformed.key" ca 0102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F2021222324252627FF \
+    "$VALID" ext_malformed "$ORG/CN=malformed.tls-bootstrap.example"
+
 rsa_key "$work/rare-sans.key"
 issue rare-sans.pem "$work/rare-sans.key" ca 2009 "$VALID" ext_rare "$ORG/CN=rare.tls-bootstrap.example"
 
@@ -419,6 +436,7 @@ verify -CAfile ca.pem untrusted.pem && fail "untrusted.pem verifies under ca.pem
 verify -CAfile ca.pem -CRLfile root.crl -crl_check revoked.pem && fail "revoked.pem is not revoked"
 verify -CAfile ca.pem localhost.pem && fail "localhost.pem verifies without its intermediate"
 verify -CAfile ca.pem emptysan.pem && fail "emptysan.pem passes the strict checks"
+openssl verify -CAfile ca.pem malformed.pem >/dev/null 2>&1 && fail "malformed.pem verifies"
 openssl verify -CAfile ca.pem emptysan.pem >/dev/null 2>&1 || fail "emptysan.pem does not verify"
 
 # ---- golden decoded dicts -------------------------------------------------
