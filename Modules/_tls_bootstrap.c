@@ -10,6 +10,7 @@
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
+ *   _tls_bootstrap/certdecode.c  certificates as getpeercert()'s dict, DER
  *   this file                    module functions (RAND_*, ...) and init
  *
  * The public module is Lib/_tls_bootstrap.py; it imports this one.
@@ -19,6 +20,7 @@
 #include "_tls_bootstrap/errors.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"
+#include "_tls_bootstrap/certdecode.c"
 
 #ifndef TLSB_VERSION
 #  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
@@ -155,7 +157,8 @@ tlsb_module_init(PyObject *module)
     if (tlsb_openssl_init() < 0 ||
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
-        tlsb_types_init(module) < 0)
+        tlsb_types_init(module) < 0 ||
+        tlsb_certdecode_init(module) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;

@@ -148,6 +148,11 @@ static void tlsb_pending_exc_save(tlsb_pending_exc *slot);
 static int tlsb_pending_exc_raise(tlsb_pending_exc *slot);
 static void tlsb_pending_exc_clear(tlsb_pending_exc *slot);
 
+/* certdecode.c: certificates as getpeercert()'s dict and as DER. */
+static PyObject *tlsb_decode_certificate(X509 *cert);
+static PyObject *tlsb_certificate_to_der(X509 *cert);
+static X509 *tlsb_certificate_from_der(const unsigned char *der, Py_ssize_t len);
+
 /* Type objects, for isinstance checks across parts. */
 static PyTypeObject tlsb_MemoryBIO_Type;
 
