@@ -26,7 +26,9 @@ import sys
 import pytest
 
 import _tls_bootstrap_core as core
-from tlsb_support import CERTDATA, PY2, certfile, openssl_cli
+import tlsb_support
+from tlsb_support import (CERTDATA, PY2, MemoryPair, certfile, client_context,
+                          openssl_cli, server_context)
 
 sys.path.insert(0, CERTDATA)
 from make_golden import single_certificate_files  # noqa: E402
@@ -724,3 +726,34 @@ def test_encrypted_keys_are_the_localhost_key():
         plain = subprocess.check_output(
             [openssl_cli(), "pkey", "-in", certfile("localhost.key"), "-outform", "DER"])
         assert decrypted == plain
+
+
+# ---------------------------------------------------------------------------
+# The decoder behind getpeercert() and get_ca_certs()
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(params=tlsb_support.implementations(), ids=tlsb_support.impl_id)
+def impl(request):
+    return request.param
+
+
+def test_getpeercert_after_a_handshake_is_the_decoded_server_certificate(impl):
+    p = MemoryPair(impl, server_context(impl), client_context(impl))
+    p.handshake()
+    assert p.client.getpeercert() == golden("localhost.pem")
+
+
+def test_server_getpeercert_is_the_decoded_client_certificate(impl):
+    server = server_context(impl, verify_mode=impl.CERT_REQUIRED)
+    server.load_verify_locations(certfile("ca.pem"))
+    client = client_context(impl)
+    client.load_cert_chain(certfile("client.pem"), certfile("client.key"))
+    p = MemoryPair(impl, server, client)
+    p.handshake()
+    assert p.server.getpeercert() == golden("client.pem")
+
+
+def test_get_ca_certs_decodes_each_trusted_ca(impl):
+    context = client_context(impl, cafile="bundle.pem")
+    expected = [golden("ca.pem"), golden("other-ca.pem")]
+    assert sorted(context.get_ca_certs(), key=repr) == sorted(expected, key=repr)
