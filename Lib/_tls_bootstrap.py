@@ -600,6 +600,505 @@ SSLContext.sslobject_class = SSLObject
 
 
 # ---------------------------------------------------------------------------
+# SSLSocket: a socket.socket whose data goes through a core connection that
+# reads and writes the file descriptor itself (the core asks the socket for
+# its fd and timeout on each call, and waits with the GIL released).
+# ---------------------------------------------------------------------------
+import errno as _errno
+import socket as _socket_module
+from socket import socket as _socket_class
+
+_SOL_SOCKET, _SO_TYPE = _socket_module.SOL_SOCKET, _socket_module.SO_TYPE
+_SOCK_STREAM = _socket_module.SOCK_STREAM
+_GLOBAL_DEFAULT_TIMEOUT = _socket_module._GLOBAL_DEFAULT_TIMEOUT
+socket_error = OSError if not _PY2 else _socket_module.error
+if _PY2:
+    # 2.7's socket.socket copies the raw socket's methods onto each
+    # instance; SSLSocket removes them so that its own methods are used.
+    _DELEGATED_METHODS = _socket_module._delegate_methods
+
+
+def _byte_view(data):
+    """A zero-copy view of `data`'s bytes, sliceable by byte offset."""
+    if _PY2:
+        try:
+            return memoryview(data)
+        except TypeError:     # 2.7 objects with only the old buffer API
+            return buffer(data)  # noqa: F821 (2.7 builtin)
+    return memoryview(data).cast("B")
+
+
+class SSLSocket(_socket_class):
+    """This class implements a subtype of socket.socket that wraps
+    the underlying OS socket in an SSL context when necessary, and
+    provides read and write methods over that channel."""
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError(
+            "%s does not have a public constructor. Instances are returned by "
+            "SSLContext.wrap_socket()." % self.__class__.__name__)
+
+    @classmethod
+    def _create(cls, sock, server_side=False, do_handshake_on_connect=True,
+                suppress_ragged_eofs=True, server_hostname=None,
+                context=None, session=None):
+        if sock.getsockopt(_SOL_SOCKET, _SO_TYPE) != _SOCK_STREAM:
+            raise NotImplementedError("only stream sockets are supported")
+        if server_side:
+            if server_hostname:
+                raise ValueError("server_hostname can only be specified "
+                                 "in client mode")
+            if session is not None:
+                raise ValueError("session can only be specified in "
+                                 "client mode")
+        if context.check_hostname and not server_hostname:
+            raise ValueError("check_hostname requires server_hostname")
+
+        timeout = sock.gettimeout()
+        if _PY2:
+            self = cls.__new__(cls)
+            _socket_class.__init__(self, _sock=sock._sock)
+            for name in _DELEGATED_METHODS:
+                self.__dict__.pop(name, None)
+            self._makefile_refs = 0
+            self._closed = False
+        else:
+            kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
+                          fileno=sock.fileno())
+            self = cls.__new__(cls, **kwargs)
+            _socket_class.__init__(self, **kwargs)
+            sock.detach()
+        self._context = context
+        self._session = session
+        self._sslobj = None
+        self.server_side = server_side
+        self.server_hostname = context._encode_hostname(server_hostname)
+        self.do_handshake_on_connect = do_handshake_on_connect
+        self.suppress_ragged_eofs = suppress_ragged_eofs
+        try:
+            self.settimeout(timeout)
+            self._connected = self._is_connected()
+            if self._connected:
+                self._sslobj = context._wrap_socket(
+                    self, server_side, self.server_hostname, owner=self,
+                    session=self._session)
+                if do_handshake_on_connect:
+                    if self.gettimeout() == 0.0:
+                        raise ValueError("do_handshake_on_connect should not "
+                                         "be specified for non-blocking sockets")
+                    self.do_handshake()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _plain(self, name, *args):
+        """The socket's own method, for a socket not (or no longer) wrapped:
+        2.7's socket.socket forwards these to its raw _sock."""
+        if _PY2:
+            return getattr(self._sock, name)(*args)
+        return getattr(_socket_class, name)(self, *args)
+
+    def _is_connected(self):
+        """Connected, or a listening/unconnected socket; refuse a socket
+        that already holds unencrypted data (it would be lost)."""
+        try:
+            self.getpeername()
+        except socket_error as exc:
+            if exc.errno != _errno.ENOTCONN:
+                raise
+            return False
+        return True
+
+    @property
+    def context(self):
+        return self._context
+
+    @context.setter
+    def context(self, ctx):
+        self._context = ctx
+        if self._sslobj is not None:
+            self._sslobj.context = ctx
+
+    @property
+    def session(self):
+        if self._sslobj is not None:
+            return self._sslobj.session
+        return None
+
+    @session.setter
+    def session(self, session):
+        self._session = session
+        if self._sslobj is not None:
+            self._sslobj.session = session
+
+    @property
+    def session_reused(self):
+        if self._sslobj is not None:
+            return self._sslobj.session_reused
+        return None
+
+    def dup(self):
+        raise NotImplementedError("Can't dup() %s instances" %
+                                  self.__class__.__name__)
+
+    def _checkClosed(self, msg=None):
+        # raise an exception here if you wish to check for spurious closes
+        pass
+
+    def _check_connected(self):
+        if not self._connected:
+            # getpeername() raises ENOTCONN if the socket is really not
+            # connected; connect() may have returned EAGAIN before.
+            self.getpeername()
+
+    # ---- data ----
+    def read(self, len=1024, buffer=None):
+        """Read up to LEN bytes and return them.
+        Return zero-length string on EOF."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("Read on closed or unwrapped SSL socket.")
+        try:
+            if buffer is not None:
+                return self._sslobj.read(len, buffer)
+            return self._sslobj.read(len)
+        except SSLError as exc:
+            if exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs:  # noqa: F821
+                return 0 if buffer is not None else b""
+            raise
+
+    def write(self, data):
+        """Write DATA to the underlying SSL channel.  Returns
+        number of bytes of DATA actually transmitted."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("Write on closed or unwrapped SSL socket.")
+        return self._sslobj.write(data)
+
+    def send(self, data, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "send() on %s" % self.__class__)
+            return self._sslobj.write(data)
+        return self._plain("send", data, flags)
+
+    def sendto(self, data, flags_or_addr, addr=None):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("sendto not allowed on instances of %s" %
+                             self.__class__)
+        if addr is None:
+            return self._plain("sendto", data, flags_or_addr)
+        return self._plain("sendto", data, flags_or_addr, addr)
+
+    def sendmsg(self, *args, **kwargs):
+        # Ensure programs don't send data unencrypted if they try to
+        # use this method.
+        raise NotImplementedError("sendmsg not allowed on instances of %s" %
+                                  self.__class__)
+
+    def sendall(self, data, flags=0):
+        self._checkClosed()
+        if self._sslobj is None:
+            return _socket_class.sendall(self, data, flags)
+        if flags != 0:
+            raise ValueError("non-zero flags not allowed in calls to "
+                             "sendall() on %s" % self.__class__)
+        view = _byte_view(data)
+        count, amount = 0, len(view)
+        while count < amount:
+            count += self.send(view[count:])
+
+    def sendfile(self, file, offset=0, count=None):
+        """Send a file, possibly by using os.sendfile() if this is a
+        clear-text socket.  Return the total number of bytes sent."""
+        if self._sslobj is not None or _PY2:
+            return self._sendfile_by_send(file, offset, count)
+        return _socket_class.sendfile(self, file, offset, count)
+
+    def _sendfile_by_send(self, file, offset, count):
+        if offset:
+            file.seek(offset)
+        blocksize = min(count, 8192) if count else 8192
+        total = 0
+        try:
+            while True:
+                if count:
+                    blocksize = min(count - total, blocksize)
+                    if blocksize <= 0:
+                        break
+                data = file.read(blocksize)
+                if not data:
+                    break
+                self.sendall(data)
+                total += len(data)
+            return total
+        finally:
+            if total > 0 and hasattr(file, "seek"):
+                file.seek(offset + total)
+
+    def recv(self, buflen=1024, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "recv() on %s" % self.__class__)
+            return self.read(buflen)
+        return self._plain("recv", buflen, flags)
+
+    def recv_into(self, buffer, nbytes=None, flags=0):
+        self._checkClosed()
+        if nbytes is None:
+            nbytes = len(buffer) if buffer is not None else 1024
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "recv_into() on %s" % self.__class__)
+            return self.read(nbytes, buffer)
+        return self._plain("recv_into", buffer, nbytes, flags)
+
+    def recvfrom(self, buflen=1024, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("recvfrom not allowed on instances of %s" %
+                             self.__class__)
+        return self._plain("recvfrom", buflen, flags)
+
+    def recvfrom_into(self, buffer, nbytes=None, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("recvfrom_into not allowed on instances of %s" %
+                             self.__class__)
+        return self._plain("recvfrom_into", buffer, nbytes or 0, flags)
+
+    def recvmsg(self, *args, **kwargs):
+        raise NotImplementedError("recvmsg not allowed on instances of %s" %
+                                  self.__class__)
+
+    def recvmsg_into(self, *args, **kwargs):
+        raise NotImplementedError("recvmsg_into not allowed on instances of "
+                                  "%s" % self.__class__)
+
+    def pending(self):
+        self._checkClosed()
+        if self._sslobj is not None:
+            return self._sslobj.pending()
+        return 0
+
+    # ---- what the handshake established ----
+    def getpeercert(self, binary_form=False):
+        self._checkClosed()
+        self._check_connected()
+        return self._sslobj.getpeercert(binary_form)
+
+    def get_verified_chain(self):
+        if self._sslobj is None:
+            return []
+        return self._sslobj.get_verified_chain()
+
+    def get_unverified_chain(self):
+        if self._sslobj is None:
+            return []
+        return self._sslobj.get_unverified_chain()
+
+    def selected_npn_protocol(self):
+        self._checkClosed()
+        _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        return None
+
+    def selected_alpn_protocol(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.selected_alpn_protocol()
+
+    def cipher(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.cipher()
+
+    def shared_ciphers(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.shared_ciphers()
+
+    def compression(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.compression()
+
+    def get_channel_binding(self, cb_type="tls-unique"):
+        if self._sslobj is not None:
+            return self._sslobj.get_channel_binding(cb_type)
+        if cb_type not in CHANNEL_BINDING_TYPES:
+            raise ValueError("%s channel binding type not implemented" % cb_type)
+        return None
+
+    def version(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.version()
+
+    # ---- connection life ----
+    def do_handshake(self, block=False):
+        self._check_connected()
+        timeout = self.gettimeout()
+        try:
+            if timeout == 0.0 and block:
+                self.settimeout(None)
+            self._sslobj.do_handshake()
+        finally:
+            self.settimeout(timeout)
+
+    def _real_connect(self, addr, connect_ex):
+        if self.server_side:
+            raise ValueError("can't connect in server-side mode")
+        # Here we assume that the socket is client-side, and not
+        # connected at the time of the call.  We connect it, then wrap it.
+        if self._connected or self._sslobj is not None:
+            raise ValueError("attempt to connect already-connected SSLSocket!")
+        self._sslobj = self.context._wrap_socket(
+            self, False, self.server_hostname, owner=self,
+            session=self._session)
+        try:
+            if connect_ex:
+                rc = _socket_class.connect_ex(self, addr)
+            else:
+                rc = None
+                _socket_class.connect(self, addr)
+            if not rc:
+                self._connected = True
+                if self.do_handshake_on_connect:
+                    self.do_handshake()
+            return rc
+        except (socket_error, ValueError):
+            self._sslobj = None
+            raise
+
+    def connect(self, addr):
+        """Connects to remote ADDR, and then wraps the connection in
+        an SSL channel."""
+        self._real_connect(addr, False)
+
+    def connect_ex(self, addr):
+        """Connects to remote ADDR, and then wraps the connection in
+        an SSL channel."""
+        return self._real_connect(addr, True)
+
+    def accept(self):
+        """Accepts a new connection from a remote client, and returns
+        a tuple containing that new connection wrapped with a server-side
+        SSL channel, and the address of the remote client."""
+        newsock, addr = _socket_class.accept(self)
+        newsock = self.context.wrap_socket(
+            newsock, do_handshake_on_connect=self.do_handshake_on_connect,
+            suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
+        return newsock, addr
+
+    def verify_client_post_handshake(self):
+        if self._sslobj is not None:
+            return self._sslobj.verify_client_post_handshake()
+        raise ValueError("No SSL wrapper around " + str(self))
+
+    def shutdown(self, how):
+        self._checkClosed()
+        self._sslobj = None
+        _socket_class.shutdown(self, how)
+
+    def unwrap(self):
+        if self._sslobj is not None:
+            sock = self._sslobj.unwrap()
+            self._sslobj = None
+            return sock
+        raise ValueError("No SSL wrapper around " + str(self))
+
+    def _real_close(self):
+        self._sslobj = None
+        _socket_class._real_close(self)
+
+    if _PY2:
+        # 2.7's socket.socket keeps no reference count of the file objects
+        # made by makefile(); 2.7's own SSLSocket does, and httplib relies
+        # on it: close() only closes once every file object is closed.
+        def makefile(self, mode="r", bufsize=-1):
+            self._makefile_refs += 1
+            return _socket_module._fileobject(self, mode, bufsize, close=True)
+
+        def close(self):
+            if self._makefile_refs < 1:
+                self._sslobj = None
+                _socket_class.close(self)
+            else:
+                self._makefile_refs -= 1
+
+        def _real_close(self):
+            self._sslobj = None
+            _socket_class.close(self)
+
+
+SSLContext.sslsocket_class = SSLSocket
+
+
+def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
+                cert_reqs=CERT_NONE, ssl_version=PROTOCOL_TLS,  # noqa: F821
+                ca_certs=None, do_handshake_on_connect=True,
+                suppress_ragged_eofs=True, ciphers=None):
+    """Deprecated module-level wrapper (removed in 3.12; kept, and grafted,
+    only where the host still has it)."""
+    _warn_deprecated("ssl.wrap_socket() is deprecated, use "
+                     "SSLContext.wrap_socket()")
+    if server_side and not certfile:
+        raise ValueError("certfile must be specified for server-side "
+                         "operations")
+    if keyfile and not certfile:
+        raise ValueError("certfile must be specified")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context = SSLContext(ssl_version)
+    context.verify_mode = cert_reqs
+    if ca_certs:
+        context.load_verify_locations(ca_certs)
+    if certfile:
+        context.load_cert_chain(certfile, keyfile)
+    if ciphers:
+        context.set_ciphers(ciphers)
+    return context.wrap_socket(
+        sock=sock, server_side=server_side,
+        do_handshake_on_connect=do_handshake_on_connect,
+        suppress_ragged_eofs=suppress_ragged_eofs)
+
+
+def get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,  # noqa: F821
+                           ca_certs=None, timeout=_GLOBAL_DEFAULT_TIMEOUT):
+    """Retrieve the certificate from the server at the specified address,
+    and return it as a PEM-encoded string.
+    If 'ca_certs' is specified, validate the server cert against it.
+    If 'ssl_version' is specified, use it in the connection attempt.
+    If 'timeout' is specified, use it in the connection attempt.
+    """
+    host, port = addr
+    cert_reqs = CERT_REQUIRED if ca_certs is not None else CERT_NONE  # noqa: F821
+    context = _create_stdlib_context(ssl_version, cert_reqs=cert_reqs,
+                                     cafile=ca_certs)
+    sock = _socket_module.create_connection(addr, timeout=timeout)
+    try:
+        sslsock = context.wrap_socket(sock, server_hostname=host)
+        try:
+            dercert = sslsock.getpeercert(True)
+        finally:
+            sslsock.close()
+    finally:
+        sock.close()
+    return DER_cert_to_PEM_cert(dercert)
+
+
+# ---------------------------------------------------------------------------
 # Context factories
 # ---------------------------------------------------------------------------
 def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
