@@ -16,6 +16,9 @@ Rules of this file:
   comment says so.
 - Nothing here reads the host ssl module's globals at call time (the host's
   own classes do, which is why they cannot simply be subclassed).
+- Where the host's ssl already has an enum, Purpose or a namedtuple type,
+  that very object is used (its own tests and isinstance checks keep
+  working); ours is made only where the host lacks it.
 - No I/O and no side effect at import time.
 """
 from __future__ import absolute_import
@@ -24,11 +27,11 @@ import base64
 import os
 import sys
 import warnings
-from collections import namedtuple
 
 __version__ = "0.1.0"
 
 import _tls_bootstrap_core as _core
+import ssl as _host_ssl     # read only: types it has are reused, never changed
 
 if getattr(_core, "__version__", None) != __version__:
     raise ImportError(
@@ -180,17 +183,25 @@ def _core_constants(prefix):
                    if name.startswith(prefix)), key=lambda item: item[1])
 
 
+def _host_or_new_enum(name, members, flag=False):
+    host = getattr(_host_ssl, name, None)
+    if host is not None:
+        return host
+    return _make_enum(name, members, flag)
+
+
 # Enums whose members are also the module's constants, as in 3.13.
-_SSLMethod = _make_enum("_SSLMethod", [
+_SSLMethod = _host_or_new_enum("_SSLMethod", [
     (name, value) for name, value in _core_constants("PROTOCOL_")
     if name != "PROTOCOL_SSLv23"])
-Options = _make_enum("Options", _core_constants("OP_"), flag=True)
-AlertDescription = _make_enum("AlertDescription",
-                              _core_constants("ALERT_DESCRIPTION_"))
-SSLErrorNumber = _make_enum("SSLErrorNumber", _core_constants("SSL_ERROR_"))
-VerifyFlags = _make_enum("VerifyFlags", _core_constants("VERIFY_"), flag=True)
-VerifyMode = _make_enum("VerifyMode", _core_constants("CERT_"))
-TLSVersion = _make_enum("TLSVersion", [
+Options = _host_or_new_enum("Options", _core_constants("OP_"), flag=True)
+AlertDescription = _host_or_new_enum("AlertDescription",
+                                     _core_constants("ALERT_DESCRIPTION_"))
+SSLErrorNumber = _host_or_new_enum("SSLErrorNumber", _core_constants("SSL_ERROR_"))
+VerifyFlags = _host_or_new_enum("VerifyFlags", _core_constants("VERIFY_"),
+                                flag=True)
+VerifyMode = _host_or_new_enum("VerifyMode", _core_constants("CERT_"))
+TLSVersion = _host_or_new_enum("TLSVersion", [
     ("MINIMUM_SUPPORTED", _core.PROTO_MINIMUM_SUPPORTED),
     ("SSLv3", _core.PROTO_SSLv3),
     ("TLSv1", _core.PROTO_TLSv1),
@@ -201,21 +212,26 @@ TLSVersion = _make_enum("TLSVersion", [
 ])
 
 
-def _publish(enum_class):
-    for member_name, member in enum_class.__members__.items():
-        globals()[member_name] = member
+def _publish(enum_class, prefix):
+    """Module constants: enum members, or plain ints for values an older
+    host's enum lacks (its members come from its own, older _ssl)."""
+    for member_name, value in _core_constants(prefix):
+        member = enum_class.__members__.get(member_name)
+        globals()[member_name] = member if member is not None else value
 
 
-for _enum_class in (_SSLMethod, Options, AlertDescription, SSLErrorNumber,
-                    VerifyFlags, VerifyMode):
-    _publish(_enum_class)
+for _enum_class, _prefix in ((_SSLMethod, "PROTOCOL_"), (Options, "OP_"),
+                             (AlertDescription, "ALERT_DESCRIPTION_"),
+                             (SSLErrorNumber, "SSL_ERROR_"),
+                             (VerifyFlags, "VERIFY_"), (VerifyMode, "CERT_")):
+    _publish(_enum_class, _prefix)
 PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F821 (published above)
 
 # Values seen by SSLContext._msg_callback (RFC 8446 and predecessors).
-_TLSContentType = _make_enum("_TLSContentType", [
+_TLSContentType = _host_or_new_enum("_TLSContentType", [
     ("CHANGE_CIPHER_SPEC", 20), ("ALERT", 21), ("HANDSHAKE", 22),
     ("APPLICATION_DATA", 23), ("HEADER", 0x100), ("INNER_CONTENT_TYPE", 0x101)])
-_TLSAlertType = _make_enum("_TLSAlertType", [
+_TLSAlertType = _host_or_new_enum("_TLSAlertType", [
     ("CLOSE_NOTIFY", 0), ("UNEXPECTED_MESSAGE", 10), ("BAD_RECORD_MAC", 20),
     ("DECRYPTION_FAILED", 21), ("RECORD_OVERFLOW", 22),
     ("DECOMPRESSION_FAILURE", 30), ("HANDSHAKE_FAILURE", 40),
@@ -232,7 +248,7 @@ _TLSAlertType = _make_enum("_TLSAlertType", [
     ("BAD_CERTIFICATE_STATUS_RESPONSE", 113),
     ("BAD_CERTIFICATE_HASH_VALUE", 114), ("UNKNOWN_PSK_IDENTITY", 115),
     ("CERTIFICATE_REQUIRED", 116), ("NO_APPLICATION_PROTOCOL", 120)])
-_TLSMessageType = _make_enum("_TLSMessageType", [
+_TLSMessageType = _host_or_new_enum("_TLSMessageType", [
     ("HELLO_REQUEST", 0), ("CLIENT_HELLO", 1), ("SERVER_HELLO", 2),
     ("HELLO_VERIFY_REQUEST", 3), ("NEWSESSION_TICKET", 4),
     ("END_OF_EARLY_DATA", 5), ("HELLO_RETRY_REQUEST", 6),
@@ -273,65 +289,21 @@ SSLSession = _core.SSLSession
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
-_txt2obj = _core.txt2obj
-_nid2obj = _core.nid2obj
 
 
 # ---------------------------------------------------------------------------
 # ASN.1 objects and purposes
 # ---------------------------------------------------------------------------
-class _ASN1Object(namedtuple("_ASN1Object", "nid shortname longname oid")):
-    """ASN.1 object identifier lookup."""
-    __slots__ = ()
-
-    def __new__(cls, oid):
-        return super(_ASN1Object, cls).__new__(cls, *_txt2obj(oid, name=False))
-
-    @classmethod
-    def fromnid(cls, nid):
-        """Create _ASN1Object from OpenSSL numeric ID."""
-        return super(_ASN1Object, cls).__new__(cls, *_nid2obj(nid))
-
-    @classmethod
-    def fromname(cls, name):
-        """Create _ASN1Object from short name, long name or OID."""
-        return super(_ASN1Object, cls).__new__(cls, *_txt2obj(name, name=True))
-
-
-if not _PY2:
-    class Purpose(_ASN1Object, _enum.Enum):
-        """SSLContext purpose flags with X509v3 Extended Key Usage objects."""
-        SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
-        CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
-else:
-    class _PurposeMeta27(type):
-        def __iter__(cls):
-            return iter((cls.SERVER_AUTH, cls.CLIENT_AUTH))
-
-    class Purpose(_ASN1Object):
-        """SSLContext purpose flags with X509v3 Extended Key Usage objects."""
-        __metaclass__ = _PurposeMeta27
-        __slots__ = ()
-
-        def __repr__(self):
-            return "<Purpose.%s: %s>" % (self.name, _ASN1Object.__repr__(self))
-
-        @property
-        def name(self):
-            return {"serverAuth": "SERVER_AUTH",
-                    "clientAuth": "CLIENT_AUTH"}.get(self.shortname)
-
-    Purpose.SERVER_AUTH = Purpose("1.3.6.1.5.5.7.3.1")
-    Purpose.CLIENT_AUTH = Purpose("1.3.6.1.5.5.7.3.2")
+# Every supported host (2.7.9+, 3.4+) has _ASN1Object and Purpose; using its
+# objects lets host code pass ssl.Purpose.* to our functions.
+_ASN1Object = _host_ssl._ASN1Object
+Purpose = _host_ssl.Purpose
 
 
 # ---------------------------------------------------------------------------
 # Module-level helpers
 # ---------------------------------------------------------------------------
-DefaultVerifyPaths = namedtuple(
-    "DefaultVerifyPaths",
-    "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env "
-    "openssl_capath")
+DefaultVerifyPaths = _host_ssl.DefaultVerifyPaths
 
 
 def get_default_verify_paths():
@@ -1199,6 +1171,165 @@ def _keyword_only(function, kwargs, **defaults):
     defaults.update(kwargs)
     return [defaults[name] for name in _KEYWORD_ONLY[function]]
 
+
+
+# ---------------------------------------------------------------------------
+# The graft: monkeypatch_ssl() / restore_ssl() / is_patched()
+# ---------------------------------------------------------------------------
+import threading as _threading
+
+# Names of the host's ssl replaced by ours (where the host has them).
+_REPLACED_NAMES = (
+    "SSLContext", "SSLSocket", "SSLObject", "MemoryBIO", "SSLSession",
+    "create_default_context", "_create_unverified_context",
+    "_create_stdlib_context", "get_server_certificate", "wrap_socket",
+)
+# _create_default_https_context is replaced by whichever of ours matches
+# what the host's currently is (PEP 493 lets users pick the unverified
+# one); a function of the user's own is left alone.
+_HTTPS_CONTEXT_FACTORIES = ("create_default_context", "_create_unverified_context")
+
+# CPython 3.13's public ssl names (and later additions we implement), less
+# the modules and helpers ssl.py merely imports.  Those the host lacks are
+# added by the graft.
+_PUBLIC_NAMES_3_13 = (
+    "AlertDescription", "CertificateError", "DER_cert_to_PEM_cert",
+    "DefaultVerifyPaths", "MemoryBIO", "Options", "PEM_cert_to_DER_cert",
+    "Purpose", "RAND_add", "RAND_bytes", "RAND_status",
+    "SSLCertVerificationError", "SSLContext", "SSLEOFError", "SSLError",
+    "SSLErrorNumber", "SSLObject", "SSLSession", "SSLSocket",
+    "SSLSyscallError", "SSLWantReadError", "SSLWantWriteError",
+    "SSLZeroReturnError", "TLSVersion", "VerifyFlags", "VerifyMode",
+    "CHANNEL_BINDING_TYPES", "OPENSSL_VERSION", "OPENSSL_VERSION_INFO",
+    "OPENSSL_VERSION_NUMBER", "cert_time_to_seconds",
+    "create_default_context", "get_default_verify_paths",
+    "get_protocol_name", "get_server_certificate",
+)
+_PUBLIC_PREFIXES = ("ALERT_DESCRIPTION_", "CERT_", "HAS_", "OP_", "PROTOCOL_",
+                    "PROTO_", "SSL_ERROR_", "VERIFY_")
+# Private names that host modules use and that older hosts lack.
+_PRIVATE_NAMES = ("_TLSContentType", "_TLSAlertType", "_TLSMessageType",
+                  "_SSLMethod", "_DEFAULT_CIPHERS", "_OPENSSL_API_VERSION")
+
+# Modules that bind ssl names at import, whose bindings follow the graft
+# (only where they are the host's very objects).
+_BINDING_MODULE_PREFIXES = ("urllib3.", "pip._vendor.urllib3.")
+_BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
+
+_MISSING = object()
+_graft_lock = _threading.RLock()
+_graft = None   # while patched: what to put back
+
+
+def _our_names_for_graft(host):
+    """(name -> our object) for replaced names and names the host lacks."""
+    ours = dict((name, globals()[name]) for name in _REPLACED_NAMES
+                if name != "wrap_socket" or hasattr(host, "wrap_socket"))
+    current = getattr(host, "_create_default_https_context", None)
+    for factory in _HTTPS_CONTEXT_FACTORIES:
+        if current is not None and current is getattr(host, factory, _MISSING):
+            ours["_create_default_https_context"] = globals()[factory]
+    added = {}
+    names = list(_PUBLIC_NAMES_3_13) + list(_PRIVATE_NAMES)
+    names += [n for n in globals() if n.startswith(_PUBLIC_PREFIXES)]
+    for name in names:
+        if name not in ours and not hasattr(host, name) and name in globals():
+            added[name] = globals()[name]
+    return ours, added
+
+
+def _rebind_modules(replacements):
+    """Point urllib3's import-time bindings of the host's objects at ours."""
+    changed = []
+    by_identity = dict((id(old), (old, new)) for old, new in replacements)
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (module_name in _BINDING_MODULES or
+                                  module_name.startswith(_BINDING_MODULE_PREFIXES)):
+            continue
+        for attribute, value in list(vars(module).items()):
+            pair = by_identity.get(id(value))
+            if pair is not None and pair[0] is value:
+                setattr(module, attribute, pair[1])
+                changed.append((module, attribute, value))
+    return changed
+
+
+def monkeypatch_ssl():
+    """Make the host's ssl module the modern one, implemented here.
+
+    Replaces ssl.SSLContext, SSLSocket, SSLObject, MemoryBIO, SSLSession,
+    create_default_context, _create_default_https_context,
+    _create_unverified_context, _create_stdlib_context,
+    get_server_certificate and (where the host has it) wrap_socket; adds
+    every public name of 3.13's ssl the host lacks; points urllib3's
+    import-time bindings of the replaced objects at ours.  The exception
+    classes stay the host's.
+
+    Idempotent and thread-safe.  Returns {"replaced": [...], "added": [...],
+    "rebound": ["module.attribute", ...]}; restore_ssl() undoes it exactly.
+
+    Not reachable: names a module copied with `from ssl import X` before
+    the call (other than urllib3's), and objects made before it (an
+    SSLContext made earlier stays the host's).
+    """
+    global _graft
+    with _graft_lock:
+        import ssl as host
+        if _graft is None:
+            ours, added = _our_names_for_graft(host)
+            saved = dict((name, getattr(host, name, _MISSING)) for name in ours)
+            for name, value in ours.items():
+                setattr(host, name, value)
+            for name, value in added.items():
+                setattr(host, name, value)
+            rebound = _rebind_modules(
+                [(saved[name], ours[name]) for name in ours
+                 if saved[name] is not _MISSING])
+            _graft = {"saved": saved, "added": sorted(added),
+                      "rebound": rebound}
+        return _graft_report()
+
+
+def _graft_report():
+    return {
+        "replaced": sorted(name for name, value in _graft["saved"].items()
+                           if value is not _MISSING),
+        "added": list(_graft["added"]) + sorted(
+            name for name, value in _graft["saved"].items() if value is _MISSING),
+        "rebound": ["%s.%s" % (module.__name__, attribute)
+                    for module, attribute, _ in _graft["rebound"]],
+    }
+
+
+def restore_ssl():
+    """Undo monkeypatch_ssl(): every replaced object is put back (the very
+    same objects), every added name removed.  Returns what was undone, or
+    None when nothing was patched."""
+    global _graft
+    with _graft_lock:
+        if _graft is None:
+            return None
+        import ssl as host
+        report = _graft_report()
+        for module, attribute, original in _graft["rebound"]:
+            setattr(module, attribute, original)
+        for name, original in _graft["saved"].items():
+            if original is _MISSING:
+                if hasattr(host, name):
+                    delattr(host, name)
+            else:
+                setattr(host, name, original)
+        for name in _graft["added"]:
+            if hasattr(host, name):
+                delattr(host, name)
+        _graft = None
+        return report
+
+
+def is_patched():
+    """True while monkeypatch_ssl() is in effect."""
+    with _graft_lock:
+        return _graft is not None
 
 # ---------------------------------------------------------------------------
 # python -m _tls_bootstrap

@@ -107,78 +107,8 @@ tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
                          X509_get_default_cert_dir());
 }
 
-/* An ASN1_OBJECT as (nid, shortname, longname, dotted oid). */
-static PyObject *
-tlsb_asn1obj_tuple(const ASN1_OBJECT *obj)
-{
-    char oid[256];
-    int nid = OBJ_obj2nid(obj), len;
-    const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
-    const char *ln = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-
-    len = OBJ_obj2txt(oid, sizeof(oid), obj, 1);
-    if (len < 0)
-        return tlsb_raise_from_queue(NULL);
-    if (len >= (int)sizeof(oid))
-        len = sizeof(oid) - 1;
-    return Py_BuildValue("(izzs#)", nid, sn, ln, oid, (Py_ssize_t)len);
-}
-
-/* txt2obj(txt, name=False) -> (nid, shortname, longname, oid); txt is a
- * dotted OID, or with name=True also a short or long name. */
-static PyObject *
-tlsb_txt2obj(PyObject *module, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {"txt", "name", NULL};
-    const char *txt;
-    PyObject *name_obj = Py_False, *result;
-    ASN1_OBJECT *obj;
-    int by_name;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|O:txt2obj", kwlist, &txt,
-                                     &name_obj))
-        return NULL;
-    by_name = PyObject_IsTrue(name_obj);
-    if (by_name < 0)
-        return NULL;
-    obj = OBJ_txt2obj(txt, by_name ? 0 : 1);
-    if (obj == NULL) {
-        ERR_clear_error();
-        return PyErr_Format(PyExc_ValueError, "unknown object '%.100s'", txt);
-    }
-    result = tlsb_asn1obj_tuple(obj);
-    ASN1_OBJECT_free(obj);
-    return result;
-}
-
-/* nid2obj(nid, /) -> (nid, shortname, longname, oid) */
-static PyObject *
-tlsb_nid2obj(PyObject *module, PyObject *args)
-{
-    int nid;
-    ASN1_OBJECT *obj;
-    PyObject *result;
-
-    if (!PyArg_ParseTuple(args, "i:nid2obj", &nid))
-        return NULL;
-    if (nid < NID_undef)
-        return PyErr_Format(PyExc_ValueError, "NID must be positive.");
-    obj = OBJ_nid2obj(nid);
-    if (obj == NULL) {
-        ERR_clear_error();
-        return PyErr_Format(PyExc_ValueError, "unknown NID %i", nid);
-    }
-    result = tlsb_asn1obj_tuple(obj);
-    ASN1_OBJECT_free(obj);
-    return result;
-}
-
 static PyMethodDef tlsb_module_methods[] = {
-    {"txt2obj", (PyCFunction)(void (*)(void))tlsb_txt2obj,
-     METH_VARARGS | METH_KEYWORDS,
-     "txt2obj(txt, name=False)\n--\n\nLook up an ASN.1 object by OID (or name)."},
-    {"nid2obj", tlsb_nid2obj, METH_VARARGS,
-     "nid2obj(nid, /)\n--\n\nLook up an ASN.1 object by NID."},
+
     {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
      "RAND_bytes(n, /)\n--\n\nGenerate n cryptographically strong pseudo-random bytes."},
     {"RAND_status", tlsb_RAND_status, METH_NOARGS,
