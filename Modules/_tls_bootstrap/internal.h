@@ -161,9 +161,10 @@ static void tlsb_pending_exc_save(tlsb_pending_exc *slot);
 static int tlsb_pending_exc_raise(tlsb_pending_exc *slot);
 static void tlsb_pending_exc_clear(tlsb_pending_exc *slot);
 
-/* certdecode.c */
+/* certdecode.c: certificates as getpeercert()'s dict and as DER. */
 static PyObject *tlsb_decode_certificate(X509 *cert);
 static PyObject *tlsb_certificate_to_der(X509 *cert);
+static X509 *tlsb_certificate_from_der(const unsigned char *der, Py_ssize_t len);
 
 /* tlsobject.c */
 static PyObject *tlsb_connection_owner(tlsb_Connection *conn);
