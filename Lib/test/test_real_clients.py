@@ -122,18 +122,26 @@ def test_http_client(https_server):
         conn.close()
 
 
-def test_requests(https_server):
-    requests = pytest.importorskip("requests")
+def requests_get(requests, server, cafile):
+    # A session per trust store: requests before 2.32 reuses a pooled
+    # connection across different `verify` values (CVE-2024-35195).
     session = requests.Session()
     session.trust_env = False
+    try:
+        return session.get(url(server), verify=certfile(cafile), timeout=20)
+    finally:
+        session.close()
+
+
+def test_requests(https_server):
+    requests = pytest.importorskip("requests")
     if https_server.good:
-        response = session.get(url(https_server), verify=certfile("ca.pem"), timeout=20)
-        assert response.content == BODY
+        assert requests_get(requests, https_server, "ca.pem").content == BODY
     else:
         with pytest.raises(requests.exceptions.SSLError):
-            session.get(url(https_server), verify=certfile("ca.pem"), timeout=20)
+            requests_get(requests, https_server, "ca.pem")
     with pytest.raises(requests.exceptions.SSLError):
-        session.get(url(https_server), verify=certfile("other-ca.pem"), timeout=20)
+        requests_get(requests, https_server, "other-ca.pem")
 
 
 # ---- smtplib STARTTLS -----------------------------------------------------------
@@ -200,12 +208,22 @@ def smtp_server(context):
 def test_smtplib_starttls(cafile):
     import smtplib
     import ssl
+    if PY2 and cafile != "ca.pem":
+        pytest.skip("2.7's starttls() takes no context and never verifies")
     port, received, thread = smtp_server(server_context(tlsb))
     client = smtplib.SMTP("localhost", port, timeout=20)
     try:
         client.ehlo()
         context = ssl.create_default_context(cafile=certfile(cafile))
-        if cafile == "ca.pem":
+        if PY2:
+            client.starttls()     # through ssl.wrap_socket, which is ours now
+            client.ehlo()
+            client.sendmail("a@localhost", ["b@localhost"], "Subject: hi\r\n\r\nbody\r\n")
+            assert isinstance(client.sock, tlsb.SSLSocket)
+            client.quit()
+            thread.join(20)
+            assert b"body" in received[0]
+        elif cafile == "ca.pem":
             client.starttls(context=context)
             client.ehlo()
             client.sendmail("a@localhost", ["b@localhost"], "Subject: hi\r\n\r\nbody\r\n")
