@@ -2,6 +2,7 @@
 non-blocking modes, the socket API as 3.13 answers it.  Client-side tests
 also run with the host's ssl on 3.13 as oracle."""
 import errno
+import hashlib
 import os
 import select
 import socket
@@ -47,6 +48,27 @@ def echo_server(count=1, **settings):
     return ThreadedServer(handler, count=count)
 
 
+def digest_server(size):
+    """Our TLS server that reads `size` bytes, then answers with their
+    SHA-256: the client never reads and writes at the same time (one TLS
+    connection is not to be used from two threads at once)."""
+    ctx = server_context(tlsb)
+
+    def handler(conn):
+        tls = ctx.wrap_socket(conn, server_side=True)
+        digest = hashlib.sha256()
+        remaining = size
+        while remaining:
+            data = tls.recv(min(remaining, 65536))
+            if not data:
+                break
+            digest.update(data)
+            remaining -= len(data)
+        tls.sendall(digest.digest())
+        tls.close()
+    return ThreadedServer(handler)
+
+
 def connect(impl, server, **settings):
     ctx = client_context(impl, **settings)
     raw = socket.create_connection(server.address, timeout=10)
@@ -76,18 +98,16 @@ def test_roundtrip_and_socket_identity(impl):
 
 def test_large_sendall_and_recv_into(impl):
     payload = os.urandom(1 << 20)
-    with echo_server() as server:
+    with digest_server(len(payload)) as server:
         tls = connect(impl, server)
         try:
-            thread = threading.Thread(target=tls.sendall, args=(payload,))
-            thread.start()
-            buf = bytearray(len(payload))
+            tls.sendall(payload)
+            buf = bytearray(32)
             view = memoryview(buf)
             got = 0
-            while got < len(payload):
-                got += tls.recv_into(view[got:], min(65536, len(payload) - got))
-            thread.join()
-            assert bytes(buf) == payload
+            while got < 32:
+                got += tls.recv_into(view[got:])
+            assert bytes(buf) == hashlib.sha256(payload).digest()
         finally:
             tls.close()
 
@@ -114,17 +134,13 @@ def test_sendfile_falls_back_to_send(impl, tmpdir):
     path = tmpdir.join("data.bin")
     payload = os.urandom(100000)
     path.write(payload, mode="wb")
-    with echo_server() as server:
+    with digest_server(len(payload) - 1000) as server:
         tls = connect(impl, server)
         try:
             with open(str(path), "rb") as f:
-                received = []
-                reader = threading.Thread(target=lambda: received.append(
-                    read_exactly(tls, len(payload))))
-                reader.start()
-                assert tls.sendfile(f) == len(payload)
-                reader.join()
-            assert received == [payload]
+                assert tls.sendfile(f, offset=1000) == len(payload) - 1000
+                assert f.tell() == len(payload)
+            assert read_exactly(tls, 32) == hashlib.sha256(payload[1000:]).digest()
         finally:
             tls.close()
 
@@ -289,30 +305,50 @@ def test_read_timeout_is_socket_timeout(impl):
 
 
 def test_non_blocking_handshake(impl):
-    with echo_server() as server:
+    # The server waits until the client's first attempt has returned, so
+    # that attempt cannot finish the handshake however threads are run.
+    first_attempt_done = threading.Event()
+
+    def handler(conn):
+        first_attempt_done.wait(10)
+        tls = server_context(tlsb).wrap_socket(conn, server_side=True)
+        tls.sendall(b"hi")
+        tls.recv(1)
+
+    with ThreadedServer(handler) as server:
         raw = socket.create_connection(server.address, timeout=10)
         tls = client_context(impl).wrap_socket(raw, server_hostname="localhost",
                                                do_handshake_on_connect=False)
-        tls.setblocking(False)
         del raw     # 2.7 shares the OS socket between both objects
+        tls.setblocking(False)
         try:
-            wants = []
+            with pytest.raises(impl.SSLWantReadError):
+                tls.do_handshake()
+            first_attempt_done.set()
             deadline = time.time() + 10
             while time.time() < deadline:
                 try:
                     tls.do_handshake()
                     break
                 except impl.SSLWantReadError:
-                    wants.append("read")
                     select.select([tls], [], [], 5)
                 except impl.SSLWantWriteError:
-                    wants.append("write")
                     select.select([], [tls], [], 5)
-            assert "read" in wants
             assert tls.version() == "TLSv1.3"
+            data = b""
+            while not data and time.time() < deadline:
+                select.select([tls], [], [], 5)
+                try:
+                    data = tls.recv(10)     # tickets may come first
+                except impl.SSLWantReadError:
+                    pass
+            assert data == b"hi"
             with pytest.raises(impl.SSLWantReadError):
                 tls.recv(10)
+            tls.setblocking(True)
+            tls.sendall(b"x")
         finally:
+            first_attempt_done.set()
             tls.close()
 
 
