@@ -52,6 +52,8 @@ OPENSSL_BUILD_VERSION = _core.OPENSSL_BUILD_VERSION
 _OPENSSL_API_VERSION = _core._OPENSSL_API_VERSION
 
 MemoryBIO = _core.MemoryBIO
+crypto = _core.crypto
+rand = _core.rand
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add

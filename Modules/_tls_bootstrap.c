@@ -10,6 +10,8 @@
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
+ *   _tls_bootstrap/crypto_*.c    the `crypto` and `rand` submodules
+ *                                (pyOpenSSL's API); map in crypto_module.c
  *   this file                    module functions (RAND_*, ...) and init
  *
  * The public module is Lib/_tls_bootstrap.py; it imports this one.
@@ -19,6 +21,15 @@
 #include "_tls_bootstrap/errors.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"
+#include "_tls_bootstrap/crypto_module.c"
+#include "_tls_bootstrap/crypto_x509.c"
+#include "_tls_bootstrap/crypto_name.c"
+#include "_tls_bootstrap/crypto_ext.c"
+#include "_tls_bootstrap/crypto_req.c"
+#include "_tls_bootstrap/crypto_pkey.c"
+#include "_tls_bootstrap/crypto_store.c"
+#include "_tls_bootstrap/crypto_pkcs12.c"
+#include "_tls_bootstrap/crypto_rand.c"
 
 #ifndef TLSB_VERSION
 #  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
@@ -155,7 +166,8 @@ tlsb_module_init(PyObject *module)
     if (tlsb_openssl_init() < 0 ||
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
-        tlsb_types_init(module) < 0)
+        tlsb_types_init(module) < 0 ||
+        tlsb_crypto_init(module) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;
