@@ -65,6 +65,22 @@ tlsb_int_from_long(long value)
 #endif
 }
 
+/* A Python integer built as a long (from hex, of any size): on 2.7 as an
+ * int when it fits, as pyOpenSSL returns serial numbers ("2", not "2L").
+ * Steals the reference. */
+static inline PyObject *
+tlsb_int_from_pylong(PyObject *value)
+{
+#ifndef TLSB_PY3
+    if (value != NULL) {
+        PyObject *small = PyNumber_Int(value);
+        Py_DECREF(value);
+        return small;
+    }
+#endif
+    return value;
+}
+
 /* Accepts int and (on 2.7) long alike; -1 with an exception on error. */
 static inline long
 tlsb_long_from_int(PyObject *obj)

@@ -96,7 +96,7 @@ tlsb_EllipticCurve_repr(tlsb_EllipticCurve *self)
 static PyObject *
 tlsb_EllipticCurve_get_name(tlsb_EllipticCurve *self, void *closure)
 {
-    return NativeStr_FromString(OBJ_nid2sn(self->nid));
+    return PyUnicode_FromString(OBJ_nid2sn(self->nid));   /* text on 2.7 too */
 }
 
 static PyObject *

@@ -117,7 +117,7 @@ tlsb_asn1_integer_to_long(const ASN1_INTEGER *value)
         return tlsb_crypto_raise();
     result = PyLong_FromString(hex, NULL, 16);
     OPENSSL_free(hex);
-    return result;
+    return tlsb_int_from_pylong(result);
 }
 
 /* int -> new ASN1_INTEGER, or NULL with an exception. */
