@@ -387,8 +387,9 @@ tlsb_X509_has_expired(tlsb_X509 *self, PyObject *unused)
         PyErr_SetString(PyExc_TypeError, "notAfter is not set");
         return NULL;
     }
-    cmp = X509_cmp_current_time(not_after);
-    if (cmp == 0)
+    /* Unlike X509_cmp_current_time, this takes "+hhmm" offsets too. */
+    cmp = ASN1_TIME_cmp_time_t(not_after, time(NULL));
+    if (cmp == -2)
         return tlsb_crypto_raise();
     return PyBool_FromLong(cmp < 0);
 }
