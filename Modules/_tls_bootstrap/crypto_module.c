@@ -510,10 +510,6 @@ tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "iO|OO:dump_privatekey", &type, &pkey_obj,
                           &cipher_obj, &passphrase))
         return NULL;
-    if (!PyObject_TypeCheck(pkey_obj, &tlsb_PKey_Type)) {
-        PyErr_SetString(PyExc_TypeError, "pkey must be a PKey");
-        return NULL;
-    }
     pkey = tlsb_crypto_pkey_get(pkey_obj);
     if (pkey == NULL || tlsb_check_dump_type(type) < 0)
         return NULL;

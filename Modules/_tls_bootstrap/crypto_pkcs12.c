@@ -2,6 +2,10 @@
  * a certificate, its private key, CA certificates and a friendly name,
  * read from and written to PKCS #12 bytes.
  *
+ * export() encrypts key and certificates with AES-256-CBC (PBES2) on
+ * every OpenSSL: 1.1.1's default (RC2-40 for certificates) cannot be read
+ * by OpenSSL 3 without its legacy provider.
+ *
  * Like pyOpenSSL's, a PKCS12 object only holds the Python objects it was
  * given (get_certificate() returns the same X509 each time); PKCS #12 is
  * parsed in load_pkcs12() and built in export().
@@ -317,7 +321,7 @@ tlsb_PKCS12_export(tlsb_PKCS12 *self, PyObject *args, PyObject *kwargs)
     p12 = PKCS12_create(
         pass, name, pkey,
         cert_obj == Py_None ? NULL : ((tlsb_X509 *)cert_obj)->x509,
-        cas, 0, 0, iter, maciter, 0);
+        cas, NID_aes_256_cbc, NID_aes_256_cbc, iter, maciter, 0);
     PyEval_RestoreThread(tstate);
     EVP_PKEY_free(pkey);
     if (p12 == NULL) {

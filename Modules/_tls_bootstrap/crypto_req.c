@@ -102,13 +102,8 @@ tlsb_X509Req_get_pubkey(tlsb_X509Req *self, PyObject *unused)
 static PyObject *
 tlsb_X509Req_set_pubkey(tlsb_X509Req *self, PyObject *arg)
 {
-    EVP_PKEY *pkey;
+    EVP_PKEY *pkey = tlsb_crypto_pkey_get(arg);
 
-    if (!PyObject_TypeCheck(arg, &tlsb_PKey_Type)) {
-        PyErr_SetString(PyExc_TypeError, "pkey must be a PKey instance");
-        return NULL;
-    }
-    pkey = tlsb_crypto_pkey_get(arg);
     if (pkey == NULL)
         return NULL;
     if (!X509_REQ_set_pubkey(self->req, pkey))
@@ -202,13 +197,8 @@ tlsb_X509Req_sign(tlsb_X509Req *self, PyObject *args)
 static PyObject *
 tlsb_X509Req_verify(tlsb_X509Req *self, PyObject *arg)
 {
-    EVP_PKEY *pkey;
+    EVP_PKEY *pkey = tlsb_crypto_pkey_get(arg);
 
-    if (!PyObject_TypeCheck(arg, &tlsb_PKey_Type)) {
-        PyErr_SetString(PyExc_TypeError, "pkey must be a PKey instance");
-        return NULL;
-    }
-    pkey = tlsb_crypto_pkey_get(arg);
     if (pkey == NULL)
         return NULL;
     if (X509_REQ_verify(self->req, pkey) <= 0)

@@ -409,13 +409,8 @@ tlsb_X509_get_pubkey(tlsb_X509 *self, PyObject *unused)
 static PyObject *
 tlsb_X509_set_pubkey(tlsb_X509 *self, PyObject *arg)
 {
-    EVP_PKEY *pkey;
+    EVP_PKEY *pkey = tlsb_crypto_pkey_get(arg);
 
-    if (!PyObject_TypeCheck(arg, &tlsb_PKey_Type)) {
-        PyErr_SetString(PyExc_TypeError, "pkey must be a PKey instance");
-        return NULL;
-    }
-    pkey = tlsb_crypto_pkey_get(arg);
     if (pkey == NULL)
         return NULL;
     if (!X509_set_pubkey(self->x509, pkey))
