@@ -14,21 +14,36 @@ Rules of this file:
 - Behaviour and results follow CPython 3.13's ssl module; where an older
   host's own tests disagree on an API it already had, the host wins, and a
   comment says so.
+- Nothing here reads the host ssl module's globals at call time (the host's
+  own classes do, which is why they cannot simply be subclassed).
+- Where the host's ssl already has an enum, Purpose or a namedtuple type,
+  that very object is used (its own tests and isinstance checks keep
+  working); ours is made only where the host lacks it.
 - No I/O and no side effect at import time.
 """
 from __future__ import absolute_import
 
+import base64
+import os
 import sys
+import warnings
 
 __version__ = "0.1.0"
 
 import _tls_bootstrap_core as _core
+import ssl as _host_ssl     # read only: types it has are reused, never changed
 
 if getattr(_core, "__version__", None) != __version__:
     raise ImportError(
         "_tls_bootstrap %s found the compiled core of version %s (%s); "
         "reinstall _tls_bootstrap" % (
             __version__, getattr(_core, "__version__", "?"), _core.__file__))
+
+_PY2 = sys.version_info[0] == 2
+if _PY2:
+    _text_type = unicode  # noqa: F821 (2.7 builtin)
+else:
+    _text_type = str
 
 # ---------------------------------------------------------------------------
 # Exceptions: the host's classes (see Modules/_tls_bootstrap/errors.c).
@@ -43,21 +58,1280 @@ SSLCertVerificationError = _core.SSLCertVerificationError
 CertificateError = _core.CertificateError
 
 # ---------------------------------------------------------------------------
-# Versions
+# Enums.  3.x uses the enum module, as the stdlib does; 2.7 has none, so a
+# small int-compatible stand-in gives the same names, values and reprs.
 # ---------------------------------------------------------------------------
+if not _PY2:
+    import enum as _enum
+
+    def _make_enum(name, members, flag=False):
+        base = _enum.IntFlag if flag else _enum.IntEnum
+        return base(name, members, module=__name__)
+
+    _Enum = _enum.Enum
+else:
+    class _EnumMeta27(type):
+        """Iteration, lookup by value, and __members__ for the 2.7 enums."""
+
+        def __iter__(cls):
+            return iter(cls._member_list)
+
+        def __len__(cls):
+            return len(cls._member_list)
+
+        def __contains__(cls, member):
+            return isinstance(member, cls) and member._name_ in cls.__members__
+
+        def __getitem__(cls, name):
+            return cls.__members__[name]
+
+        def __call__(cls, value):
+            if isinstance(value, cls):
+                return value
+            try:
+                return cls._value2member[value]
+            except (KeyError, TypeError):
+                pass
+            if cls._is_flag and isinstance(value, (int, long)):  # noqa: F821
+                return cls._pseudo_member(value)
+            raise ValueError("%r is not a valid %s" % (value, cls.__name__))
+
+        def __repr__(cls):
+            return "<enum %r>" % cls.__name__
+
+    class _IntEnum27(int):
+        __metaclass__ = _EnumMeta27
+        _is_flag = False
+
+        @property
+        def name(self):
+            return self._name_
+
+        @property
+        def value(self):
+            return int(self)
+
+        def __repr__(self):
+            return "<%s.%s: %d>" % (type(self).__name__, self._name_, int(self))
+
+        # 3.11+ (the generation we follow) prints IntEnum members as numbers.
+        __str__ = int.__repr__
+
+        def __format__(self, spec):
+            return format(int(self), spec)
+
+        def __reduce__(self):
+            return type(self), (int(self),)
+
+    class _IntFlag27(_IntEnum27):
+        _is_flag = True
+
+        @classmethod
+        def _pseudo_member(cls, value):
+            member = int.__new__(cls, value)
+            names = [m._name_ for m in cls._member_list
+                     if int(m) and int(m) & value == int(m)]
+            member._name_ = "|".join(names) if names else None
+            return member
+
+        def __or__(self, other):
+            if not isinstance(other, (int, long)):  # noqa: F821
+                return NotImplemented
+            return type(self)(int(self) | int(other))
+
+        def __and__(self, other):
+            if not isinstance(other, (int, long)):  # noqa: F821
+                return NotImplemented
+            return type(self)(int(self) & int(other))
+
+        def __xor__(self, other):
+            if not isinstance(other, (int, long)):  # noqa: F821
+                return NotImplemented
+            return type(self)(int(self) ^ int(other))
+
+        __ror__, __rand__, __rxor__ = __or__, __and__, __xor__
+
+        def __invert__(self):
+            mask = 0
+            for member in type(self)._member_list:
+                mask |= int(member)
+            return type(self)(mask & ~int(self))
+
+    def _make_enum(name, members, flag=False):
+        cls = _EnumMeta27(name, (_IntFlag27 if flag else _IntEnum27,),
+                          {"__module__": __name__})
+        cls._member_list, cls._value2member = [], {}
+        cls.__members__ = {}
+        for member_name, value in members:
+            if value in cls._value2member:           # an alias
+                member = cls._value2member[value]
+            else:
+                member = int.__new__(cls, value)
+                member._name_ = member_name
+                cls._member_list.append(member)
+                cls._value2member[value] = member
+            cls.__members__[member_name] = member
+            setattr(cls, member_name, member)
+        return cls
+
+    class _Enum(object):
+        pass
+
+
+def _core_constants(prefix):
+    return sorted(((name, getattr(_core, name)) for name in dir(_core)
+                   if name.startswith(prefix)), key=lambda item: item[1])
+
+
+def _host_or_new_enum(name, members, flag=False):
+    host = getattr(_host_ssl, name, None)
+    if host is not None:
+        return host
+    return _make_enum(name, members, flag)
+
+
+# Enums whose members are also the module's constants, as in 3.13.
+_SSLMethod = _host_or_new_enum("_SSLMethod", [
+    (name, value) for name, value in _core_constants("PROTOCOL_")
+    if name != "PROTOCOL_SSLv23"])
+Options = _host_or_new_enum("Options", _core_constants("OP_"), flag=True)
+AlertDescription = _host_or_new_enum("AlertDescription",
+                                     _core_constants("ALERT_DESCRIPTION_"))
+SSLErrorNumber = _host_or_new_enum("SSLErrorNumber", _core_constants("SSL_ERROR_"))
+VerifyFlags = _host_or_new_enum("VerifyFlags", _core_constants("VERIFY_"),
+                                flag=True)
+VerifyMode = _host_or_new_enum("VerifyMode", _core_constants("CERT_"))
+TLSVersion = _host_or_new_enum("TLSVersion", [
+    ("MINIMUM_SUPPORTED", _core.PROTO_MINIMUM_SUPPORTED),
+    ("SSLv3", _core.PROTO_SSLv3),
+    ("TLSv1", _core.PROTO_TLSv1),
+    ("TLSv1_1", _core.PROTO_TLSv1_1),
+    ("TLSv1_2", _core.PROTO_TLSv1_2),
+    ("TLSv1_3", _core.PROTO_TLSv1_3),
+    ("MAXIMUM_SUPPORTED", _core.PROTO_MAXIMUM_SUPPORTED),
+])
+
+
+def _publish(enum_class, prefix):
+    """Module constants: enum members, or plain ints for values an older
+    host's enum lacks (its members come from its own, older _ssl)."""
+    for member_name, value in _core_constants(prefix):
+        member = enum_class.__members__.get(member_name)
+        globals()[member_name] = member if member is not None else value
+
+
+for _enum_class, _prefix in ((_SSLMethod, "PROTOCOL_"), (Options, "OP_"),
+                             (AlertDescription, "ALERT_DESCRIPTION_"),
+                             (SSLErrorNumber, "SSL_ERROR_"),
+                             (VerifyFlags, "VERIFY_"), (VerifyMode, "CERT_")):
+    _publish(_enum_class, _prefix)
+PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F821 (published above)
+
+# Values seen by SSLContext._msg_callback (RFC 8446 and predecessors).
+_TLSContentType = _host_or_new_enum("_TLSContentType", [
+    ("CHANGE_CIPHER_SPEC", 20), ("ALERT", 21), ("HANDSHAKE", 22),
+    ("APPLICATION_DATA", 23), ("HEADER", 0x100), ("INNER_CONTENT_TYPE", 0x101)])
+_TLSAlertType = _host_or_new_enum("_TLSAlertType", [
+    ("CLOSE_NOTIFY", 0), ("UNEXPECTED_MESSAGE", 10), ("BAD_RECORD_MAC", 20),
+    ("DECRYPTION_FAILED", 21), ("RECORD_OVERFLOW", 22),
+    ("DECOMPRESSION_FAILURE", 30), ("HANDSHAKE_FAILURE", 40),
+    ("NO_CERTIFICATE", 41), ("BAD_CERTIFICATE", 42),
+    ("UNSUPPORTED_CERTIFICATE", 43), ("CERTIFICATE_REVOKED", 44),
+    ("CERTIFICATE_EXPIRED", 45), ("CERTIFICATE_UNKNOWN", 46),
+    ("ILLEGAL_PARAMETER", 47), ("UNKNOWN_CA", 48), ("ACCESS_DENIED", 49),
+    ("DECODE_ERROR", 50), ("DECRYPT_ERROR", 51), ("EXPORT_RESTRICTION", 60),
+    ("PROTOCOL_VERSION", 70), ("INSUFFICIENT_SECURITY", 71),
+    ("INTERNAL_ERROR", 80), ("INAPPROPRIATE_FALLBACK", 86),
+    ("USER_CANCELED", 90), ("NO_RENEGOTIATION", 100),
+    ("MISSING_EXTENSION", 109), ("UNSUPPORTED_EXTENSION", 110),
+    ("CERTIFICATE_UNOBTAINABLE", 111), ("UNRECOGNIZED_NAME", 112),
+    ("BAD_CERTIFICATE_STATUS_RESPONSE", 113),
+    ("BAD_CERTIFICATE_HASH_VALUE", 114), ("UNKNOWN_PSK_IDENTITY", 115),
+    ("CERTIFICATE_REQUIRED", 116), ("NO_APPLICATION_PROTOCOL", 120)])
+_TLSMessageType = _host_or_new_enum("_TLSMessageType", [
+    ("HELLO_REQUEST", 0), ("CLIENT_HELLO", 1), ("SERVER_HELLO", 2),
+    ("HELLO_VERIFY_REQUEST", 3), ("NEWSESSION_TICKET", 4),
+    ("END_OF_EARLY_DATA", 5), ("HELLO_RETRY_REQUEST", 6),
+    ("ENCRYPTED_EXTENSIONS", 8), ("CERTIFICATE", 11),
+    ("SERVER_KEY_EXCHANGE", 12), ("CERTIFICATE_REQUEST", 13),
+    ("SERVER_DONE", 14), ("CERTIFICATE_VERIFY", 15),
+    ("CLIENT_KEY_EXCHANGE", 16), ("FINISHED", 20), ("CERTIFICATE_URL", 21),
+    ("CERTIFICATE_STATUS", 22), ("SUPPLEMENTAL_DATA", 23), ("KEY_UPDATE", 24),
+    ("NEXT_PROTO", 67), ("MESSAGE_HASH", 254), ("CHANGE_CIPHER_SPEC", 0x0101)])
+
+_PROTOCOL_NAMES = dict((member, member.name) for member in _SSLMethod)
+
+
+def get_protocol_name(protocol_code):
+    return _PROTOCOL_NAMES.get(protocol_code, "<unknown>")
+
+
+# ---------------------------------------------------------------------------
+# Plain constants
+# ---------------------------------------------------------------------------
+def _copy_constants(prefixes):
+    for name in dir(_core):
+        if name.startswith(prefixes):
+            globals()[name] = getattr(_core, name)
+
+
+_copy_constants(("HAS_", "PROTO_"))
 OPENSSL_VERSION = _core.OPENSSL_VERSION
 OPENSSL_VERSION_NUMBER = _core.OPENSSL_VERSION_NUMBER
 OPENSSL_VERSION_INFO = _core.OPENSSL_VERSION_INFO
 OPENSSL_BUILD_VERSION = _core.OPENSSL_BUILD_VERSION
 _OPENSSL_API_VERSION = _core._OPENSSL_API_VERSION
+_DEFAULT_CIPHERS = _core._DEFAULT_CIPHERS
+CHANNEL_BINDING_TYPES = ["tls-unique"]
 
 MemoryBIO = _core.MemoryBIO
+SSLSession = _core.SSLSession
 crypto = _core.crypto
 rand = _core.rand
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
 
+
+# ---------------------------------------------------------------------------
+# ASN.1 objects and purposes
+# ---------------------------------------------------------------------------
+# Every supported host (2.7.9+, 3.4+) has _ASN1Object and Purpose; using its
+# objects lets host code pass ssl.Purpose.* to our functions.
+_ASN1Object = _host_ssl._ASN1Object
+Purpose = _host_ssl.Purpose
+
+
+# ---------------------------------------------------------------------------
+# Module-level helpers
+# ---------------------------------------------------------------------------
+DefaultVerifyPaths = _host_ssl.DefaultVerifyPaths
+
+
+def get_default_verify_paths():
+    """Return paths to default cafile and capath."""
+    parts = _core.get_default_verify_paths()
+    cafile = os.environ.get(parts[0], parts[1])
+    capath = os.environ.get(parts[2], parts[3])
+    return DefaultVerifyPaths(cafile if os.path.isfile(cafile) else None,
+                              capath if os.path.isdir(capath) else None,
+                              *parts)
+
+
+def cert_time_to_seconds(cert_time):
+    """Seconds since the Epoch for a certificate's notBefore/notAfter text
+    ("%b %d %H:%M:%S %Y GMT", C locale month names)."""
+    from calendar import timegm
+    from time import strptime
+
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    rest_format = " %d %H:%M:%S %Y GMT"
+    try:
+        month = months.index(cert_time[:3].title()) + 1
+    except ValueError:
+        raise ValueError('time data %r does not match format "%%b%s"'
+                         % (cert_time, rest_format))
+    parsed = strptime(cert_time[3:], rest_format)
+    return timegm((parsed[0], month) + tuple(parsed[2:6]))
+
+
+PEM_HEADER = "-----BEGIN CERTIFICATE-----"
+PEM_FOOTER = "-----END CERTIFICATE-----"
+
+
+def DER_cert_to_PEM_cert(der_cert_bytes):
+    """PEM text (native str) for a DER-encoded certificate."""
+    body = base64.standard_b64encode(der_cert_bytes)
+    if not _PY2:
+        body = body.decode("ascii")
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return PEM_HEADER + "\n" + "\n".join(lines) + "\n" + PEM_FOOTER + "\n"
+
+
+def PEM_cert_to_DER_cert(pem_cert_string):
+    """DER bytes for a PEM-encoded certificate."""
+    if not pem_cert_string.startswith(PEM_HEADER):
+        raise ValueError("Invalid PEM encoding; must start with %s" % PEM_HEADER)
+    if not pem_cert_string.strip().endswith(PEM_FOOTER):
+        raise ValueError("Invalid PEM encoding; must end with %s" % PEM_FOOTER)
+    body = pem_cert_string.strip()[len(PEM_HEADER):-len(PEM_FOOTER)]
+    return base64.decodestring(body) if _PY2 else base64.decodebytes(
+        body.encode("ASCII", "strict"))
+
+
+def _encode_hostname(hostname):
+    """server_hostname as the IDNA A-label text the core expects."""
+    if hostname is None:
+        return None
+    if isinstance(hostname, _text_type):
+        encoded = hostname.encode("idna")
+        return encoded if _PY2 else encoded.decode("ascii")
+    if _PY2 and isinstance(hostname, str):
+        return hostname.decode("ascii").encode("idna")
+    return hostname.decode("ascii")
+
+
+def _warn_deprecated(message, stacklevel=3):
+    warnings.warn(message, DeprecationWarning, stacklevel=stacklevel)
+
+
+# ---------------------------------------------------------------------------
+# SSLContext
+# ---------------------------------------------------------------------------
+_CoreContext = _core._SSLContext
+
+
+class SSLContext(_CoreContext):
+    """An SSLContext holds various SSL-related configuration options and
+    data, such as certificates and possibly a private key."""
+
+    sslsocket_class = None  # set below, once SSLSocket exists
+    sslobject_class = None  # set below
+
+    def __new__(cls, protocol=None, *args, **kwargs):
+        if protocol is None:
+            _warn_deprecated("ssl.SSLContext() without protocol argument is "
+                             "deprecated.")
+            protocol = PROTOCOL_TLS  # noqa: F821 (published enum member)
+        elif protocol not in (PROTOCOL_TLS_CLIENT,  # noqa: F821
+                              PROTOCOL_TLS_SERVER):  # noqa: F821
+            # 3.10+ deprecates every protocol but the two role-specific ones.
+            name = _PROTOCOL_NAMES.get(protocol)
+            if name is not None:
+                _warn_deprecated("ssl.%s is deprecated" % name)
+        return _CoreContext.__new__(cls, protocol)
+
+    def __init__(self, protocol=None):
+        pass
+
+    def _encode_hostname(self, hostname):
+        return _encode_hostname(hostname)
+
+    def wrap_socket(self, sock, server_side=False,
+                    do_handshake_on_connect=True,
+                    suppress_ragged_eofs=True,
+                    server_hostname=None, session=None):
+        # SSLSocket class handles server_hostname encoding before it calls
+        # ctx._wrap_socket()
+        return self.sslsocket_class._create(
+            sock=sock,
+            server_side=server_side,
+            do_handshake_on_connect=do_handshake_on_connect,
+            suppress_ragged_eofs=suppress_ragged_eofs,
+            server_hostname=server_hostname,
+            context=self,
+            session=session)
+
+    def wrap_bio(self, incoming, outgoing, server_side=False,
+                 server_hostname=None, session=None):
+        # Need to encode server_hostname here because _wrap_bio() can only
+        # handle ASCII str.
+        return self.sslobject_class._create(
+            incoming, outgoing, server_side=server_side,
+            server_hostname=self._encode_hostname(server_hostname),
+            session=session, context=self)
+
+    def set_npn_protocols(self, npn_protocols):
+        _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        raise NotImplementedError(
+            "NPN is not supported: OpenSSL 1.1.1+ builds use ALPN")
+
+    def set_servername_callback(self, server_name_callback):
+        if server_name_callback is None:
+            self.sni_callback = None
+            return
+        if not callable(server_name_callback):
+            raise TypeError("not a callable object")
+
+        def shim_cb(sslobj, servername, sslctx):
+            servername = self._encode_hostname(servername)
+            return server_name_callback(sslobj, servername, sslctx)
+
+        self.sni_callback = shim_cb
+
+    def set_alpn_protocols(self, alpn_protocols):
+        wire = bytearray()
+        for protocol in alpn_protocols:
+            if isinstance(protocol, _text_type):
+                encoded = protocol.encode("ascii")
+            else:
+                encoded = bytes(protocol)
+            if len(encoded) == 0 or len(encoded) > 255:
+                raise SSLError("ALPN protocols must be 1 to 255 in length")
+            wire.append(len(encoded))
+            wire.extend(encoded)
+        self._set_alpn_protocols(bytes(wire))
+
+    def load_default_certs(self, purpose=Purpose.SERVER_AUTH):
+        if not isinstance(purpose, _ASN1Object):
+            raise TypeError(purpose)
+        self.set_default_verify_paths()
+
+    # Properties wrap the core's ints in the enums, and never look the
+    # class up through a module global (see "Rules of this file").
+    @property
+    def minimum_version(self):
+        return TLSVersion(_CoreContext.minimum_version.__get__(self))
+
+    @minimum_version.setter
+    def minimum_version(self, value):
+        if value == TLSVersion.SSLv3:
+            self.options &= ~Options.OP_NO_SSLv3
+        self._warn_old_version(value)
+        _CoreContext.minimum_version.__set__(self, value)
+
+    @property
+    def maximum_version(self):
+        return TLSVersion(_CoreContext.maximum_version.__get__(self))
+
+    @maximum_version.setter
+    def maximum_version(self, value):
+        self._warn_old_version(value)
+        _CoreContext.maximum_version.__set__(self, value)
+
+    @staticmethod
+    def _warn_old_version(value):
+        if value in (TLSVersion.SSLv3, TLSVersion.TLSv1, TLSVersion.TLSv1_1):
+            _warn_deprecated("ssl.%s is deprecated" % TLSVersion(value), 4)
+
+    @property
+    def options(self):
+        return Options(_CoreContext.options.__get__(self))
+
+    @options.setter
+    def options(self, value):
+        _CoreContext.options.__set__(self, value)
+
+    @property
+    def protocol(self):
+        return _SSLMethod(_CoreContext.protocol.__get__(self))
+
+    @property
+    def verify_flags(self):
+        return VerifyFlags(_CoreContext.verify_flags.__get__(self))
+
+    @verify_flags.setter
+    def verify_flags(self, value):
+        _CoreContext.verify_flags.__set__(self, value)
+
+    @property
+    def verify_mode(self):
+        value = _CoreContext.verify_mode.__get__(self)
+        try:
+            return VerifyMode(value)
+        except ValueError:
+            return value
+
+    @verify_mode.setter
+    def verify_mode(self, value):
+        _CoreContext.verify_mode.__set__(self, value)
+
+
+# ---------------------------------------------------------------------------
+# SSLObject: the core connection type itself, so read()/write() are C calls
+# ---------------------------------------------------------------------------
+class SSLObject(_core._Connection):
+    """This class implements an interface on top of a low-level SSL object as
+    implemented by OpenSSL. This object captures the state of an SSL
+    connection but does not provide any network IO itself. IO needs to be
+    performed through separate "BIO" objects which are OpenSSL's IO
+    abstraction layer.
+
+    This class does not have a public constructor. Instances are returned by
+    ``SSLContext.wrap_bio``. This class is typically used by framework
+    authors that want to implement asynchronous IO for SSL through memory
+    buffers.
+
+    When compared to ``SSLSocket``, this object lacks the following
+    features:
+
+     * Any form of network IO, including methods such as ``recv`` and
+       ``send``.
+     * The ``do_handshake_on_connect`` and ``suppress_ragged_eofs``
+       machinery.
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError(
+            "%s does not have a public constructor. Instances are returned "
+            "by SSLContext.wrap_bio()." % self.__class__.__name__)
+
+    @classmethod
+    def _create(cls, incoming, outgoing, server_side=False,
+                server_hostname=None, session=None, context=None):
+        self = cls.__new__(cls)
+        context._wrap_bio(incoming, outgoing, server_side, server_hostname,
+                          session=session, target=self)
+        return self
+
+    def selected_npn_protocol(self):
+        _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        return None
+
+
+SSLContext.sslobject_class = SSLObject
+
+
+# ---------------------------------------------------------------------------
+# SSLSocket: a socket.socket whose data goes through a core connection that
+# reads and writes the file descriptor itself (the core asks the socket for
+# its fd and timeout on each call, and waits with the GIL released).
+# ---------------------------------------------------------------------------
+import errno as _errno
+import socket as _socket_module
+from socket import socket as _socket_class
+
+_SOL_SOCKET, _SO_TYPE = _socket_module.SOL_SOCKET, _socket_module.SO_TYPE
+_SOCK_STREAM = _socket_module.SOCK_STREAM
+_GLOBAL_DEFAULT_TIMEOUT = _socket_module._GLOBAL_DEFAULT_TIMEOUT
+socket_error = OSError if not _PY2 else _socket_module.error
+if _PY2:
+    # 2.7's socket.socket copies the raw socket's methods onto each
+    # instance; SSLSocket removes them so that its own methods are used.
+    _DELEGATED_METHODS = _socket_module._delegate_methods
+
+
+def _byte_view(data):
+    """A zero-copy view of `data`'s bytes, sliceable by byte offset."""
+    if _PY2:
+        try:
+            return memoryview(data)
+        except TypeError:     # 2.7 objects with only the old buffer API
+            return buffer(data)  # noqa: F821 (2.7 builtin)
+    return memoryview(data).cast("B")
+
+
+class SSLSocket(_socket_class):
+    """This class implements a subtype of socket.socket that wraps
+    the underlying OS socket in an SSL context when necessary, and
+    provides read and write methods over that channel."""
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError(
+            "%s does not have a public constructor. Instances are returned by "
+            "SSLContext.wrap_socket()." % self.__class__.__name__)
+
+    @classmethod
+    def _create(cls, sock, server_side=False, do_handshake_on_connect=True,
+                suppress_ragged_eofs=True, server_hostname=None,
+                context=None, session=None):
+        if sock.getsockopt(_SOL_SOCKET, _SO_TYPE) != _SOCK_STREAM:
+            raise NotImplementedError("only stream sockets are supported")
+        if server_side:
+            if server_hostname:
+                raise ValueError("server_hostname can only be specified "
+                                 "in client mode")
+            if session is not None:
+                raise ValueError("session can only be specified in "
+                                 "client mode")
+        if context.check_hostname and not server_hostname:
+            raise ValueError("check_hostname requires server_hostname")
+
+        timeout = sock.gettimeout()
+        if _PY2:
+            self = cls.__new__(cls)
+            _socket_class.__init__(self, _sock=sock._sock)
+            for name in _DELEGATED_METHODS:
+                self.__dict__.pop(name, None)
+            self._makefile_refs = 0
+            self._closed = False
+        else:
+            kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
+                          fileno=sock.fileno())
+            self = cls.__new__(cls, **kwargs)
+            _socket_class.__init__(self, **kwargs)
+            sock.detach()
+        self._context = context
+        self._session = session
+        self._sslobj = None
+        self.server_side = server_side
+        self.server_hostname = context._encode_hostname(server_hostname)
+        self.do_handshake_on_connect = do_handshake_on_connect
+        self.suppress_ragged_eofs = suppress_ragged_eofs
+        try:
+            self.settimeout(timeout)
+            self._connected = self._is_connected()
+            if self._connected:
+                self._sslobj = context._wrap_socket(
+                    self, server_side, self.server_hostname, owner=self,
+                    session=self._session)
+                if do_handshake_on_connect:
+                    if self.gettimeout() == 0.0:
+                        raise ValueError("do_handshake_on_connect should not "
+                                         "be specified for non-blocking sockets")
+                    self.do_handshake()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _plain(self, name, *args):
+        """The socket's own method, for a socket not (or no longer) wrapped:
+        2.7's socket.socket forwards these to its raw _sock."""
+        if _PY2:
+            return getattr(self._sock, name)(*args)
+        return getattr(_socket_class, name)(self, *args)
+
+    def _is_connected(self):
+        """Connected, or a listening/unconnected socket; refuse a socket
+        that already holds unencrypted data (it would be lost)."""
+        try:
+            self.getpeername()
+        except socket_error as exc:
+            if exc.errno != _errno.ENOTCONN:
+                raise
+            return False
+        return True
+
+    @property
+    def context(self):
+        return self._context
+
+    @context.setter
+    def context(self, ctx):
+        self._context = ctx
+        if self._sslobj is not None:
+            self._sslobj.context = ctx
+
+    @property
+    def session(self):
+        if self._sslobj is not None:
+            return self._sslobj.session
+        return None
+
+    @session.setter
+    def session(self, session):
+        self._session = session
+        if self._sslobj is not None:
+            self._sslobj.session = session
+
+    @property
+    def session_reused(self):
+        if self._sslobj is not None:
+            return self._sslobj.session_reused
+        return None
+
+    def dup(self):
+        raise NotImplementedError("Can't dup() %s instances" %
+                                  self.__class__.__name__)
+
+    def _checkClosed(self, msg=None):
+        # raise an exception here if you wish to check for spurious closes
+        pass
+
+    def _check_connected(self):
+        if not self._connected:
+            # getpeername() raises ENOTCONN if the socket is really not
+            # connected; connect() may have returned EAGAIN before.
+            self.getpeername()
+
+    # ---- data ----
+    def read(self, len=1024, buffer=None):
+        """Read up to LEN bytes and return them.
+        Return zero-length string on EOF."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("Read on closed or unwrapped SSL socket.")
+        try:
+            if buffer is not None:
+                return self._sslobj.read(len, buffer)
+            return self._sslobj.read(len)
+        except SSLError as exc:
+            if exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs:  # noqa: F821
+                return 0 if buffer is not None else b""
+            raise
+
+    def write(self, data):
+        """Write DATA to the underlying SSL channel.  Returns
+        number of bytes of DATA actually transmitted."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("Write on closed or unwrapped SSL socket.")
+        return self._sslobj.write(data)
+
+    def send(self, data, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "send() on %s" % self.__class__)
+            return self._sslobj.write(data)
+        return self._plain("send", data, flags)
+
+    def sendto(self, data, flags_or_addr, addr=None):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("sendto not allowed on instances of %s" %
+                             self.__class__)
+        if addr is None:
+            return self._plain("sendto", data, flags_or_addr)
+        return self._plain("sendto", data, flags_or_addr, addr)
+
+    def sendmsg(self, *args, **kwargs):
+        # Ensure programs don't send data unencrypted if they try to
+        # use this method.
+        raise NotImplementedError("sendmsg not allowed on instances of %s" %
+                                  self.__class__)
+
+    def sendall(self, data, flags=0):
+        self._checkClosed()
+        if self._sslobj is None:
+            return _socket_class.sendall(self, data, flags)
+        if flags != 0:
+            raise ValueError("non-zero flags not allowed in calls to "
+                             "sendall() on %s" % self.__class__)
+        view = _byte_view(data)
+        count, amount = 0, len(view)
+        while count < amount:
+            count += self.send(view[count:])
+
+    def sendfile(self, file, offset=0, count=None):
+        """Send a file, possibly by using os.sendfile() if this is a
+        clear-text socket.  Return the total number of bytes sent."""
+        if self._sslobj is not None or _PY2:
+            return self._sendfile_by_send(file, offset, count)
+        return _socket_class.sendfile(self, file, offset, count)
+
+    def _sendfile_by_send(self, file, offset, count):
+        if offset:
+            file.seek(offset)
+        blocksize = min(count, 8192) if count else 8192
+        total = 0
+        try:
+            while True:
+                if count:
+                    blocksize = min(count - total, blocksize)
+                    if blocksize <= 0:
+                        break
+                data = file.read(blocksize)
+                if not data:
+                    break
+                self.sendall(data)
+                total += len(data)
+            return total
+        finally:
+            if total > 0 and hasattr(file, "seek"):
+                file.seek(offset + total)
+
+    def recv(self, buflen=1024, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "recv() on %s" % self.__class__)
+            return self.read(buflen)
+        return self._plain("recv", buflen, flags)
+
+    def recv_into(self, buffer, nbytes=None, flags=0):
+        self._checkClosed()
+        if nbytes is None:
+            nbytes = len(buffer) if buffer is not None else 1024
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "recv_into() on %s" % self.__class__)
+            return self.read(nbytes, buffer)
+        return self._plain("recv_into", buffer, nbytes, flags)
+
+    def recvfrom(self, buflen=1024, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("recvfrom not allowed on instances of %s" %
+                             self.__class__)
+        return self._plain("recvfrom", buflen, flags)
+
+    def recvfrom_into(self, buffer, nbytes=None, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("recvfrom_into not allowed on instances of %s" %
+                             self.__class__)
+        return self._plain("recvfrom_into", buffer, nbytes or 0, flags)
+
+    def recvmsg(self, *args, **kwargs):
+        raise NotImplementedError("recvmsg not allowed on instances of %s" %
+                                  self.__class__)
+
+    def recvmsg_into(self, *args, **kwargs):
+        raise NotImplementedError("recvmsg_into not allowed on instances of "
+                                  "%s" % self.__class__)
+
+    def pending(self):
+        self._checkClosed()
+        if self._sslobj is not None:
+            return self._sslobj.pending()
+        return 0
+
+    # ---- what the handshake established ----
+    def getpeercert(self, binary_form=False):
+        self._checkClosed()
+        self._check_connected()
+        return self._sslobj.getpeercert(binary_form)
+
+    def get_verified_chain(self):
+        if self._sslobj is None:
+            return []
+        return self._sslobj.get_verified_chain()
+
+    def get_unverified_chain(self):
+        if self._sslobj is None:
+            return []
+        return self._sslobj.get_unverified_chain()
+
+    def selected_npn_protocol(self):
+        self._checkClosed()
+        _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        return None
+
+    def selected_alpn_protocol(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.selected_alpn_protocol()
+
+    def cipher(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.cipher()
+
+    def shared_ciphers(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.shared_ciphers()
+
+    def compression(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.compression()
+
+    def get_channel_binding(self, cb_type="tls-unique"):
+        if self._sslobj is not None:
+            return self._sslobj.get_channel_binding(cb_type)
+        if cb_type not in CHANNEL_BINDING_TYPES:
+            raise ValueError("%s channel binding type not implemented" % cb_type)
+        return None
+
+    def version(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.version()
+
+    # ---- connection life ----
+    def do_handshake(self, block=False):
+        self._check_connected()
+        timeout = self.gettimeout()
+        try:
+            if timeout == 0.0 and block:
+                self.settimeout(None)
+            self._sslobj.do_handshake()
+        finally:
+            self.settimeout(timeout)
+
+    def _real_connect(self, addr, connect_ex):
+        if self.server_side:
+            raise ValueError("can't connect in server-side mode")
+        # Here we assume that the socket is client-side, and not
+        # connected at the time of the call.  We connect it, then wrap it.
+        if self._connected or self._sslobj is not None:
+            raise ValueError("attempt to connect already-connected SSLSocket!")
+        self._sslobj = self.context._wrap_socket(
+            self, False, self.server_hostname, owner=self,
+            session=self._session)
+        try:
+            if connect_ex:
+                rc = _socket_class.connect_ex(self, addr)
+            else:
+                rc = None
+                _socket_class.connect(self, addr)
+            if not rc:
+                self._connected = True
+                if self.do_handshake_on_connect:
+                    self.do_handshake()
+            return rc
+        except (socket_error, ValueError):
+            self._sslobj = None
+            raise
+
+    def connect(self, addr):
+        """Connects to remote ADDR, and then wraps the connection in
+        an SSL channel."""
+        self._real_connect(addr, False)
+
+    def connect_ex(self, addr):
+        """Connects to remote ADDR, and then wraps the connection in
+        an SSL channel."""
+        return self._real_connect(addr, True)
+
+    def accept(self):
+        """Accepts a new connection from a remote client, and returns
+        a tuple containing that new connection wrapped with a server-side
+        SSL channel, and the address of the remote client."""
+        newsock, addr = _socket_class.accept(self)
+        newsock = self.context.wrap_socket(
+            newsock, do_handshake_on_connect=self.do_handshake_on_connect,
+            suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
+        return newsock, addr
+
+    def verify_client_post_handshake(self):
+        if self._sslobj is not None:
+            return self._sslobj.verify_client_post_handshake()
+        raise ValueError("No SSL wrapper around " + str(self))
+
+    def shutdown(self, how):
+        self._checkClosed()
+        self._sslobj = None
+        _socket_class.shutdown(self, how)
+
+    def unwrap(self):
+        if self._sslobj is not None:
+            sock = self._sslobj.unwrap()
+            self._sslobj = None
+            return sock
+        raise ValueError("No SSL wrapper around " + str(self))
+
+    def _real_close(self):
+        self._sslobj = None
+        _socket_class._real_close(self)
+
+    if _PY2:
+        # 2.7's socket.socket keeps no reference count of the file objects
+        # made by makefile(); 2.7's own SSLSocket does, and httplib relies
+        # on it: close() only closes once every file object is closed.
+        def makefile(self, mode="r", bufsize=-1):
+            self._makefile_refs += 1
+            return _socket_module._fileobject(self, mode, bufsize, close=True)
+
+        def close(self):
+            if self._makefile_refs < 1:
+                self._sslobj = None
+                _socket_class.close(self)
+            else:
+                self._makefile_refs -= 1
+
+        def _real_close(self):
+            self._sslobj = None
+            _socket_class.close(self)
+
+
+SSLContext.sslsocket_class = SSLSocket
+
+
+def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
+                cert_reqs=CERT_NONE, ssl_version=PROTOCOL_TLS,  # noqa: F821
+                ca_certs=None, do_handshake_on_connect=True,
+                suppress_ragged_eofs=True, ciphers=None):
+    """Deprecated module-level wrapper (removed in 3.12; kept, and grafted,
+    only where the host still has it)."""
+    _warn_deprecated("ssl.wrap_socket() is deprecated, use "
+                     "SSLContext.wrap_socket()")
+    if server_side and not certfile:
+        raise ValueError("certfile must be specified for server-side "
+                         "operations")
+    if keyfile and not certfile:
+        raise ValueError("certfile must be specified")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context = SSLContext(ssl_version)
+    context.verify_mode = cert_reqs
+    if ca_certs:
+        context.load_verify_locations(ca_certs)
+    if certfile:
+        context.load_cert_chain(certfile, keyfile)
+    if ciphers:
+        context.set_ciphers(ciphers)
+    return context.wrap_socket(
+        sock=sock, server_side=server_side,
+        do_handshake_on_connect=do_handshake_on_connect,
+        suppress_ragged_eofs=suppress_ragged_eofs)
+
+
+def get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,  # noqa: F821
+                           ca_certs=None, timeout=_GLOBAL_DEFAULT_TIMEOUT):
+    """Retrieve the certificate from the server at the specified address,
+    and return it as a PEM-encoded string.
+    If 'ca_certs' is specified, validate the server cert against it.
+    If 'ssl_version' is specified, use it in the connection attempt.
+    If 'timeout' is specified, use it in the connection attempt.
+    """
+    host, port = addr
+    cert_reqs = CERT_REQUIRED if ca_certs is not None else CERT_NONE  # noqa: F821
+    context = _create_stdlib_context(ssl_version, cert_reqs=cert_reqs,
+                                     cafile=ca_certs)
+    sock = _socket_module.create_connection(addr, timeout=timeout)
+    try:
+        sslsock = context.wrap_socket(sock, server_hostname=host)
+        try:
+            dercert = sslsock.getpeercert(True)
+        finally:
+            sslsock.close()
+    finally:
+        sock.close()
+    return DER_cert_to_PEM_cert(dercert)
+
+
+# ---------------------------------------------------------------------------
+# Context factories
+# ---------------------------------------------------------------------------
+def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
+    """create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None,
+    capath=None, cadata=None)
+
+    A new SSLContext with 3.13's secure defaults for `purpose`: a client
+    context that verifies certificates and host names, or a server context.
+    """
+    cafile, capath, cadata = _keyword_only(
+        "create_default_context", kwargs, cafile=None, capath=None, cadata=None)
+    if not isinstance(purpose, _ASN1Object):
+        raise TypeError(purpose)
+    if purpose == Purpose.SERVER_AUTH:
+        context = SSLContext(PROTOCOL_TLS_CLIENT)  # noqa: F821
+        context.verify_mode = CERT_REQUIRED  # noqa: F821
+        context.check_hostname = True
+    elif purpose == Purpose.CLIENT_AUTH:
+        context = SSLContext(PROTOCOL_TLS_SERVER)  # noqa: F821
+    else:
+        raise ValueError(purpose)
+    # Chain building stops at the first trust anchor (RFC 5280), and
+    # certificates are held to X.509 strictly (3.13's choice).
+    context.verify_flags |= VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT  # noqa: F821
+    if cafile or capath or cadata:
+        context.load_verify_locations(cafile, capath, cadata)
+    elif context.verify_mode != CERT_NONE:  # noqa: F821
+        context.load_default_certs(purpose)
+    _apply_keylog_environment(context)
+    return context
+
+
+def _create_unverified_context(protocol=None, **kwargs):
+    """_create_unverified_context(protocol=None, *, cert_reqs=CERT_NONE,
+    check_hostname=False, purpose=Purpose.SERVER_AUTH, certfile=None,
+    keyfile=None, cafile=None, capath=None, cadata=None)"""
+    (cert_reqs, check_hostname, purpose, certfile, keyfile, cafile, capath,
+     cadata) = _keyword_only(
+        "_create_unverified_context", kwargs,
+        cert_reqs=CERT_NONE, check_hostname=False,  # noqa: F821
+        purpose=Purpose.SERVER_AUTH, certfile=None, keyfile=None,
+        cafile=None, capath=None, cadata=None)
+    if not isinstance(purpose, _ASN1Object):
+        raise TypeError(purpose)
+    if purpose == Purpose.SERVER_AUTH:
+        if protocol is None:
+            protocol = PROTOCOL_TLS_CLIENT  # noqa: F821
+    elif purpose == Purpose.CLIENT_AUTH:
+        if protocol is None:
+            protocol = PROTOCOL_TLS_SERVER  # noqa: F821
+    else:
+        raise ValueError(purpose)
+    context = SSLContext(protocol)
+    context.check_hostname = check_hostname
+    if cert_reqs is not None:
+        context.verify_mode = cert_reqs
+    if check_hostname:
+        context.check_hostname = True
+    if keyfile and not certfile:
+        raise ValueError("certfile must be specified")
+    if certfile or keyfile:
+        context.load_cert_chain(certfile, keyfile)
+    if cafile or capath or cadata:
+        context.load_verify_locations(cafile, capath, cadata)
+    elif context.verify_mode != CERT_NONE:  # noqa: F821
+        context.load_default_certs(purpose)
+    _apply_keylog_environment(context)
+    return context
+
+
+_create_default_https_context = create_default_context
+_create_stdlib_context = _create_unverified_context
+
+
+def _apply_keylog_environment(context):
+    if not hasattr(context, "keylog_filename"):
+        return
+    keylogfile = os.environ.get("SSLKEYLOGFILE")
+    if keylogfile and not sys.flags.ignore_environment:
+        context.keylog_filename = keylogfile
+
+
+# Keyword-only parameters (2.7 has no syntax for them), in documented order.
+_KEYWORD_ONLY = {
+    "create_default_context": ("cafile", "capath", "cadata"),
+    "_create_unverified_context": ("cert_reqs", "check_hostname", "purpose",
+                                   "certfile", "keyfile", "cafile", "capath",
+                                   "cadata"),
+}
+
+
+def _keyword_only(function, kwargs, **defaults):
+    """The values of `function`'s keyword-only parameters, in order."""
+    unknown = set(kwargs) - set(defaults)
+    if unknown:
+        raise TypeError("%s() got an unexpected keyword argument '%s'"
+                        % (function, sorted(unknown)[0]))
+    defaults.update(kwargs)
+    return [defaults[name] for name in _KEYWORD_ONLY[function]]
+
+
+
+# ---------------------------------------------------------------------------
+# The graft: monkeypatch_ssl() / restore_ssl() / is_patched()
+# ---------------------------------------------------------------------------
+import threading as _threading
+
+# Names of the host's ssl replaced by ours (where the host has them).
+_REPLACED_NAMES = (
+    "SSLContext", "SSLSocket", "SSLObject", "MemoryBIO", "SSLSession",
+    "create_default_context", "_create_unverified_context",
+    "_create_stdlib_context", "get_server_certificate", "wrap_socket",
+)
+# _create_default_https_context is replaced by whichever of ours matches
+# what the host's currently is (PEP 493 lets users pick the unverified
+# one); a function of the user's own is left alone.
+_HTTPS_CONTEXT_FACTORIES = ("create_default_context", "_create_unverified_context")
+
+# CPython 3.13's public ssl names (and later additions we implement), less
+# the modules and helpers ssl.py merely imports.  Those the host lacks are
+# added by the graft.
+_PUBLIC_NAMES_3_13 = (
+    "AlertDescription", "CertificateError", "DER_cert_to_PEM_cert",
+    "DefaultVerifyPaths", "MemoryBIO", "Options", "PEM_cert_to_DER_cert",
+    "Purpose", "RAND_add", "RAND_bytes", "RAND_status",
+    "SSLCertVerificationError", "SSLContext", "SSLEOFError", "SSLError",
+    "SSLErrorNumber", "SSLObject", "SSLSession", "SSLSocket",
+    "SSLSyscallError", "SSLWantReadError", "SSLWantWriteError",
+    "SSLZeroReturnError", "TLSVersion", "VerifyFlags", "VerifyMode",
+    "CHANNEL_BINDING_TYPES", "OPENSSL_VERSION", "OPENSSL_VERSION_INFO",
+    "OPENSSL_VERSION_NUMBER", "cert_time_to_seconds",
+    "create_default_context", "get_default_verify_paths",
+    "get_protocol_name", "get_server_certificate",
+)
+_PUBLIC_PREFIXES = ("ALERT_DESCRIPTION_", "CERT_", "HAS_", "OP_", "PROTOCOL_",
+                    "PROTO_", "SSL_ERROR_", "VERIFY_")
+# Private names that host modules use and that older hosts lack.
+_PRIVATE_NAMES = ("_TLSContentType", "_TLSAlertType", "_TLSMessageType",
+                  "_SSLMethod", "_DEFAULT_CIPHERS", "_OPENSSL_API_VERSION")
+
+# Modules that bind ssl names at import, whose bindings follow the graft
+# (only where they are the host's very objects).
+_BINDING_MODULE_PREFIXES = ("urllib3.", "pip._vendor.urllib3.")
+_BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
+
+_MISSING = object()
+_graft_lock = _threading.RLock()
+_graft = None   # while patched: what to put back
+
+
+def _our_names_for_graft(host):
+    """(name -> our object) for replaced names and names the host lacks."""
+    ours = dict((name, globals()[name]) for name in _REPLACED_NAMES
+                if name != "wrap_socket" or hasattr(host, "wrap_socket"))
+    current = getattr(host, "_create_default_https_context", None)
+    for factory in _HTTPS_CONTEXT_FACTORIES:
+        if current is not None and current is getattr(host, factory, _MISSING):
+            ours["_create_default_https_context"] = globals()[factory]
+    added = {}
+    names = list(_PUBLIC_NAMES_3_13) + list(_PRIVATE_NAMES)
+    names += [n for n in globals() if n.startswith(_PUBLIC_PREFIXES)]
+    for name in names:
+        if name not in ours and not hasattr(host, name) and name in globals():
+            added[name] = globals()[name]
+    return ours, added
+
+
+def _rebind_modules(replacements):
+    """Point urllib3's import-time bindings of the host's objects at ours."""
+    changed = []
+    by_identity = dict((id(old), (old, new)) for old, new in replacements)
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (module_name in _BINDING_MODULES or
+                                  module_name.startswith(_BINDING_MODULE_PREFIXES)):
+            continue
+        for attribute, value in list(vars(module).items()):
+            pair = by_identity.get(id(value))
+            if pair is not None and pair[0] is value:
+                setattr(module, attribute, pair[1])
+                changed.append((module, attribute, value))
+    return changed
+
+
+def monkeypatch_ssl():
+    """Make the host's ssl module the modern one, implemented here.
+
+    Replaces ssl.SSLContext, SSLSocket, SSLObject, MemoryBIO, SSLSession,
+    create_default_context, _create_default_https_context,
+    _create_unverified_context, _create_stdlib_context,
+    get_server_certificate and (where the host has it) wrap_socket; adds
+    every public name of 3.13's ssl the host lacks; points urllib3's
+    import-time bindings of the replaced objects at ours.  The exception
+    classes stay the host's.
+
+    Idempotent and thread-safe.  Returns {"replaced": [...], "added": [...],
+    "rebound": ["module.attribute", ...]}; restore_ssl() undoes it exactly.
+
+    Not reachable: names a module copied with `from ssl import X` before
+    the call (other than urllib3's), and objects made before it (an
+    SSLContext made earlier stays the host's).
+    """
+    global _graft
+    with _graft_lock:
+        import ssl as host
+        if _graft is None:
+            ours, added = _our_names_for_graft(host)
+            saved = dict((name, getattr(host, name, _MISSING)) for name in ours)
+            for name, value in ours.items():
+                setattr(host, name, value)
+            for name, value in added.items():
+                setattr(host, name, value)
+            rebound = _rebind_modules(
+                [(saved[name], ours[name]) for name in ours
+                 if saved[name] is not _MISSING])
+            _graft = {"saved": saved, "added": sorted(added),
+                      "rebound": rebound}
+        return _graft_report()
+
+
+def _graft_report():
+    return {
+        "replaced": sorted(name for name, value in _graft["saved"].items()
+                           if value is not _MISSING),
+        "added": list(_graft["added"]) + sorted(
+            name for name, value in _graft["saved"].items() if value is _MISSING),
+        "rebound": ["%s.%s" % (module.__name__, attribute)
+                    for module, attribute, _ in _graft["rebound"]],
+    }
+
+
+def restore_ssl():
+    """Undo monkeypatch_ssl(): every replaced object is put back (the very
+    same objects), every added name removed.  Returns what was undone, or
+    None when nothing was patched."""
+    global _graft
+    with _graft_lock:
+        if _graft is None:
+            return None
+        import ssl as host
+        report = _graft_report()
+        for module, attribute, original in _graft["rebound"]:
+            setattr(module, attribute, original)
+        for name, original in _graft["saved"].items():
+            if original is _MISSING:
+                if hasattr(host, name):
+                    delattr(host, name)
+            else:
+                setattr(host, name, original)
+        for name in _graft["added"]:
+            if hasattr(host, name):
+                delattr(host, name)
+        _graft = None
+        return report
+
+
+def is_patched():
+    """True while monkeypatch_ssl() is in effect."""
+    with _graft_lock:
+        return _graft is not None
 
 # ---------------------------------------------------------------------------
 # python -m _tls_bootstrap
@@ -76,11 +1350,68 @@ def report(out=None):
     return 0
 
 
+def self_test(out=None):
+    """An in-memory handshake with a certificate made on the spot: print
+    protocol, cipher and the verified peer; return 0, or 1 on failure."""
+    import shutil
+    import subprocess
+    import tempfile
+    out = out or sys.stdout
+    workdir = tempfile.mkdtemp(prefix="tls_bootstrap_selftest_")
+    try:
+        cert = os.path.join(workdir, "cert.pem")
+        key = os.path.join(workdir, "key.pem")
+        command = ["openssl", "req", "-x509", "-newkey", "ec",
+                   "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                   "-keyout", key, "-out", cert, "-days", "1",
+                   "-subj", "/CN=selftest.invalid",
+                   "-addext", "subjectAltName=DNS:selftest.invalid"]
+        try:
+            with open(os.devnull, "w") as devnull:
+                subprocess.check_call(command, stdout=devnull, stderr=devnull)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            out.write("self-test: SKIPPED (no usable openssl command: %s)\n"
+                      % exc)
+            return 0
+        server_ctx = SSLContext(PROTOCOL_TLS_SERVER)  # noqa: F821
+        server_ctx.load_cert_chain(cert, key)
+        client_ctx = create_default_context(cafile=cert)
+        client_ctx.verify_flags &= ~VERIFY_X509_STRICT  # noqa: F821 (no AKID)
+        c_in, c_out, s_in, s_out = MemoryBIO(), MemoryBIO(), MemoryBIO(), MemoryBIO()
+        client = client_ctx.wrap_bio(c_in, c_out,
+                                     server_hostname="selftest.invalid")
+        server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+        for _ in range(10):
+            for end in (client, server):
+                try:
+                    end.do_handshake()
+                except SSLWantReadError:
+                    pass
+            s_in.write(c_out.read())
+            c_in.write(s_out.read())
+            if client.version() and server.version():
+                break
+        client.write(b"ping")
+        s_in.write(c_out.read())
+        if server.read() != b"ping":
+            raise AssertionError("payload did not arrive")
+        peer = client.getpeercert()
+        out.write("self-test: OK, %s, %s, verified peer %r\n" % (
+            client.version(), client.cipher()[0], peer.get("subject")))
+        return 0
+    except Exception as exc:
+        out.write("self-test: FAILED: %r\n" % (exc,))
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(argv=None):
     # Run against the imported module, not this __main__ copy, so that
     # classes compare equal with what other code imports.
     import _tls_bootstrap
-    return _tls_bootstrap.report()
+    status = _tls_bootstrap.report()
+    return status or _tls_bootstrap.self_test()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,11 @@
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
+ *   _tls_bootstrap/context.c     _SSLContext (SSL_CTX): settings, loading, SNI
+ *   _tls_bootstrap/tlsobject.c   _Connection (SSL): the I/O loop for memory
+ *                                BIOs and sockets, what the handshake agreed
+ *   _tls_bootstrap/session.c     SSLSession
+ *   _tls_bootstrap/certdecode.c  X509 -> getpeercert() dict, DER
  *   _tls_bootstrap/crypto_*.c    the `crypto` and `rand` submodules
  *                                (pyOpenSSL's API); map in crypto_module.c
  *   this file                    module functions (RAND_*, ...) and init
@@ -21,6 +26,10 @@
 #include "_tls_bootstrap/errors.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"
+#include "_tls_bootstrap/context.c"
+#include "_tls_bootstrap/tlsobject.c"
+#include "_tls_bootstrap/session.c"
+#include "_tls_bootstrap/certdecode.c"
 #include "_tls_bootstrap/crypto_module.c"
 #include "_tls_bootstrap/crypto_x509.c"
 #include "_tls_bootstrap/crypto_name.c"
@@ -110,6 +119,7 @@ tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
 }
 
 static PyMethodDef tlsb_module_methods[] = {
+
     {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
      "RAND_bytes(n, /)\n--\n\nGenerate n cryptographically strong pseudo-random bytes."},
     {"RAND_status", tlsb_RAND_status, METH_NOARGS,
@@ -136,7 +146,10 @@ tlsb_add_type(PyObject *module, PyTypeObject *type, const char *name)
 static int
 tlsb_types_init(PyObject *module)
 {
-    if (tlsb_add_type(module, &tlsb_MemoryBIO_Type, "MemoryBIO") < 0)
+    if (tlsb_add_type(module, &tlsb_MemoryBIO_Type, "MemoryBIO") < 0 ||
+        tlsb_add_type(module, &tlsb_Context_Type, "_SSLContext") < 0 ||
+        tlsb_add_type(module, &tlsb_Connection_Type, "_Connection") < 0 ||
+        tlsb_add_type(module, &tlsb_Session_Type, "SSLSession") < 0)
         return -1;
     return 0;
 }
@@ -144,6 +157,7 @@ tlsb_types_init(PyObject *module)
 static int
 tlsb_openssl_init(void)
 {
+    tlsb_init_threads();
     /* Load error strings (for reasons our generated table lacks) and the
      * default configuration, as the stdlib does. */
     if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
@@ -167,6 +181,7 @@ tlsb_module_init(PyObject *module)
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
         tlsb_types_init(module) < 0 ||
+        tlsb_certdecode_init(module) < 0 ||
         tlsb_crypto_init(module) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
