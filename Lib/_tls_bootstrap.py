@@ -291,6 +291,7 @@ rand = _core.rand
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
+get_sigalgs = _core.get_sigalgs
 
 
 # ---------------------------------------------------------------------------
@@ -370,6 +371,13 @@ def _encode_hostname(hostname):
     if _PY2 and isinstance(hostname, str):
         return hostname.decode("ascii").encode("idna")
     return hostname.decode("ascii")
+
+
+def _enum_or_value(enum_class, value):
+    try:
+        return enum_class(value)
+    except ValueError:
+        return value
 
 
 def _warn_deprecated(message, stacklevel=3):
@@ -514,6 +522,34 @@ class SSLContext(_CoreContext):
     @verify_flags.setter
     def verify_flags(self, value):
         _CoreContext.verify_flags.__set__(self, value)
+
+    @property
+    def _msg_callback(self):
+        inner = _CoreContext._msg_callback.__get__(self)
+        return getattr(inner, "user_function", inner)
+
+    @_msg_callback.setter
+    def _msg_callback(self, callback):
+        if callback is None:
+            _CoreContext._msg_callback.__set__(self, None)
+            return
+        if not callable(callback):
+            raise TypeError("%r is not callable." % (callback,))
+
+        def inner(conn, direction, version, content_type, msg_type, data):
+            version = _enum_or_value(TLSVersion, version)
+            content_type = _enum_or_value(_TLSContentType, content_type)
+            if content_type == _TLSContentType.HEADER:
+                message_enum = _TLSContentType
+            elif content_type == _TLSContentType.ALERT:
+                message_enum = _TLSAlertType
+            else:
+                message_enum = _TLSMessageType
+            msg_type = _enum_or_value(message_enum, msg_type)
+            return callback(conn, direction, version, content_type, msg_type, data)
+
+        inner.user_function = callback
+        _CoreContext._msg_callback.__set__(self, inner)
 
     @property
     def verify_mode(self):
@@ -918,6 +954,28 @@ class SSLSocket(_socket_class):
         if self._sslobj is None:
             return None
         return self._sslobj.version()
+
+    def group(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.group()
+
+    def client_sigalg(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.client_sigalg()
+
+    def server_sigalg(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.server_sigalg()
+
+    def export_keying_material(self, label, length, context=None):
+        """Keying material from the TLS session (RFC 5705/8446): `length`
+        bytes for `label` and optional `context`; pyOpenSSL has the same."""
+        if self._sslobj is None:
+            raise ValueError("No SSL wrapper around " + str(self))
+        return self._sslobj.export_keying_material(label, length, context)
 
     # ---- connection life ----
     def do_handshake(self, block=False):
@@ -1336,17 +1394,75 @@ def is_patched():
 # ---------------------------------------------------------------------------
 # python -m _tls_bootstrap
 # ---------------------------------------------------------------------------
+# What `python -m _tls_bootstrap` checks: (name, what it is, test).
+_FEATURES = (
+    ("MemoryBIO / SSLObject / wrap_bio", "sans-I/O TLS, TLS in TLS (3.5)",
+     lambda ssl: hasattr(ssl, "MemoryBIO") and hasattr(ssl.SSLContext, "wrap_bio")),
+    ("SSLSession, session_reused", "TLS session resumption (3.6)",
+     lambda ssl: hasattr(ssl, "SSLSession")),
+    ("TLSVersion, minimum_version", "version bounds (3.7)",
+     lambda ssl: hasattr(ssl, "TLSVersion")),
+    ("SSLCertVerificationError", "verify_code/verify_message (3.7)",
+     lambda ssl: hasattr(ssl, "SSLCertVerificationError")),
+    ("sni_callback", "SNI callback that may switch contexts (3.7)",
+     lambda ssl: hasattr(ssl.SSLContext, "sni_callback")),
+    ("post_handshake_auth", "TLS 1.3 post-handshake client auth (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "post_handshake_auth")),
+    ("keylog_filename", "NSS key log file (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "keylog_filename")),
+    ("num_tickets", "TLS 1.3 session tickets (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "num_tickets")),
+    ("_msg_callback", "TLS message tracing (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "_msg_callback")),
+    ("security_level", "OpenSSL security level (3.10)",
+     lambda ssl: hasattr(ssl.SSLContext, "security_level")),
+    ("OP_IGNORE_UNEXPECTED_EOF", "(3.10)", lambda ssl: hasattr(ssl, "OP_IGNORE_UNEXPECTED_EOF")),
+    ("VERIFY_X509_PARTIAL_CHAIN", "(3.10)", lambda ssl: hasattr(ssl, "VERIFY_X509_PARTIAL_CHAIN")),
+    ("OP_ENABLE_KTLS", "(3.12)", lambda ssl: hasattr(ssl, "OP_ENABLE_KTLS")),
+    ("get_verified_chain", "verified and unverified chains (3.13)",
+     lambda ssl: hasattr(ssl.SSLSocket, "get_verified_chain")),
+    ("set_psk_client_callback", "TLS-PSK (3.13)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_psk_client_callback")),
+    ("HAS_PHA", "(3.14)", lambda ssl: hasattr(ssl, "HAS_PHA")),
+    ("set_ciphersuites", "TLS 1.3 cipher suites (3.15)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_ciphersuites")),
+    ("set_groups", "key-exchange groups (3.15)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_groups")),
+    ("SSLContext.get_groups", "(3.15)", lambda ssl: hasattr(ssl.SSLContext, "get_groups")),
+    ("SSLSocket.group", "(3.15)", lambda ssl: hasattr(ssl.SSLSocket, "group")),
+    ("get_sigalgs", "(3.15)", lambda ssl: hasattr(ssl, "get_sigalgs")),
+    ("set_client_sigalgs / set_server_sigalgs", "(3.15)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_client_sigalgs")),
+    ("SSLSocket.client_sigalg", "(3.15)",
+     lambda ssl: hasattr(ssl.SSLSocket, "client_sigalg")),
+    ("SSLSocket.server_sigalg", "(3.15)",
+     lambda ssl: hasattr(ssl.SSLSocket, "server_sigalg")),
+    ("HAS_PSK_TLS13", "(3.15)", lambda ssl: hasattr(ssl, "HAS_PSK_TLS13")),
+    ("export_keying_material", "RFC 5705/8446 exporter (pyOpenSSL)",
+     lambda ssl: hasattr(ssl.SSLSocket, "export_keying_material")),
+)
+
+
 def report(out=None):
     """Print what the host ssl lacks and what we provide; return 0."""
     import ssl
     out = out or sys.stdout
     write = out.write
+    this = sys.modules[__name__]
     write("_tls_bootstrap %s on Python %s\n" % (
         __version__, sys.version.split()[0]))
     write("  OpenSSL built against: %s\n" % OPENSSL_BUILD_VERSION)
     write("  OpenSSL running with:  %s\n" % OPENSSL_VERSION)
     write("  host ssl runs with:    %s\n" % ssl.OPENSSL_VERSION)
     write("  SSLError is ssl.SSLError: %s\n" % (SSLError is ssl.SSLError))
+    write("  graft active: %s\n" % is_patched())
+    write("\n  %-42s %-10s %s\n" % ("feature", "host ssl", "_tls_bootstrap"))
+    for name, what, present in _FEATURES:
+        host_has = present(ssl) and not is_patched()
+        needs = _core._MISSING_FEATURES.get(name)
+        ours = "needs " + needs if needs else ("yes" if present(this) else "no")
+        write("  %-42s %-10s %s  %s\n" % (name, "yes" if host_has else "-",
+                                          ours, what))
     return 0
 
 

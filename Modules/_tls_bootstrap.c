@@ -15,6 +15,10 @@
  *                                BIOs and sockets, what the handshake agreed
  *   _tls_bootstrap/session.c     SSLSession
  *   _tls_bootstrap/certdecode.c  X509 -> getpeercert() dict, DER
+ *   _tls_bootstrap/keylog.c      keylog_filename (NSS key log lines)
+ *   _tls_bootstrap/msgcallback.c _msg_callback
+ *   _tls_bootstrap/psk.c         TLS-PSK callbacks
+ *   _tls_bootstrap/algorithms.c  TLS 1.3 suites, groups, signature algorithms
  *   _tls_bootstrap/crypto_*.c    the `crypto` and `rand` submodules
  *                                (pyOpenSSL's API); map in crypto_module.c
  *   this file                    module functions (RAND_*, ...) and init
@@ -30,6 +34,10 @@
 #include "_tls_bootstrap/tlsobject.c"
 #include "_tls_bootstrap/session.c"
 #include "_tls_bootstrap/certdecode.c"
+#include "_tls_bootstrap/keylog.c"
+#include "_tls_bootstrap/msgcallback.c"
+#include "_tls_bootstrap/psk.c"
+#include "_tls_bootstrap/algorithms.c"
 #include "_tls_bootstrap/crypto_module.c"
 #include "_tls_bootstrap/crypto_x509.c"
 #include "_tls_bootstrap/crypto_name.c"
@@ -126,6 +134,8 @@ static PyMethodDef tlsb_module_methods[] = {
      "RAND_status()\n--\n\nReturns True if the OpenSSL PRNG has been seeded with enough data."},
     {"RAND_add", tlsb_RAND_add, METH_VARARGS,
      "RAND_add(string, entropy, /)\n--\n\nMix string into the OpenSSL PRNG state."},
+    {"get_sigalgs", tlsb_get_sigalgs, METH_NOARGS,
+     "get_sigalgs()\n--\n\nNames of the TLS signature algorithms OpenSSL knows."},
     {"get_default_verify_paths", tlsb_get_default_verify_paths, METH_NOARGS,
      "get_default_verify_paths()\n--\n\nReturn OpenSSL's default (cafile_env, cafile, capath_env, capath)."},
     {NULL, NULL}
@@ -182,7 +192,10 @@ tlsb_module_init(PyObject *module)
         tlsb_constants_init(module) < 0 ||
         tlsb_types_init(module) < 0 ||
         tlsb_certdecode_init(module) < 0 ||
+        tlsb_keylog_init(module) < 0 ||
         tlsb_crypto_init(module) < 0)
+        return -1;
+    if (PyModule_AddObject(module, "_MISSING_FEATURES", tlsb_missing_features()) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;
