@@ -19,6 +19,7 @@
  *   _tls_bootstrap/msgcallback.c _msg_callback
  *   _tls_bootstrap/psk.c         TLS-PSK callbacks
  *   _tls_bootstrap/algorithms.c  TLS 1.3 suites, groups, signature algorithms
+ *   _tls_bootstrap/memcert.c     load_cert_chain_data(): chains and keys in memory
  *   _tls_bootstrap/crypto_*.c    the `crypto` and `rand` submodules
  *                                (pyOpenSSL's API); map in crypto_module.c
  *   this file                    module functions (RAND_*, ...) and init
@@ -38,6 +39,7 @@
 #include "_tls_bootstrap/msgcallback.c"
 #include "_tls_bootstrap/psk.c"
 #include "_tls_bootstrap/algorithms.c"
+#include "_tls_bootstrap/memcert.c"
 #include "_tls_bootstrap/crypto_module.c"
 #include "_tls_bootstrap/crypto_x509.c"
 #include "_tls_bootstrap/crypto_name.c"

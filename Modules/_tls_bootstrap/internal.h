@@ -133,6 +133,16 @@ typedef struct {
     tlsb_Context *context;
 } tlsb_Session;
 
+/* State of one load_cert_chain()/load_cert_chain_data() call, seen by the password callback. */
+typedef struct {
+    PyObject *callable;          /* password=callable, or NULL */
+    char *password;              /* password=str/bytes, or the callable's */
+    int password_len;
+    PyObject *password_holder;   /* keeps *password alive */
+    int failed;                  /* the callable raised: don't call again */
+    tlsb_pending_exc exc;
+} tlsb_password_info;
+
 /* ------------------------------------------------------------------ */
 /* Cross-part prototypes                                              */
 /* ------------------------------------------------------------------ */
@@ -180,6 +190,14 @@ static tlsb_Context *tlsb_session_context(PyObject *obj);
 
 /* context.c */
 static PyObject *tlsb_cipher_to_dict(const SSL_CIPHER *cipher);
+static int tlsb_password_from_object(tlsb_password_info *info, PyObject *password,
+                                     int from_callback);
+static int tlsb_password_callback(char *buf, int size, int rwflag, void *userdata);
+static PyObject *tlsb_raise_load_error(void);
+
+/* memcert.c */
+static PyObject *tlsb_Context_load_cert_chain_data(tlsb_Context *self,
+                                                   PyObject *args, PyObject *kwargs);
 
 /* keylog.c, msgcallback.c, psk.c, algorithms.c: parts of _SSLContext and
  * _Connection listed in the type tables of context.c and tlsobject.c */
