@@ -42,8 +42,10 @@ if getattr(_core, "__version__", None) != __version__:
 _PY2 = sys.version_info[0] == 2
 if _PY2:
     _text_type = unicode  # noqa: F821 (2.7 builtin)
+    _integer_types = (int, long)  # noqa: F821 (2.7 builtin)
 else:
     _text_type = str
+    _integer_types = (int,)
 
 # ---------------------------------------------------------------------------
 # Exceptions: the host's classes (see Modules/_tls_bootstrap/errors.c).
@@ -513,7 +515,9 @@ class SSLContext(_CoreContext):
 
     @options.setter
     def options(self, value):
-        newly_set = int(value) & ~int(_CoreContext.options.__get__(self))
+        newly_set = 0
+        if isinstance(value, _integer_types):
+            newly_set = value & ~int(_CoreContext.options.__get__(self))
         if newly_set & _OP_NO_PROTOCOLS:
             _warn_deprecated("ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are "
                              "deprecated")
@@ -726,8 +730,6 @@ class SSLSocket(_socket_class):
                                  "client mode")
         if context.check_hostname and not server_hostname:
             raise ValueError("check_hostname requires server_hostname")
-        # Before any new socket exists: a bad name (UnicodeError) leaks none.
-        server_hostname = context._encode_hostname(server_hostname)
 
         timeout = sock.gettimeout()
         if _PY2:
@@ -743,14 +745,17 @@ class SSLSocket(_socket_class):
             self = cls.__new__(cls, **kwargs)
             _socket_class.__init__(self, **kwargs)
             sock.detach()
+        # From here on the new socket owns the descriptor: on any error it
+        # is closed (a bad server_hostname, UnicodeError, leaks nothing).
         self._context = context
         self._session = session
         self._sslobj = None
         self.server_side = server_side
-        self.server_hostname = server_hostname
+        self.server_hostname = None
         self.do_handshake_on_connect = do_handshake_on_connect
         self.suppress_ragged_eofs = suppress_ragged_eofs
         try:
+            self.server_hostname = context._encode_hostname(server_hostname)
             self.settimeout(timeout)
             self._connected = self._is_connected()
             if self._connected:

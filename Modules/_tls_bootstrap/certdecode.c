@@ -664,12 +664,13 @@ tlsb_Certificate_public_bytes(tlsb_Certificate *self, PyObject *args,
     return result;
 }
 
+/* <Certificate 'CN=localhost,O=...'>: the subject in RFC 2253 form */
 static PyObject *
 tlsb_Certificate_repr(tlsb_Certificate *self)
 {
     BIO *bio = BIO_new(BIO_s_mem());
     BUF_MEM *mem;
-    PyObject *result;
+    PyObject *subject, *shown, *result = NULL;
 
     if (bio == NULL || X509_NAME_print_ex(bio, X509_get_subject_name(self->cert), 0,
                                           XN_FLAG_RFC2253) < 0) {
@@ -677,9 +678,17 @@ tlsb_Certificate_repr(tlsb_Certificate *self)
         return tlsb_raise_from_queue(NULL);
     }
     BIO_get_mem_ptr(bio, &mem);
-    result = NativeStr_FromFormat("<%s '%.*s'>", Py_TYPE(self)->tp_name,
-                                  (int)mem->length, mem->data);
+    subject = NativeStr_FromStringAndSize(mem->data, (Py_ssize_t)mem->length);
     BIO_free(bio);
+    if (subject == NULL)
+        return NULL;
+    shown = tlsb_repr_bytes(subject);
+    Py_DECREF(subject);
+    if (shown != NULL) {
+        result = NativeStr_FromFormat("<%s %s>", Py_TYPE(self)->tp_name,
+                                      PyBytes_AS_STRING(shown));
+        Py_DECREF(shown);
+    }
     return result;
 }
 

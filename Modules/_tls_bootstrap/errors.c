@@ -352,13 +352,9 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
                                   "The operation did not complete (connect)");
     case SSL_ERROR_SYSCALL:
         if (code == 0) {
-            /* An OS error on the socket, or (memory BIOs, and peers that
-             * just close) an EOF the protocol did not allow. */
-            if (conn->socket != NULL && status->sys_errno != 0) {
-                errno = status->sys_errno;
-                PyErr_SetFromErrno(tlsb_state.socket_error);
-                break;
-            }
+            /* The transport ended under the TLS layer: an EOF, or an OS
+             * error such as ECONNRESET.  The stdlib (3.10+, which uses the
+             * SSL_*_ex calls) reports both as SSLEOFError; so do we. */
             return tlsb_raise_message(tlsb_state.SSLEOFError,
                                       TLSB_ERROR_EOF,
                                       "EOF occurred in violation of protocol");

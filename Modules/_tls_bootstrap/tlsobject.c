@@ -385,13 +385,15 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
         return -1;
     }
     if (!server_side && ctx->protocol == TLSB_PROTOCOL_TLS_SERVER) {
-        PyErr_SetString(PyExc_ValueError,
-                        "Cannot create a client socket with a PROTOCOL_TLS_SERVER context");
+        tlsb_raise_message(tlsb_state.SSLError, 0,
+                           "Cannot create a client socket with a "
+                           "PROTOCOL_TLS_SERVER context");
         return -1;
     }
     if (server_side && ctx->protocol == TLSB_PROTOCOL_TLS_CLIENT) {
-        PyErr_SetString(PyExc_ValueError,
-                        "Cannot create a server socket with a PROTOCOL_TLS_CLIENT context");
+        tlsb_raise_message(tlsb_state.SSLError, 0,
+                           "Cannot create a server socket with a "
+                           "PROTOCOL_TLS_CLIENT context");
         return -1;
     }
     if (server_side && hostname != Py_None) {
