@@ -386,7 +386,42 @@ def _enum_or_value(enum_class, value):
 
 
 def _warn_deprecated(message, stacklevel=3):
+    if _legacy_host_behaviour("warns_deprecations"):
+        return
     warnings.warn(message, DeprecationWarning, stacklevel=stacklevel)
+
+
+# ---------------------------------------------------------------------------
+# Grafted onto an older host.  Code written for that host, its own tests
+# first, relies on how its ssl behaved where 3.13 later changed an API it
+# already had; while monkeypatch_ssl() is in effect those APIs keep the
+# host's behaviour (issue rule: there the host's tests win).  Used directly,
+# without the graft, everything is 3.13's.  Each entry: the change and the
+# CPython version that made it; it applies on hosts older than that.
+# ---------------------------------------------------------------------------
+_HOST_VERSION = sys.version_info[:2]
+_CHANGED_IN = {
+    "protocol_argument_optional": (3, 6),    # 2.7: SSLContext() is a TypeError
+    "check_hostname_sets_cert_required": (3, 7),  # before: ValueError if CERT_NONE
+    "hostname_checked_by_openssl": (3, 7),   # before: match_hostname()'s messages
+    "timeouts_are_socket_timeout": (3, 0),   # 2.7: SSLError("... timed out")
+    "send_raises_when_blocked": (3, 0),      # 2.7: send() returns 0
+    "warns_deprecations": (3, 10),           # PROTOCOL_TLS, OP_NO_*, TLSv1...
+    "role_protocols_in_factories": (3, 10),  # before: PROTOCOL_TLS
+    "refuses_wrong_side": (3, 10),           # client socket from a server context
+    "shared_ciphers_none_on_client": (3, 10),
+    "secure_default_ciphers": (3, 10),       # before: "DEFAULT:!aNULL:..."
+    "strict_default_verify_flags": (3, 13),  # VERIFY_X509_STRICT|PARTIAL_CHAIN
+}
+# 3.8 and 3.9 set OP_IGNORE_UNEXPECTED_EOF by default on OpenSSL 3.
+_HOST_IGNORES_UNEXPECTED_EOF = (3, 8) <= _HOST_VERSION < (3, 10)
+_HOST_DEFAULT_CIPHERS = "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK"
+
+
+def _legacy_host_behaviour(change):
+    """True when grafted onto a host older than `change`: keep the host's
+    behaviour.  (The name of a 3.x change, see _CHANGED_IN.)"""
+    return _graft is not None and _HOST_VERSION < _CHANGED_IN[change]
 
 
 # ---------------------------------------------------------------------------
@@ -402,8 +437,11 @@ class SSLContext(_CoreContext):
     sslsocket_class = None  # set below, once SSLSocket exists
     sslobject_class = None  # set below
 
+    # Like 3.13's: extra arguments are accepted and ignored (no __init__).
     def __new__(cls, protocol=None, *args, **kwargs):
         if protocol is None:
+            if _legacy_host_behaviour("protocol_argument_optional"):
+                raise TypeError("SSLContext() takes a protocol argument")
             _warn_deprecated("ssl.SSLContext() without protocol argument is "
                              "deprecated.")
             protocol = PROTOCOL_TLS  # noqa: F821 (published enum member)
@@ -413,10 +451,39 @@ class SSLContext(_CoreContext):
             name = _PROTOCOL_NAMES.get(protocol)
             if name is not None:
                 _warn_deprecated("ssl.%s is deprecated" % name)
-        return _CoreContext.__new__(cls, protocol)
+        self = _CoreContext.__new__(cls, protocol)
+        if _legacy_host_behaviour("secure_default_ciphers"):
+            self.set_ciphers(_HOST_DEFAULT_CIPHERS)
+        if _HOST_IGNORES_UNEXPECTED_EOF and _graft is not None:
+            _CoreContext.options.__set__(
+                self, _CoreContext.options.__get__(self) | _core.OP_IGNORE_UNEXPECTED_EOF)
+        return self
 
-    def __init__(self, protocol=None):
-        pass
+    def _check_side(self, server_side):
+        """3.10+ refuses a client connection from a PROTOCOL_TLS_SERVER
+        context and the reverse, naming the mistake (OpenSSL would fail
+        later, with "called a function you should not call")."""
+        if _legacy_host_behaviour("refuses_wrong_side"):
+            return
+        protocol = _CoreContext.protocol.__get__(self)
+        if not server_side and protocol == _core.PROTOCOL_TLS_SERVER:
+            raise SSLError("Cannot create a client socket with a "
+                           "PROTOCOL_TLS_SERVER context")
+        if server_side and protocol == _core.PROTOCOL_TLS_CLIENT:
+            raise SSLError("Cannot create a server socket with a "
+                           "PROTOCOL_TLS_CLIENT context")
+
+    @property
+    def check_hostname(self):
+        return _CoreContext.check_hostname.__get__(self)
+
+    @check_hostname.setter
+    def check_hostname(self, value):
+        if (value and _legacy_host_behaviour("check_hostname_sets_cert_required")
+                and _CoreContext.verify_mode.__get__(self) == _core.CERT_NONE):
+            raise ValueError("check_hostname needs a SSL context with either "
+                             "CERT_OPTIONAL or CERT_REQUIRED")
+        _CoreContext.check_hostname.__set__(self, value)
 
     def _encode_hostname(self, hostname):
         return _encode_hostname(hostname)
@@ -608,10 +675,23 @@ class SSLObject(_core._Connection):
     @classmethod
     def _create(cls, incoming, outgoing, server_side=False,
                 server_hostname=None, session=None, context=None):
+        context._check_side(server_side)
         self = cls.__new__(cls)
         context._wrap_bio(incoming, outgoing, server_side, server_hostname,
-                          session=session, target=self)
+                          session=session, target=self,
+                          verify_hostname=_checks_hostname_in_openssl(context))
         return self
+
+    def shared_ciphers(self):
+        if (not self.server_side and
+                _legacy_host_behaviour("shared_ciphers_none_on_client")):
+            return _legacy_client_ciphers(self)
+        return _Connection.shared_ciphers(self)
+
+    def do_handshake(self):
+        """Start the SSL/TLS handshake."""
+        _Connection.do_handshake(self)
+        _match_hostname_after_handshake(self, self.server_hostname)
 
     def selected_npn_protocol(self):
         _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
@@ -635,6 +715,29 @@ class SSLObject(_core._Connection):
 
 _Connection = _core._Connection
 Certificate = _core.Certificate
+
+
+def _legacy_client_ciphers(connection):
+    """Before 3.10 shared_ciphers() listed the connection's own ciphers on
+    a client, before the handshake too."""
+    return [(c["name"], c["protocol"], c["strength_bits"])
+            for c in connection.context.get_ciphers()]
+
+
+def _checks_hostname_in_openssl(context):
+    """Whether OpenSSL checks server_hostname inside the handshake (3.7+).
+    Grafted onto 2.7/3.6, the host's own match_hostname() checks it after
+    the handshake, with that function's errors, as those hosts always did
+    (their tests, and code written for them, expect CertificateError with
+    its messages, and a completed handshake before it)."""
+    return context.check_hostname and not _legacy_host_behaviour(
+        "hostname_checked_by_openssl")
+
+
+def _match_hostname_after_handshake(connection, hostname):
+    if (hostname and connection.context.check_hostname and
+            _legacy_host_behaviour("hostname_checked_by_openssl")):
+        _host_ssl.match_hostname(connection.getpeercert(), hostname)
 
 
 def _der_chain(certificates):
@@ -730,6 +833,7 @@ class SSLSocket(_socket_class):
                                  "client mode")
         if context.check_hostname and not server_hostname:
             raise ValueError("check_hostname requires server_hostname")
+        context._check_side(server_side)
 
         timeout = sock.gettimeout()
         if _PY2:
@@ -761,7 +865,8 @@ class SSLSocket(_socket_class):
             if self._connected:
                 self._sslobj = context._wrap_socket(
                     self, server_side, self.server_hostname, owner=self,
-                    session=self._session)
+                    session=self._session,
+                    verify_hostname=_checks_hostname_in_openssl(context))
                 if do_handshake_on_connect:
                     if self.gettimeout() == 0.0:
                         raise ValueError("do_handshake_on_connect should not "
@@ -883,7 +988,12 @@ class SSLSocket(_socket_class):
             if flags != 0:
                 raise ValueError("non-zero flags not allowed in calls to "
                                  "send() on %s" % self.__class__)
-            return self._sslobj.write(data)
+            try:
+                return self._sslobj.write(data)
+            except (SSLWantReadError, SSLWantWriteError):
+                if _legacy_host_behaviour("send_raises_when_blocked"):
+                    return 0
+                raise
         return self._plain("send", data, flags)
 
     def sendto(self, data, flags_or_addr, addr=None):
@@ -1029,6 +1139,9 @@ class SSLSocket(_socket_class):
         self._checkClosed()
         if self._sslobj is None:
             return None
+        if (not self.server_side and
+                _legacy_host_behaviour("shared_ciphers_none_on_client")):
+            return _legacy_client_ciphers(self._sslobj)
         return self._sslobj.shared_ciphers()
 
     def compression(self):
@@ -1081,6 +1194,7 @@ class SSLSocket(_socket_class):
             self._sslobj.do_handshake()
         finally:
             self.settimeout(timeout)
+        _match_hostname_after_handshake(self, self.server_hostname)
 
     def _real_connect(self, addr, connect_ex):
         if self.server_side:
@@ -1089,9 +1203,11 @@ class SSLSocket(_socket_class):
         # connected at the time of the call.  We connect it, then wrap it.
         if self._connected or self._sslobj is not None:
             raise ValueError("attempt to connect already-connected SSLSocket!")
+        self.context._check_side(False)
         self._sslobj = self.context._wrap_socket(
             self, False, self.server_hostname, owner=self,
-            session=self._session)
+            session=self._session,
+            verify_hostname=_checks_hostname_in_openssl(self.context))
         try:
             if connect_ex:
                 rc = _socket_class.connect_ex(self, addr)
@@ -1234,37 +1350,21 @@ def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
     A new SSLContext with 3.13's secure defaults for `purpose`: a client
     context that verifies certificates and host names, or a server context.
     """
-    return _default_context(True, purpose, kwargs)
-
-
-# 3.13 made VERIFY_X509_STRICT | VERIFY_X509_PARTIAL_CHAIN defaults.  The
-# graft installs this variant as ssl.create_default_context: a host's own
-# tests (and certificates) rely on that host's defaults, and where a host
-# test and 3.13 disagree on an API the host already had, the host wins.
-_HOST_HAS_STRICT_DEFAULTS = sys.version_info >= (3, 13)
-
-
-def _create_default_context_as_host(purpose=Purpose.SERVER_AUTH, **kwargs):
-    """create_default_context() with the host's own verify flags."""
-    return _default_context(_HOST_HAS_STRICT_DEFAULTS, purpose, kwargs)
-
-
-def _default_context(strict, purpose, kwargs):
     cafile, capath, cadata = _keyword_only(
         "create_default_context", kwargs, cafile=None, capath=None, cadata=None)
     if not isinstance(purpose, _ASN1Object):
         raise TypeError(purpose)
     if purpose == Purpose.SERVER_AUTH:
-        context = SSLContext(PROTOCOL_TLS_CLIENT)  # noqa: F821
+        context = SSLContext(_factory_protocol(PROTOCOL_TLS_CLIENT))  # noqa: F821
         context.verify_mode = CERT_REQUIRED  # noqa: F821
         context.check_hostname = True
     elif purpose == Purpose.CLIENT_AUTH:
-        context = SSLContext(PROTOCOL_TLS_SERVER)  # noqa: F821
+        context = SSLContext(_factory_protocol(PROTOCOL_TLS_SERVER))  # noqa: F821
     else:
         raise ValueError(purpose)
     # Chain building stops at the first trust anchor (RFC 5280), and
     # certificates are held to X.509 strictly (3.13's choice).
-    if strict:
+    if not _legacy_host_behaviour("strict_default_verify_flags"):
         context.verify_flags |= VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT  # noqa: F821
     if cafile or capath or cadata:
         context.load_verify_locations(cafile, capath, cadata)
@@ -1272,6 +1372,14 @@ def _default_context(strict, purpose, kwargs):
         context.load_default_certs(purpose)
     _apply_keylog_environment(context)
     return context
+
+
+def _factory_protocol(role_protocol):
+    """The factories' protocol: PROTOCOL_TLS_CLIENT/SERVER (3.10+), or
+    PROTOCOL_TLS, grafted onto an older host."""
+    if _legacy_host_behaviour("role_protocols_in_factories"):
+        return PROTOCOL_TLS  # noqa: F821
+    return role_protocol
 
 
 def _create_unverified_context(protocol=None, **kwargs):
@@ -1288,14 +1396,14 @@ def _create_unverified_context(protocol=None, **kwargs):
         raise TypeError(purpose)
     if purpose == Purpose.SERVER_AUTH:
         if protocol is None:
-            protocol = PROTOCOL_TLS_CLIENT  # noqa: F821
+            protocol = _factory_protocol(PROTOCOL_TLS_CLIENT)  # noqa: F821
     elif purpose == Purpose.CLIENT_AUTH:
         if protocol is None:
-            protocol = PROTOCOL_TLS_SERVER  # noqa: F821
+            protocol = _factory_protocol(PROTOCOL_TLS_SERVER)  # noqa: F821
     else:
         raise ValueError(purpose)
     context = SSLContext(protocol)
-    context.check_hostname = check_hostname
+    context.check_hostname = False
     if cert_reqs is not None:
         context.verify_mode = cert_reqs
     if check_hostname:
@@ -1387,9 +1495,6 @@ _PRIVATE_NAMES = ("_TLSContentType", "_TLSAlertType", "_TLSMessageType",
 _BINDING_MODULE_PREFIXES = ("urllib3.", "pip._vendor.urllib3.")
 _BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
 
-# Where the graft installs something other than the module's own object.
-_GRAFTED = {"create_default_context": _create_default_context_as_host}
-
 _MISSING = object()
 _graft_lock = _threading.RLock()
 _graft = None   # while patched: what to put back
@@ -1397,8 +1502,7 @@ _graft = None   # while patched: what to put back
 
 def _our_names_for_graft(host):
     """(name -> our object) for replaced names and names the host lacks."""
-    ours = dict((name, _GRAFTED.get(name, globals()[name]))
-                for name in _REPLACED_NAMES
+    ours = dict((name, globals()[name]) for name in _REPLACED_NAMES
                 if name != "wrap_socket" or hasattr(host, "wrap_socket"))
     current = getattr(host, "_create_default_https_context", None)
     for factory in _HTTPS_CONTEXT_FACTORIES:
@@ -1462,6 +1566,8 @@ def monkeypatch_ssl():
                  if saved[name] is not _MISSING])
             _graft = {"saved": saved, "added": sorted(added),
                       "rebound": rebound}
+            if _legacy_host_behaviour("timeouts_are_socket_timeout"):
+                _core._timeout_error = SSLError
         return _graft_report()
 
 
@@ -1497,6 +1603,7 @@ def restore_ssl():
         for name in _graft["added"]:
             if hasattr(host, name):
                 delattr(host, name)
+        _core._timeout_error = _socket_module.timeout
         _graft = None
         return report
 

@@ -201,6 +201,10 @@ tlsb_module_init(PyObject *module)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;
+    /* What timeouts raise: socket.timeout; the graft may change it. */
+    if (PyModule_AddObjectRef(module, "_timeout_error", tlsb_state.socket_timeout) < 0)
+        return -1;
+    tlsb_state.module = Py_NewRef(module);
     return 0;
 }
 

@@ -1371,11 +1371,11 @@ static PyMethodDef tlsb_Context_methods[] = {
     {"_wrap_bio", (PyCFunction)(void (*)(void))tlsb_Context_wrap_bio,
      METH_VARARGS | METH_KEYWORDS,
      "_wrap_bio(incoming, outgoing, server_side, server_hostname=None, *, "
-     "owner=None, session=None, target=None)"},
+     "owner=None, session=None, target=None, verify_hostname=None)"},
     {"_wrap_socket", (PyCFunction)(void (*)(void))tlsb_Context_wrap_socket,
      METH_VARARGS | METH_KEYWORDS,
      "_wrap_socket(sock, server_side, server_hostname=None, *, owner=None, "
-     "session=None)"},
+     "session=None, verify_hostname=None)"},
     {NULL, NULL}
 };
 

@@ -18,6 +18,7 @@
 /* ------------------------------------------------------------------ */
 
 typedef struct {
+    PyObject *module;               /* _tls_bootstrap_core itself */
     /* The host's exception classes (borrowed from _ssl / ssl at init, or
      * created by us where the host lacks them; see errors.c). */
     PyObject *SSLError;

@@ -189,7 +189,16 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
         what = want_write ? "The write operation timed out"
                           : "The read operation timed out";
     }
-    PyErr_SetString(tlsb_state.socket_timeout, what);
+    /* socket.timeout, unless the graft asked for 2.7's SSLError: the Python
+     * layer sets _timeout_error (a rare path, so looked up each time). */
+    {
+        PyObject *exc_type = PyObject_GetAttrString(tlsb_state.module,
+                                                    "_timeout_error");
+        if (exc_type == NULL)
+            return NULL;
+        PyErr_SetString(exc_type, what);
+        Py_DECREF(exc_type);
+    }
     return NULL;
 }
 
@@ -301,9 +310,10 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
 /* ---- set-up ------------------------------------------------------------ */
 
 /* server_hostname: SNI (names only, never IP addresses) and, with
- * check_hostname, the name or address OpenSSL verifies in the handshake. */
+ * verify_hostname, the name or address OpenSSL verifies in the handshake. */
 static int
-tlsb_connection_set_hostname(tlsb_Connection *self, PyObject *hostname)
+tlsb_connection_set_hostname(tlsb_Connection *self, PyObject *hostname,
+                             int verify_hostname)
 {
     PyObject *ascii;
     const char *name;
@@ -350,7 +360,7 @@ tlsb_connection_set_hostname(tlsb_Connection *self, PyObject *hostname)
         tlsb_raise_from_queue(NULL);
         return -1;
     }
-    if (self->context->check_hostname) {
+    if (verify_hostname) {
         X509_VERIFY_PARAM *param = SSL_get0_param(self->ssl);
         int ok = ip ? X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
                                                 (size_t)ASN1_STRING_length(ip))
@@ -378,22 +388,20 @@ static int tlsb_connection_set_session(tlsb_Connection *self, PyObject *value);
  * `target` is an allocated, not yet set-up _Connection (or subclass). */
 static int
 tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
-                      PyObject *hostname, PyObject *owner, PyObject *session)
+                      PyObject *hostname, PyObject *owner, PyObject *session,
+                      PyObject *verify_hostname_obj)
 {
+    /* verify_hostname: default check_hostname; the Python layer passes
+     * False where the host's own match_hostname() checks names instead. */
+    int verify_hostname = ctx->check_hostname;
+
+    if (verify_hostname_obj != Py_None) {
+        verify_hostname = PyObject_IsTrue(verify_hostname_obj);
+        if (verify_hostname < 0)
+            return -1;
+    }
     if (self->ssl != NULL) {
         PyErr_SetString(PyExc_ValueError, "this TLS object is already set up");
-        return -1;
-    }
-    if (!server_side && ctx->protocol == TLSB_PROTOCOL_TLS_SERVER) {
-        tlsb_raise_message(tlsb_state.SSLError, 0,
-                           "Cannot create a client socket with a "
-                           "PROTOCOL_TLS_SERVER context");
-        return -1;
-    }
-    if (server_side && ctx->protocol == TLSB_PROTOCOL_TLS_CLIENT) {
-        tlsb_raise_message(tlsb_state.SSLError, 0,
-                           "Cannot create a server socket with a "
-                           "PROTOCOL_TLS_CLIENT context");
         return -1;
     }
     if (server_side && hostname != Py_None) {
@@ -429,7 +437,7 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
     else
         SSL_set_connect_state(self->ssl);
     if (hostname != Py_None) {
-        if (tlsb_connection_set_hostname(self, hostname) < 0)
+        if (tlsb_connection_set_hostname(self, hostname, verify_hostname) < 0)
             return -1;
     } else {
         self->server_hostname = Py_NewRef(Py_None);
@@ -454,24 +462,26 @@ tlsb_connection_target(PyObject *target)
 }
 
 /* _SSLContext._wrap_bio(incoming, outgoing, server_side, server_hostname=None,
- *                       *, owner=None, session=None, target=None)
+ *                       *, owner=None, session=None, target=None,
+ *                       verify_hostname=None)
  * -> the connection (target, if given: an SSLObject made by __new__) */
 static PyObject *
 tlsb_Context_wrap_bio(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"incoming", "outgoing", "server_side",
-                             "server_hostname", "owner", "session", "target", NULL};
+                             "server_hostname", "owner", "session", "target",
+                             "verify_hostname", NULL};
     PyObject *incoming, *outgoing, *server_side_obj;
     PyObject *hostname = Py_None, *owner = Py_None, *session = Py_None;
-    PyObject *target = Py_None;
+    PyObject *target = Py_None, *verify_hostname = Py_None;
     tlsb_Connection *self;
     int server_side;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O|OOOO:_wrap_bio", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O|OOOOO:_wrap_bio", kwlist,
                                      &tlsb_MemoryBIO_Type, &incoming,
                                      &tlsb_MemoryBIO_Type, &outgoing,
                                      &server_side_obj, &hostname, &owner,
-                                     &session, &target))
+                                     &session, &target, &verify_hostname))
         return NULL;
     server_side = PyObject_IsTrue(server_side_obj);
     if (server_side < 0)
@@ -479,7 +489,8 @@ tlsb_Context_wrap_bio(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
     self = tlsb_connection_target(target);
     if (self == NULL)
         return NULL;
-    if (tlsb_connection_setup(self, ctx, server_side, hostname, owner, session) < 0)
+    if (tlsb_connection_setup(self, ctx, server_side, hostname, owner, session,
+                              verify_hostname) < 0)
         goto error;
     self->incoming = (tlsb_MemoryBIO *)Py_NewRef(incoming);
     self->outgoing = (tlsb_MemoryBIO *)Py_NewRef(outgoing);
@@ -494,24 +505,25 @@ error:
 }
 
 /* _SSLContext._wrap_socket(sock, server_side, server_hostname=None, *,
- *                         owner=None, session=None) -> connection
+ *                         owner=None, session=None, verify_hostname=None)
+ * -> connection
  * sock: anything with fileno() and gettimeout() (socket.socket, or 2.7's
  * _socket.socket); held by weak reference. */
 static PyObject *
 tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"sock", "server_side", "server_hostname", "owner",
-                             "session", NULL};
+                             "session", "verify_hostname", NULL};
     PyObject *sock, *server_side_obj, *hostname = Py_None, *owner = Py_None;
-    PyObject *session = Py_None, *fd_obj;
+    PyObject *session = Py_None, *fd_obj, *verify_hostname = Py_None;
     tlsb_Connection *self;
     BIO *bio;
     int server_side;
     long fd;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OOO:_wrap_socket", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OOOO:_wrap_socket", kwlist,
                                      &sock, &server_side_obj, &hostname, &owner,
-                                     &session))
+                                     &session, &verify_hostname))
         return NULL;
     server_side = PyObject_IsTrue(server_side_obj);
     if (server_side < 0)
@@ -529,7 +541,8 @@ tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
     self = tlsb_connection_target(NULL);
     if (self == NULL)
         return NULL;
-    if (tlsb_connection_setup(self, ctx, server_side, hostname, owner, session) < 0)
+    if (tlsb_connection_setup(self, ctx, server_side, hostname, owner, session,
+                              verify_hostname) < 0)
         goto error;
     self->socket = PyWeakref_NewRef(sock, NULL);
     if (self->socket == NULL)
