@@ -222,20 +222,32 @@ def parse_output(text):
         if outcomes.get(tid, ("ok",))[0] in ("FAIL", "ERROR"):
             continue    # a failing subtest already decided
         outcomes[tid] = (word, detail)
-    # The failure reports are authoritative.
+    # The failure reports are authoritative: "FAIL: test (where)", an
+    # optional docstring line, dashes, the traceback, then the next
+    # separator.
     for match in REPORT_RE.finditer(text):
-        body_start = text.find("\n", match.end()) + 1
+        dashes = SEPARATOR_RE.search(text, match.end())
+        body_start = dashes.end() if dashes is not None else match.end()
         next_sep = SEPARATOR_RE.search(text, body_start)
-        if next_sep is not None and text[body_start:next_sep.start()].strip() == "":
-            # the dashes right under the header: the body follows them
-            next_sep = SEPARATOR_RE.search(text, next_sep.end())
         body = text[body_start:next_sep.start() if next_sep else len(text)]
-        lines = [line for line in body.splitlines()
-                 if line.strip() and not SEPARATOR_RE.match(line)]
-        key = lines[-1].strip() if lines else ""
         kind = "FAIL" if match.group("kind") != "ERROR" else "ERROR"
-        outcomes[test_id(match.group("name"), match.group("where"))] = (kind, key)
+        outcomes[test_id(match.group("name"), match.group("where"))] = (
+            kind, _exception_line(body))
     return outcomes, len(RAN_RE.findall(text))
+
+
+EXCEPTION_LINE_RE = re.compile(
+    r"^(?:[A-Za-z_][\w.]*\.)?[A-Za-z_]\w*(?:Error|Exception|Failure|Warning|Exit|"
+    r"Interrupt|timeout|error|Timeout)(?::|$)")
+
+
+def _exception_line(body):
+    """The exception line of a traceback (the last one, if chained)."""
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if EXCEPTION_LINE_RE.match(line):
+            return line
+    return lines[-1] if lines else ""
 
 
 def _tail_key_line(text):
