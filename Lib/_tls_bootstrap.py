@@ -286,6 +286,8 @@ CHANNEL_BINDING_TYPES = ["tls-unique"]
 
 MemoryBIO = _core.MemoryBIO
 SSLSession = _core.SSLSession
+crypto = _core.crypto
+rand = _core.rand
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
