@@ -308,7 +308,27 @@ def child_env():
     return env
 
 
-def run_suite(python, version, suite, extra, mode, timeout, log_path):
+def stop_process_group(process):
+    """Stop a hung suite and whatever it started: SIGABRT to the suite first
+    (3.x regrtest's faulthandler then prints every thread's stack), then
+    SIGKILL to its process group, sent while the leader is not yet reaped,
+    so that the group id cannot belong to anyone else.  Returns its status."""
+    try:
+        os.kill(process.pid, signal.SIGABRT)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            exited = os.waitid(os.P_PID, process.pid,
+                               os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            if exited is not None:
+                break
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return process.wait()
+
+
+def run_suite(python, suite, extra, mode, timeout, log_path):
     """Run one suite in one process; returns a result dict."""
     args = ["-v"] + list(extra) + [suite]
     command = [python, "-c", LAUNCHER, mode, str(timeout)] + args
@@ -328,24 +348,10 @@ def run_suite(python, version, suite, extra, mode, timeout, log_path):
             returncode = process.wait(timeout + 30)
         except subprocess.TimeoutExpired:
             timed_out = True
-            try:
-                os.killpg(process.pid, signal.SIGABRT)   # 3.x: faulthandler dumps
-                returncode = process.wait(5)
-            except (subprocess.TimeoutExpired, ProcessLookupError):
-                pass
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            returncode = process.wait()
+            returncode = stop_process_group(process)
             log.write(("\n%s %d s (killed by host_suites)\n" % (
                 TIMEOUT_MARK, timeout + 30)).encode())
     shutil.rmtree(workdir, ignore_errors=True)
-    # leftovers of the suite's own child processes, if any
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     with open(log_path, "rb") as log:
         text = log.read().decode("utf-8", "replace")
     status, outcomes = judge(suite, text, returncode, timed_out)
@@ -594,7 +600,7 @@ def do_compare(args, infos):
             tasks.append((expected_seconds(info["short"], suite),
                           (info["env"], suite, "patched"),
                           (lambda i=info, s=suite, e=extra, t=timeout, p=path:
-                           run_suite(i["python"], i["short"], s, e, "patched", t, p))))
+                           run_suite(i["python"], s, e, "patched", t, p))))
     print("running %d suites patched, %d jobs" % (len(tasks), args.jobs))
     results = scheduler.run(tasks)
     return results
@@ -612,7 +618,7 @@ def do_record(args, infos):
                 tasks.append((expected_seconds(info["short"], suite),
                               (info["env"], suite, "unpatched#%d" % number),
                               (lambda i=info, s=suite, e=extra, t=timeout, p=path:
-                               run_suite(i["python"], i["short"], s, e, "unpatched", t, p))))
+                               run_suite(i["python"], s, e, "unpatched", t, p))))
     print("recording baselines: %d unpatched runs, %d jobs" % (len(tasks), args.jobs))
     results = scheduler.run(tasks)
     for info in infos:
