@@ -10,6 +10,11 @@
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
+ *   _tls_bootstrap/context.c     _SSLContext (SSL_CTX): settings, loading, SNI
+ *   _tls_bootstrap/tlsobject.c   _Connection (SSL): the I/O loop for memory
+ *                                BIOs and sockets, what the handshake agreed
+ *   _tls_bootstrap/session.c     SSLSession
+ *   _tls_bootstrap/certdecode.c  X509 -> getpeercert() dict, DER
  *   this file                    module functions (RAND_*, ...) and init
  *
  * The public module is Lib/_tls_bootstrap.py; it imports this one.
@@ -19,6 +24,10 @@
 #include "_tls_bootstrap/errors.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"
+#include "_tls_bootstrap/context.c"
+#include "_tls_bootstrap/tlsobject.c"
+#include "_tls_bootstrap/session.c"
+#include "_tls_bootstrap/certdecode.c"
 
 #ifndef TLSB_VERSION
 #  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
@@ -98,7 +107,78 @@ tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
                          X509_get_default_cert_dir());
 }
 
+/* An ASN1_OBJECT as (nid, shortname, longname, dotted oid). */
+static PyObject *
+tlsb_asn1obj_tuple(const ASN1_OBJECT *obj)
+{
+    char oid[256];
+    int nid = OBJ_obj2nid(obj), len;
+    const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
+    const char *ln = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
+
+    len = OBJ_obj2txt(oid, sizeof(oid), obj, 1);
+    if (len < 0)
+        return tlsb_raise_from_queue(NULL);
+    if (len >= (int)sizeof(oid))
+        len = sizeof(oid) - 1;
+    return Py_BuildValue("(izzs#)", nid, sn, ln, oid, (Py_ssize_t)len);
+}
+
+/* txt2obj(txt, name=False) -> (nid, shortname, longname, oid); txt is a
+ * dotted OID, or with name=True also a short or long name. */
+static PyObject *
+tlsb_txt2obj(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"txt", "name", NULL};
+    const char *txt;
+    PyObject *name_obj = Py_False, *result;
+    ASN1_OBJECT *obj;
+    int by_name;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|O:txt2obj", kwlist, &txt,
+                                     &name_obj))
+        return NULL;
+    by_name = PyObject_IsTrue(name_obj);
+    if (by_name < 0)
+        return NULL;
+    obj = OBJ_txt2obj(txt, by_name ? 0 : 1);
+    if (obj == NULL) {
+        ERR_clear_error();
+        return PyErr_Format(PyExc_ValueError, "unknown object '%.100s'", txt);
+    }
+    result = tlsb_asn1obj_tuple(obj);
+    ASN1_OBJECT_free(obj);
+    return result;
+}
+
+/* nid2obj(nid, /) -> (nid, shortname, longname, oid) */
+static PyObject *
+tlsb_nid2obj(PyObject *module, PyObject *args)
+{
+    int nid;
+    ASN1_OBJECT *obj;
+    PyObject *result;
+
+    if (!PyArg_ParseTuple(args, "i:nid2obj", &nid))
+        return NULL;
+    if (nid < NID_undef)
+        return PyErr_Format(PyExc_ValueError, "NID must be positive.");
+    obj = OBJ_nid2obj(nid);
+    if (obj == NULL) {
+        ERR_clear_error();
+        return PyErr_Format(PyExc_ValueError, "unknown NID %i", nid);
+    }
+    result = tlsb_asn1obj_tuple(obj);
+    ASN1_OBJECT_free(obj);
+    return result;
+}
+
 static PyMethodDef tlsb_module_methods[] = {
+    {"txt2obj", (PyCFunction)(void (*)(void))tlsb_txt2obj,
+     METH_VARARGS | METH_KEYWORDS,
+     "txt2obj(txt, name=False)\n--\n\nLook up an ASN.1 object by OID (or name)."},
+    {"nid2obj", tlsb_nid2obj, METH_VARARGS,
+     "nid2obj(nid, /)\n--\n\nLook up an ASN.1 object by NID."},
     {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
      "RAND_bytes(n, /)\n--\n\nGenerate n cryptographically strong pseudo-random bytes."},
     {"RAND_status", tlsb_RAND_status, METH_NOARGS,
@@ -125,7 +205,10 @@ tlsb_add_type(PyObject *module, PyTypeObject *type, const char *name)
 static int
 tlsb_types_init(PyObject *module)
 {
-    if (tlsb_add_type(module, &tlsb_MemoryBIO_Type, "MemoryBIO") < 0)
+    if (tlsb_add_type(module, &tlsb_MemoryBIO_Type, "MemoryBIO") < 0 ||
+        tlsb_add_type(module, &tlsb_Context_Type, "_SSLContext") < 0 ||
+        tlsb_add_type(module, &tlsb_Connection_Type, "_Connection") < 0 ||
+        tlsb_add_type(module, &tlsb_Session_Type, "SSLSession") < 0)
         return -1;
     return 0;
 }
@@ -133,6 +216,7 @@ tlsb_types_init(PyObject *module)
 static int
 tlsb_openssl_init(void)
 {
+    tlsb_init_threads();
     /* Load error strings (for reasons our generated table lacks) and the
      * default configuration, as the stdlib does. */
     if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
@@ -155,7 +239,8 @@ tlsb_module_init(PyObject *module)
     if (tlsb_openssl_init() < 0 ||
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
-        tlsb_types_init(module) < 0)
+        tlsb_types_init(module) < 0 ||
+        tlsb_certdecode_init(module) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;

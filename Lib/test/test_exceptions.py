@@ -27,6 +27,8 @@ def test_cert_verification_error_is_hosts_where_it_exists():
         assert ours.__name__ == "SSLCertVerificationError"
         err = ours(1, "x")
         assert err.verify_code is None and err.verify_message is None
+        # Printed like the host's SSLError: the message, not "[Errno 1] x".
+        assert str(err) == "x"
 
 
 def test_certificate_error_is_hosts():

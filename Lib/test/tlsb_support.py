@@ -68,3 +68,107 @@ def openssl_cli():
         if os.path.isfile(path) and os.access(path, os.X_OK):
             return path
     need(False, "needs the openssl command")
+
+
+# ---------------------------------------------------------------------------
+# Implementations under test: _tls_bootstrap always, and the host's own ssl
+# on 3.13 as the oracle (older hosts differ from 3.13 on purpose or by bug).
+# ---------------------------------------------------------------------------
+def implementations():
+    import ssl
+    import _tls_bootstrap
+    impls = [_tls_bootstrap]
+    if sys.version_info[:2] >= (3, 13):
+        impls.append(ssl)
+    return impls
+
+
+def impl_id(module):
+    return "tlsb" if module.__name__ == "_tls_bootstrap" else "stdlib"
+
+
+def server_context(impl, certfile="localhost-chain.pem", keyfile="localhost.key",
+                   **settings):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(certfile_path(certfile), certfile_path(keyfile))
+    for name, value in settings.items():
+        setattr(ctx, name, value)
+    return ctx
+
+
+def client_context(impl, cafile="ca.pem", **settings):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    if cafile:
+        ctx.load_verify_locations(certfile_path(cafile))
+    for name, value in settings.items():
+        setattr(ctx, name, value)
+    return ctx
+
+
+def certfile_path(name):
+    return name if os.path.isabs(name) else certfile(name)
+
+
+class MemoryPair(object):
+    """A client and a server SSLObject joined by memory BIOs."""
+
+    def __init__(self, impl, server_ctx, client_ctx, server_hostname="localhost",
+                 session=None):
+        self.c_in, self.c_out = impl.MemoryBIO(), impl.MemoryBIO()
+        self.s_in, self.s_out = impl.MemoryBIO(), impl.MemoryBIO()
+        self.client = client_ctx.wrap_bio(self.c_in, self.c_out,
+                                          server_hostname=server_hostname,
+                                          session=session)
+        self.server = server_ctx.wrap_bio(self.s_in, self.s_out, server_side=True)
+        self.impl = impl
+
+    def pump(self):
+        """Move pending bytes both ways; True if anything moved."""
+        moved = False
+        data = self.c_out.read()
+        if data:
+            self.s_in.write(data)
+            moved = True
+        data = self.s_out.read()
+        if data:
+            self.c_in.write(data)
+            moved = True
+        return moved
+
+    def handshake(self, rounds=10):
+        """Run both handshakes to completion; exceptions other than
+        SSLWantReadError propagate (from whichever side raised first)."""
+        done = {"client": False, "server": False}
+        for _ in range(rounds):
+            for name, end in (("client", self.client), ("server", self.server)):
+                if done[name]:
+                    continue
+                try:
+                    end.do_handshake()
+                    done[name] = True
+                except self.impl.SSLWantReadError:
+                    pass
+            moved = self.pump()
+            if done["client"] and done["server"] and not moved:
+                return
+        if not (done["client"] and done["server"]):
+            raise AssertionError("handshake did not finish: %r" % done)
+
+    def send(self, sender, receiver, data):
+        sender.write(data)
+        self.pump()
+        received = b""
+        while len(received) < len(data):
+            received += receiver.read(len(data) - len(received))
+        return received
+
+    def settle(self, rounds=5):
+        """Let post-handshake messages (TLS 1.3 tickets) arrive."""
+        for _ in range(rounds):
+            for end in (self.client, self.server):
+                try:
+                    end.read(1)
+                except self.impl.SSLWantReadError:
+                    pass
+            if not self.pump():
+                break

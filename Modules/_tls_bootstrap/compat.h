@@ -15,6 +15,10 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include <errno.h>
+#include <poll.h>
+#include <time.h>
+
 #include <openssl/opensslv.h>
 #include <openssl/ssl.h>
 #include <openssl/err.h>
@@ -50,6 +54,13 @@
 #  define NativeStr_FromStringAndSize   PyString_FromStringAndSize
 #  define NativeStr_FromFormat          PyString_FromFormat
 #  define NativeStr_Check               PyString_Check
+#endif
+
+/* 2.7's _ssl sets SSLError's tp_str without a __str__ in its dict, so a
+ * subclass made from Python (our SSLCertVerificationError) would print
+ * "[Errno 1] ..." instead of the message. */
+#ifndef TLSB_PY3
+#  define TLSB_HOST_SSLERROR_STR_NOT_INHERITED 1
 #endif
 
 /* Small integers: int, not long, on 2.7 (long reprs end in "L"). */
@@ -95,9 +106,42 @@ static inline PyObject *Py_XNewRef(PyObject *obj) { Py_XINCREF(obj); return obj;
 #  define Py_XSETREF(dst, src) \
     do { PyObject *_tlsb_tmp = (PyObject *)(dst); (dst) = (src); Py_XDECREF(_tlsb_tmp); } while (0)
 #endif
+#ifndef Py_RETURN_NOTIMPLEMENTED
+#  define Py_RETURN_NOTIMPLEMENTED return Py_INCREF(Py_NotImplemented), Py_NotImplemented
+#endif
 #ifndef Py_UNREACHABLE
 #  define Py_UNREACHABLE() abort()
 #endif
+
+/* PyWeakref_GetRef (3.13; PyWeakref_GetObject is deprecated there):
+ * 1 and a new reference, 0 and NULL if the referent is gone. */
+#if PY_VERSION_HEX < 0x030D0000
+static inline int
+PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
+{
+    PyObject *obj = PyWeakref_GetObject(ref);
+    if (obj == NULL) {
+        *pobj = NULL;
+        return -1;
+    }
+    if (obj == Py_None) {
+        *pobj = NULL;
+        return 0;
+    }
+    *pobj = Py_NewRef(obj);
+    return 1;
+}
+#endif
+
+/* 2.7 creates the GIL lazily; callbacks from OpenSSL threads use the
+ * PyGILState API, which needs it to exist. */
+static inline void
+tlsb_init_threads(void)
+{
+#if PY_VERSION_HEX < 0x03070000
+    PyEval_InitThreads();
+#endif
+}
 
 /* PyModule_AddObjectRef (3.10) does not steal the reference. */
 #if PY_VERSION_HEX < 0x030A0000
@@ -145,6 +189,23 @@ PyModule_AddFunctions(PyObject *module, PyMethodDef *functions)
 #  define TLSB_MODINIT(name) PyMODINIT_FUNC init##name(void)
 #  define TLSB_MODINIT_RETURN(module) do { (void)(module); return; } while (0)
 #endif
+
+/* repr(obj) as UTF-8 bytes, for messages (2.7's PyErr_Format has no %R). */
+static inline PyObject *
+tlsb_repr_bytes(PyObject *obj)
+{
+    PyObject *text = PyObject_Repr(obj), *bytes;
+
+    if (text == NULL)
+        return NULL;
+#ifdef TLSB_PY3
+    bytes = PyUnicode_AsUTF8String(text);
+    Py_DECREF(text);
+#else
+    bytes = text;
+#endif
+    return bytes;
+}
 
 /* "Object of any bytes-like type, but not text": 2.7's s* would silently
  * encode unicode and 3.x's y* does not exist on 2.7, so parse "O" and

@@ -14,9 +14,6 @@
  *   file and line the stdlib appends.
  */
 
-/* TEMPORARY: the connection code that calls the I/O half of this file is
- * being written; remove this line when tlsobject.c lands. */
-#pragma GCC diagnostic ignored "-Wunused-function"
 
 /* ---- names of libraries and reasons ------------------------------- */
 
@@ -355,18 +352,16 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
                                   "The operation did not complete (connect)");
     case SSL_ERROR_SYSCALL:
         if (code == 0) {
-            if (status->ret == 0 || conn->socket == NULL)
-                return tlsb_raise_message(tlsb_state.SSLEOFError,
-                                          TLSB_ERROR_EOF,
-                                          "EOF occurred in violation of protocol");
-            if (status->ret == -1 && status->sys_errno != 0) {
-                ERR_clear_error();
+            /* An OS error on the socket, or (memory BIOs, and peers that
+             * just close) an EOF the protocol did not allow. */
+            if (conn->socket != NULL && status->sys_errno != 0) {
                 errno = status->sys_errno;
-                return PyErr_SetFromErrno(PyExc_OSError);
+                PyErr_SetFromErrno(tlsb_state.socket_error);
+                break;
             }
-            return tlsb_raise_message(tlsb_state.SSLSyscallError,
-                                      TLSB_ERROR_SYSCALL,
-                                      "Some I/O error occurred");
+            return tlsb_raise_message(tlsb_state.SSLEOFError,
+                                      TLSB_ERROR_EOF,
+                                      "EOF occurred in violation of protocol");
         }
         tlsb_raise_code(tlsb_state.SSLSyscallError, TLSB_ERROR_SYSCALL,
                         code, NULL);
@@ -455,6 +450,31 @@ tlsb_import_attr(const char *module_name, const char *attr, int required)
     return value;
 }
 
+#ifdef TLSB_HOST_SSLERROR_STR_NOT_INHERITED
+/* str(exc): the message (strerror) when there is one, as SSLError does. */
+static PyObject *
+tlsb_ssl_error_str(PyObject *self, PyObject *unused)
+{
+    PyObject *strerror = PyObject_GetAttrString(self, "strerror"), *args, *text;
+
+    if (strerror == NULL)
+        return NULL;
+    if (NativeStr_Check(strerror))
+        return strerror;
+    Py_DECREF(strerror);
+    args = PyObject_GetAttrString(self, "args");
+    if (args == NULL)
+        return NULL;
+    text = PyObject_Str(args);
+    Py_DECREF(args);
+    return text;
+}
+
+static PyMethodDef tlsb_ssl_error_str_def = {
+    "__str__", tlsb_ssl_error_str, METH_NOARGS, NULL
+};
+#endif
+
 /* Where the host lacks SSLCertVerificationError (2.7, 3.6) we make it the
  * way 3.7 defines it, a subclass of SSLError and ValueError; ValueError
  * comes through the host's ssl.CertificateError so that existing
@@ -481,6 +501,15 @@ tlsb_make_cert_verification_error(void)
         bases, dict);
     Py_DECREF(bases);
     Py_DECREF(dict);
+#ifdef TLSB_HOST_SSLERROR_STR_NOT_INHERITED
+    if (cls != NULL) {
+        PyObject *method = PyDescr_NewMethod((PyTypeObject *)cls,
+                                             &tlsb_ssl_error_str_def);
+        if (method == NULL || PyObject_SetAttrString(cls, "__str__", method) < 0)
+            Py_CLEAR(cls);
+        Py_XDECREF(method);
+    }
+#endif
     return cls;
 }
 
@@ -528,6 +557,11 @@ tlsb_errors_init(PyObject *module)
         return -1;
     tlsb_state.socket_timeout = tlsb_import_attr("socket", "timeout", 1);
     if (tlsb_state.socket_timeout == NULL)
+        return -1;
+    /* socket.error: OSError on 3.x, a subclass of IOError on 2.7 that
+     * httplib and friends catch. */
+    tlsb_state.socket_error = tlsb_import_attr("socket", "error", 1);
+    if (tlsb_state.socket_error == NULL)
         return -1;
     return 0;
 }

@@ -29,6 +29,7 @@ typedef struct {
     PyObject *SSLCertVerificationError;
     PyObject *CertificateError;     /* ssl.CertificateError */
     PyObject *socket_timeout;       /* socket.timeout */
+    PyObject *socket_error;         /* socket.error */
     int cert_verification_error_is_ours;
     /* ex_data slot on SSL* that points back at the Connection object */
     int ssl_ex_index;
@@ -50,6 +51,13 @@ enum {
     TLSB_ERROR_WANT_CONNECT = 7,
     TLSB_ERROR_EOF = 8,
     TLSB_ERROR_INVALID_ERROR_CODE = 10,
+};
+
+/* CERT_* values of verify_mode */
+enum {
+    TLSB_CERT_NONE = 0,
+    TLSB_CERT_OPTIONAL = 1,
+    TLSB_CERT_REQUIRED = 2,
 };
 
 /* The stdlib's default cipher string (3.10+), kept at security level 2. */
@@ -148,7 +156,29 @@ static void tlsb_pending_exc_save(tlsb_pending_exc *slot);
 static int tlsb_pending_exc_raise(tlsb_pending_exc *slot);
 static void tlsb_pending_exc_clear(tlsb_pending_exc *slot);
 
+/* certdecode.c */
+static PyObject *tlsb_decode_certificate(X509 *cert);
+static PyObject *tlsb_certificate_to_der(X509 *cert);
+
+/* tlsobject.c */
+static PyObject *tlsb_connection_owner(tlsb_Connection *conn);
+static PyObject *tlsb_Context_wrap_bio(tlsb_Context *ctx, PyObject *args,
+                                       PyObject *kwargs);
+static PyObject *tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args,
+                                          PyObject *kwargs);
+
+/* session.c */
+static PyObject *tlsb_session_wrap(SSL_SESSION *session, tlsb_Context *ctx);
+static SSL_SESSION *tlsb_session_get(PyObject *obj);
+static tlsb_Context *tlsb_session_context(PyObject *obj);
+
+/* context.c */
+static PyObject *tlsb_cipher_to_dict(const SSL_CIPHER *cipher);
+
 /* Type objects, for isinstance checks across parts. */
 static PyTypeObject tlsb_MemoryBIO_Type;
+static PyTypeObject tlsb_Context_Type;
+static PyTypeObject tlsb_Connection_Type;
+static PyTypeObject tlsb_Session_Type;
 
 #endif /* TLSB_INTERNAL_H */

@@ -1,0 +1,1123 @@
+/* tlsobject.c: _Connection, one TLS connection over memory BIOs or over a
+ * socket's file descriptor.  ssl.SSLObject is its Python subclass;
+ * ssl.SSLSocket holds one.
+ *
+ * Rules of this file:
+ * - One I/O loop (tlsb_connection_run) serves both kinds: a memory-BIO
+ *   connection is a socket that is always non-blocking.
+ * - The socket is read and written by OpenSSL directly (BIO_s_socket on its
+ *   fd); Python is consulted only for the fd and the timeout, once per call.
+ * - The GIL is released around every call that may block (socket I/O) or
+ *   that does expensive cryptography (handshakes, bulk data); callbacks
+ *   take it back with PyGILState_Ensure.
+ * - A callback's exception is saved on the connection and raised when the
+ *   OpenSSL call returns, in place of whatever OpenSSL reported.
+ */
+
+/* Memory-BIO reads and writes of at least this many bytes release the GIL;
+ * below it the release costs more than the cryptography. */
+#define TLSB_RELEASE_GIL_BYTES 8192
+
+/* 3.13's SSL_ERROR_NO_SOCKET: the socket behind the connection is gone. */
+#define TLSB_ERROR_NO_SOCKET 9
+
+static int
+tlsb_connection_check(tlsb_Connection *self)
+{
+    if (self->ssl == NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "this TLS object is not set up; use SSLContext.wrap_bio() "
+                        "or SSLContext.wrap_socket()");
+        return -1;
+    }
+    return 0;
+}
+
+/* The object callbacks see as "the SSL socket": the SSLSocket/SSLObject
+ * that owns this connection, or the connection itself. New reference. */
+static PyObject *
+tlsb_connection_owner(tlsb_Connection *conn)
+{
+    PyObject *owner = NULL;
+
+    if (conn->owner != NULL) {
+        if (PyWeakref_GetRef(conn->owner, &owner) < 0)
+            return NULL;
+        if (owner != NULL)
+            return owner;
+    }
+    return Py_NewRef((PyObject *)conn);
+}
+
+/* ---- socket side of the I/O loop -------------------------------------- */
+
+typedef enum {
+    TLSB_OP_HANDSHAKE,
+    TLSB_OP_READ,
+    TLSB_OP_WRITE,
+    TLSB_OP_SHUTDOWN,
+} tlsb_op;
+
+/* What one call needs to know about the socket, read once per call. */
+typedef struct {
+    PyObject *sock;      /* strong reference, NULL for memory BIOs */
+    int fd;
+    double timeout;      /* < 0 blocking, 0 non-blocking, > 0 seconds */
+    double deadline;     /* monotonic seconds, when timeout > 0 */
+} tlsb_socket_io;
+
+static double
+tlsb_monotonic(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+/* Looks up the socket's fd and timeout; a memory-BIO connection leaves
+ * io->sock NULL.  -1 with an exception if the socket is gone or closed. */
+static int
+tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
+{
+    PyObject *value;
+    long fd;
+
+    io->sock = NULL;
+    io->fd = -1;
+    io->timeout = 0.0;
+    io->deadline = 0.0;
+    if (conn->socket == NULL)
+        return 0;
+    if (PyWeakref_GetRef(conn->socket, &io->sock) < 0)
+        return -1;
+    if (io->sock == NULL) {
+        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+                           "Underlying socket connection gone");
+        return -1;
+    }
+    value = PyObject_CallMethod(io->sock, "fileno", NULL);
+    if (value == NULL)
+        goto error;
+    fd = tlsb_long_from_int(value);
+    Py_DECREF(value);
+    if (fd == -1 && PyErr_Occurred())
+        goto error;
+    if (fd < 0) {
+        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+                           "Underlying socket has been closed.");
+        goto error;
+    }
+    io->fd = (int)fd;
+    value = PyObject_CallMethod(io->sock, "gettimeout", NULL);
+    if (value == NULL)
+        goto error;
+    if (value == Py_None) {
+        io->timeout = -1.0;
+    } else {
+        io->timeout = PyFloat_AsDouble(value);
+        if (io->timeout == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(value);
+            goto error;
+        }
+    }
+    Py_DECREF(value);
+    if (io->timeout > 0)
+        io->deadline = tlsb_monotonic() + io->timeout;
+    return 0;
+error:
+    Py_CLEAR(io->sock);
+    return -1;
+}
+
+/* Waits until fd is readable/writable or the deadline passes, with the GIL
+ * released.  1 ready, 0 timed out, -1 with an exception set. */
+static int
+tlsb_socket_wait(tlsb_socket_io *io, int for_write)
+{
+    struct pollfd pfd;
+    PyThreadState *thread_state;
+    int timeout_ms, ready, saved_errno;
+
+    for (;;) {
+        if (io->timeout < 0) {
+            timeout_ms = -1;
+        } else {
+            double left = io->deadline - tlsb_monotonic();
+            if (left <= 0)
+                return 0;
+            timeout_ms = (int)(left * 1000.0 + 0.999);
+        }
+        pfd.fd = io->fd;
+        pfd.events = for_write ? POLLOUT : POLLIN;
+        pfd.revents = 0;
+        thread_state = PyEval_SaveThread();
+        ready = poll(&pfd, 1, timeout_ms);
+        saved_errno = errno;
+        PyEval_RestoreThread(thread_state);
+        if (ready > 0)
+            return 1;
+        if (ready == 0)
+            return 0;
+        if (saved_errno != EINTR) {
+            errno = saved_errno;
+            PyErr_SetFromErrno(tlsb_state.socket_error);
+            return -1;
+        }
+        /* PEP 475: run signal handlers, retry unless one raised. */
+        if (PyErr_CheckSignals() < 0)
+            return -1;
+    }
+}
+
+static PyObject *
+tlsb_raise_timeout(tlsb_op op, int want_write)
+{
+    const char *what;
+
+    switch (op) {
+    case TLSB_OP_HANDSHAKE:
+        what = "The handshake operation timed out";
+        break;
+    case TLSB_OP_READ:
+        what = "The read operation timed out";
+        break;
+    case TLSB_OP_WRITE:
+        what = "The write operation timed out";
+        break;
+    default:
+        what = want_write ? "The write operation timed out"
+                          : "The read operation timed out";
+    }
+    PyErr_SetString(tlsb_state.socket_timeout, what);
+    return NULL;
+}
+
+/* ---- the I/O loop ------------------------------------------------------ */
+
+/* Runs one OpenSSL operation to completion as the socket's timeout allows.
+ * Returns 1 on success (*done = bytes moved), 0 when OpenSSL failed
+ * (status says how; the caller turns it into an exception), -1 when a
+ * Python exception is already set (callback, timeout, signal). */
+static int
+tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
+                    size_t *done, tlsb_io_status *status)
+{
+    tlsb_socket_io io;
+    PyThreadState *thread_state = NULL;
+    int ret, shutdown_zeros = 0, result;
+    int release_gil;
+    size_t moved = 0;
+
+    if (tlsb_socket_io_begin(conn, &io) < 0)
+        return -1;
+    release_gil = io.sock != NULL || op == TLSB_OP_HANDSHAKE ||
+                  len >= TLSB_RELEASE_GIL_BYTES;
+    for (;;) {
+        if (release_gil)
+            thread_state = PyEval_SaveThread();
+        ERR_clear_error();
+        errno = 0;
+        switch (op) {
+        case TLSB_OP_HANDSHAKE:
+            ret = SSL_do_handshake(conn->ssl);
+            break;
+        case TLSB_OP_READ:
+            ret = SSL_read_ex(conn->ssl, buf, len, &moved);
+            break;
+        case TLSB_OP_WRITE:
+            ret = SSL_write_ex(conn->ssl, buf, len, &moved);
+            break;
+        default:
+            ret = SSL_shutdown(conn->ssl);
+        }
+        tlsb_capture_io_status(conn->ssl, ret, status);
+        if (release_gil)
+            PyEval_RestoreThread(thread_state);
+
+        if (tlsb_pending_exc_raise(&conn->callback_exc)) {
+            result = -1;
+            break;
+        }
+        if (ret > 0) {
+            *done = moved;
+            result = 1;
+            break;
+        }
+        if (op == TLSB_OP_SHUTDOWN && ret == 0) {
+            /* close_notify sent; the second call reads the peer's. */
+            if (++shutdown_zeros > 1) {
+                *done = 0;
+                result = 1;
+                break;
+            }
+            continue;
+        }
+        if (io.sock == NULL) {
+            result = 0;
+            break;
+        }
+        if (status->ssl_error == SSL_ERROR_WANT_READ ||
+            status->ssl_error == SSL_ERROR_WANT_WRITE) {
+            int want_write = status->ssl_error == SSL_ERROR_WANT_WRITE, ready;
+
+            if (PyErr_CheckSignals() < 0) {
+                result = -1;
+                break;
+            }
+            if (io.timeout == 0) {
+                result = 0;
+                break;
+            }
+            ready = tlsb_socket_wait(&io, want_write);
+            if (ready < 0) {
+                result = -1;
+                break;
+            }
+            if (ready == 0) {
+                tlsb_raise_timeout(op, want_write);
+                result = -1;
+                break;
+            }
+            continue;
+        }
+        if (status->ssl_error == SSL_ERROR_SYSCALL &&
+            status->sys_errno == EINTR && ERR_peek_error() == 0) {
+            if (PyErr_CheckSignals() < 0) {
+                result = -1;
+                break;
+            }
+            continue;
+        }
+        result = 0;
+        break;
+    }
+    if (result < 0)
+        ERR_clear_error();
+    Py_XDECREF(io.sock);
+    return result;
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+/* server_hostname: SNI (names only, never IP addresses) and, with
+ * check_hostname, the name or address OpenSSL verifies in the handshake. */
+static int
+tlsb_connection_set_hostname(tlsb_Connection *self, PyObject *hostname)
+{
+    PyObject *ascii;
+    const char *name;
+    ASN1_OCTET_STRING *ip;
+
+#ifdef TLSB_PY3
+    if (!PyUnicode_Check(hostname)) {
+        PyErr_Format(PyExc_TypeError, "server_hostname must be str, not %.100s",
+                     Py_TYPE(hostname)->tp_name);
+        return -1;
+    }
+    ascii = PyUnicode_AsASCIIString(hostname);
+#else
+    if (PyUnicode_Check(hostname))
+        ascii = PyUnicode_AsASCIIString(hostname);
+    else if (PyString_Check(hostname))
+        ascii = Py_NewRef(hostname);
+    else {
+        PyErr_Format(PyExc_TypeError, "server_hostname must be str, not %.100s",
+                     Py_TYPE(hostname)->tp_name);
+        return -1;
+    }
+#endif
+    if (ascii == NULL)
+        return -1;
+    name = PyBytes_AS_STRING(ascii);
+    if ((Py_ssize_t)strlen(name) != PyBytes_GET_SIZE(ascii)) {
+        Py_DECREF(ascii);
+        PyErr_SetString(PyExc_ValueError, "server_hostname contains a null character");
+        return -1;
+    }
+    if (name[0] == '\0' || name[0] == '.') {
+        Py_DECREF(ascii);
+        PyErr_SetString(PyExc_ValueError,
+                        "server_hostname cannot be an empty string or start "
+                        "with a leading dot.");
+        return -1;
+    }
+    ip = a2i_IPADDRESS(name);
+    ERR_clear_error();
+    if (ip == NULL && !SSL_set_tlsext_host_name(self->ssl, name)) {
+        Py_DECREF(ascii);
+        tlsb_raise_from_queue(NULL);
+        return -1;
+    }
+    if (self->context->check_hostname) {
+        X509_VERIFY_PARAM *param = SSL_get0_param(self->ssl);
+        int ok = ip ? X509_VERIFY_PARAM_set1_ip(param, ASN1_STRING_get0_data(ip),
+                                                (size_t)ASN1_STRING_length(ip))
+                    : X509_VERIFY_PARAM_set1_host(param, name, 0);
+        if (!ok) {
+            ASN1_OCTET_STRING_free(ip);
+            Py_DECREF(ascii);
+            tlsb_raise_from_queue(NULL);
+            return -1;
+        }
+    }
+    ASN1_OCTET_STRING_free(ip);
+#ifdef TLSB_PY3
+    self->server_hostname = PyUnicode_DecodeASCII(name, PyBytes_GET_SIZE(ascii), NULL);
+    Py_DECREF(ascii);
+#else
+    self->server_hostname = ascii;
+#endif
+    return self->server_hostname ? 0 : -1;
+}
+
+static int tlsb_connection_set_session(tlsb_Connection *self, PyObject *value);
+
+/* Common set-up of a connection: SSL object, role, hostname, session.
+ * `target` is an allocated, not yet set-up _Connection (or subclass). */
+static int
+tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
+                      PyObject *hostname, PyObject *owner, PyObject *session)
+{
+    if (self->ssl != NULL) {
+        PyErr_SetString(PyExc_ValueError, "this TLS object is already set up");
+        return -1;
+    }
+    if (server_side && hostname != Py_None) {
+        PyErr_SetString(PyExc_ValueError,
+                        "server_hostname can only be specified in client mode");
+        return -1;
+    }
+    self->ssl = SSL_new(ctx->ctx);
+    if (self->ssl == NULL) {
+        tlsb_raise_from_queue(NULL);
+        return -1;
+    }
+    SSL_set_ex_data(self->ssl, tlsb_state.ssl_ex_index, self);
+    self->context = (tlsb_Context *)Py_NewRef((PyObject *)ctx);
+    self->server_side = server_side;
+    self->server_hostname = NULL;
+    if (owner != Py_None) {
+        self->owner = PyWeakref_NewRef(owner, NULL);
+        if (self->owner == NULL)
+            return -1;
+    }
+    if (ctx->post_handshake_auth) {
+        if (server_side) {
+            int mode = SSL_get_verify_mode(self->ssl);
+            if (mode & SSL_VERIFY_PEER)
+                SSL_set_verify(self->ssl, mode | SSL_VERIFY_POST_HANDSHAKE, NULL);
+        } else {
+            SSL_set_post_handshake_auth(self->ssl, 1);
+        }
+    }
+    if (server_side)
+        SSL_set_accept_state(self->ssl);
+    else
+        SSL_set_connect_state(self->ssl);
+    if (hostname != Py_None) {
+        if (tlsb_connection_set_hostname(self, hostname) < 0)
+            return -1;
+    } else {
+        self->server_hostname = Py_NewRef(Py_None);
+    }
+    if (session != Py_None && tlsb_connection_set_session(self, session) < 0)
+        return -1;
+    return 0;
+}
+
+/* A new (or the given, not yet set-up) connection object. */
+static tlsb_Connection *
+tlsb_connection_target(PyObject *target)
+{
+    if (target == NULL || target == Py_None)
+        return (tlsb_Connection *)tlsb_Connection_Type.tp_alloc(&tlsb_Connection_Type, 0);
+    if (!PyObject_TypeCheck(target, &tlsb_Connection_Type)) {
+        PyErr_Format(PyExc_TypeError, "target must be an SSLObject, not %.100s",
+                     Py_TYPE(target)->tp_name);
+        return NULL;
+    }
+    return (tlsb_Connection *)Py_NewRef(target);
+}
+
+/* _SSLContext._wrap_bio(incoming, outgoing, server_side, server_hostname=None,
+ *                       *, owner=None, session=None, target=None)
+ * -> the connection (target, if given: an SSLObject made by __new__) */
+static PyObject *
+tlsb_Context_wrap_bio(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"incoming", "outgoing", "server_side",
+                             "server_hostname", "owner", "session", "target", NULL};
+    PyObject *incoming, *outgoing, *server_side_obj;
+    PyObject *hostname = Py_None, *owner = Py_None, *session = Py_None;
+    PyObject *target = Py_None;
+    tlsb_Connection *self;
+    int server_side;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O|OOOO:_wrap_bio", kwlist,
+                                     &tlsb_MemoryBIO_Type, &incoming,
+                                     &tlsb_MemoryBIO_Type, &outgoing,
+                                     &server_side_obj, &hostname, &owner,
+                                     &session, &target))
+        return NULL;
+    server_side = PyObject_IsTrue(server_side_obj);
+    if (server_side < 0)
+        return NULL;
+    self = tlsb_connection_target(target);
+    if (self == NULL)
+        return NULL;
+    if (tlsb_connection_setup(self, ctx, server_side, hostname, owner, session) < 0)
+        goto error;
+    self->incoming = (tlsb_MemoryBIO *)Py_NewRef(incoming);
+    self->outgoing = (tlsb_MemoryBIO *)Py_NewRef(outgoing);
+    /* The SSL holds its own references to both BIOs. */
+    BIO_up_ref(self->incoming->bio);
+    BIO_up_ref(self->outgoing->bio);
+    SSL_set_bio(self->ssl, self->incoming->bio, self->outgoing->bio);
+    return (PyObject *)self;
+error:
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* _SSLContext._wrap_socket(sock, server_side, server_hostname=None, *,
+ *                         owner=None, session=None) -> connection
+ * sock: anything with fileno() and gettimeout() (socket.socket, or 2.7's
+ * _socket.socket); held by weak reference. */
+static PyObject *
+tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"sock", "server_side", "server_hostname", "owner",
+                             "session", NULL};
+    PyObject *sock, *server_side_obj, *hostname = Py_None, *owner = Py_None;
+    PyObject *session = Py_None, *fd_obj;
+    tlsb_Connection *self;
+    BIO *bio;
+    int server_side;
+    long fd;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OOO:_wrap_socket", kwlist,
+                                     &sock, &server_side_obj, &hostname, &owner,
+                                     &session))
+        return NULL;
+    server_side = PyObject_IsTrue(server_side_obj);
+    if (server_side < 0)
+        return NULL;
+    fd_obj = PyObject_CallMethod(sock, "fileno", NULL);
+    if (fd_obj == NULL)
+        return NULL;
+    fd = tlsb_long_from_int(fd_obj);
+    Py_DECREF(fd_obj);
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    if (fd < 0)
+        return tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+                                  "Underlying socket has been closed.");
+    self = tlsb_connection_target(NULL);
+    if (self == NULL)
+        return NULL;
+    if (tlsb_connection_setup(self, ctx, server_side, hostname, owner, session) < 0)
+        goto error;
+    self->socket = PyWeakref_NewRef(sock, NULL);
+    if (self->socket == NULL)
+        goto error;
+    bio = BIO_new_socket((int)fd, BIO_NOCLOSE);
+    if (bio == NULL) {
+        tlsb_raise_from_queue(NULL);
+        goto error;
+    }
+    SSL_set_bio(self->ssl, bio, bio);
+    return (PyObject *)self;
+error:
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+static PyObject *
+tlsb_Connection_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    /* Not set up until _SSLContext._wrap_bio(target=...) does it. */
+    return type->tp_alloc(type, 0);
+}
+
+static int
+tlsb_Connection_traverse(tlsb_Connection *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->context);
+    Py_VISIT(self->incoming);
+    Py_VISIT(self->outgoing);
+    Py_VISIT(self->callback_exc.type);
+    Py_VISIT(self->callback_exc.value);
+    Py_VISIT(self->callback_exc.traceback);
+    return 0;
+}
+
+static int
+tlsb_Connection_clear(tlsb_Connection *self)
+{
+    tlsb_pending_exc_clear(&self->callback_exc);
+    return 0;
+}
+
+static void
+tlsb_Connection_dealloc(tlsb_Connection *self)
+{
+    PyObject_GC_UnTrack(self);
+    if (self->weakreflist != NULL)
+        PyObject_ClearWeakRefs((PyObject *)self);
+    if (self->ssl != NULL) {
+        SSL_set_ex_data(self->ssl, tlsb_state.ssl_ex_index, NULL);
+        SSL_free(self->ssl);
+    }
+    tlsb_pending_exc_clear(&self->callback_exc);
+    Py_CLEAR(self->context);
+    Py_CLEAR(self->incoming);
+    Py_CLEAR(self->outgoing);
+    Py_CLEAR(self->socket);
+    Py_CLEAR(self->owner);
+    Py_CLEAR(self->server_hostname);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* ---- I/O methods ------------------------------------------------------- */
+
+static PyObject *
+tlsb_connection_fail(tlsb_Connection *self, int run_result,
+                     const tlsb_io_status *status)
+{
+    if (run_result < 0)
+        return NULL;
+    return tlsb_raise_io_error(self, status);
+}
+
+/* do_handshake() */
+static PyObject *
+tlsb_Connection_do_handshake(tlsb_Connection *self, PyObject *unused)
+{
+    tlsb_io_status status;
+    size_t done;
+    int result;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    result = tlsb_connection_run(self, TLSB_OP_HANDSHAKE, NULL, 0, &done, &status);
+    if (result != 1)
+        return tlsb_connection_fail(self, result, &status);
+    Py_RETURN_NONE;
+}
+
+/* read(len=1024, buffer=None) -> bytes, or the count read into buffer.
+ * b'' (or 0) once the peer has sent close_notify. */
+static PyObject *
+tlsb_Connection_read(tlsb_Connection *self, PyObject *args)
+{
+    Py_ssize_t len = 1024;
+    PyObject *buffer_obj = Py_None, *result = NULL;
+    Py_buffer view;
+    char *dest;
+    tlsb_io_status status;
+    size_t done = 0;
+    int run;
+
+    if (!PyArg_ParseTuple(args, "|nO:read", &len, &buffer_obj))
+        return NULL;
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    if (buffer_obj != Py_None) {
+        if (tlsb_get_writable_buffer(buffer_obj, &view) < 0)
+            return NULL;
+        if (len <= 0 || len > view.len)
+            len = view.len;
+        dest = view.buf;
+    } else {
+        if (len < 0) {
+            PyErr_SetString(PyExc_ValueError, "size should not be negative");
+            return NULL;
+        }
+        result = PyBytes_FromStringAndSize(NULL, len);
+        if (result == NULL)
+            return NULL;
+        dest = PyBytes_AS_STRING(result);
+    }
+    if (len == 0) {
+        run = 1;
+    } else {
+        run = tlsb_connection_run(self, TLSB_OP_READ, dest, (size_t)len, &done,
+                                  &status);
+        if (run == 0 && status.ssl_error == SSL_ERROR_ZERO_RETURN &&
+            SSL_get_shutdown(self->ssl) == SSL_RECEIVED_SHUTDOWN) {
+            ERR_clear_error();
+            done = 0;
+            run = 1;
+        }
+    }
+    if (buffer_obj != Py_None) {
+        PyBuffer_Release(&view);
+        if (run != 1)
+            return tlsb_connection_fail(self, run, &status);
+        return PyLong_FromSize_t(done);
+    }
+    if (run != 1) {
+        Py_DECREF(result);
+        return tlsb_connection_fail(self, run, &status);
+    }
+    if ((Py_ssize_t)done != len && _PyBytes_Resize(&result, (Py_ssize_t)done) < 0)
+        return NULL;
+    return result;
+}
+
+/* write(data, /) -> number of bytes written (all of them) */
+static PyObject *
+tlsb_Connection_write(tlsb_Connection *self, PyObject *data)
+{
+    Py_buffer view;
+    tlsb_io_status status;
+    size_t done = 0;
+    int run;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    if (tlsb_get_bytes_buffer(data, &view) < 0)
+        return NULL;
+    if (view.len > INT_MAX) {
+        PyBuffer_Release(&view);
+        return PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
+                            INT_MAX);
+    }
+    run = tlsb_connection_run(self, TLSB_OP_WRITE, view.buf, (size_t)view.len,
+                              &done, &status);
+    PyBuffer_Release(&view);
+    if (run != 1)
+        return tlsb_connection_fail(self, run, &status);
+    return PyLong_FromSize_t(done);
+}
+
+/* unwrap() -> the socket (socket connections) or None: sends close_notify
+ * and waits for the peer's. */
+static PyObject *
+tlsb_Connection_unwrap(tlsb_Connection *self, PyObject *unused)
+{
+    tlsb_io_status status;
+    size_t done;
+    int run;
+    PyObject *sock = NULL;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    run = tlsb_connection_run(self, TLSB_OP_SHUTDOWN, NULL, 0, &done, &status);
+    if (run != 1)
+        return tlsb_connection_fail(self, run, &status);
+    if (self->socket != NULL && PyWeakref_GetRef(self->socket, &sock) < 0)
+        return NULL;
+    return sock ? sock : Py_NewRef(Py_None);
+}
+
+/* pending() -> decrypted bytes ready to read without I/O */
+static PyObject *
+tlsb_Connection_pending(tlsb_Connection *self, PyObject *unused)
+{
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    return tlsb_int_from_long(SSL_pending(self->ssl));
+}
+
+/* ---- what the handshake established ------------------------------------ */
+
+/* getpeercert(binary_form=False) */
+static PyObject *
+tlsb_Connection_getpeercert(tlsb_Connection *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"binary_form", NULL};
+    PyObject *binary_obj = Py_False, *result;
+    X509 *peer;
+    int binary;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:getpeercert", kwlist,
+                                     &binary_obj))
+        return NULL;
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    binary = PyObject_IsTrue(binary_obj);
+    if (binary < 0)
+        return NULL;
+    if (!SSL_is_init_finished(self->ssl)) {
+        PyErr_SetString(PyExc_ValueError, "handshake not done yet");
+        return NULL;
+    }
+    peer = SSL_get1_peer_certificate(self->ssl);
+    if (peer == NULL)
+        Py_RETURN_NONE;
+    if (binary)
+        result = tlsb_certificate_to_der(peer);
+    else if (!(SSL_CTX_get_verify_mode(SSL_get_SSL_CTX(self->ssl)) & SSL_VERIFY_PEER))
+        result = PyDict_New();   /* unverified: the stdlib shows nothing */
+    else
+        result = tlsb_decode_certificate(peer);
+    X509_free(peer);
+    return result;
+}
+
+/* A chain as a list of DER bytes (3.13's public form). */
+static PyObject *
+tlsb_chain_to_list(STACK_OF(X509) *chain)
+{
+    PyObject *result = PyList_New(0);
+    int i;
+
+    for (i = 0; result != NULL && chain != NULL && i < sk_X509_num(chain); i++) {
+        PyObject *der = tlsb_certificate_to_der(sk_X509_value(chain, i));
+        if (der == NULL || PyList_Append(result, der) < 0)
+            Py_CLEAR(result);
+        Py_XDECREF(der);
+    }
+    return result;
+}
+
+/* get_verified_chain() -> [DER bytes], leaf first, up to the trust anchor */
+static PyObject *
+tlsb_Connection_get_verified_chain(tlsb_Connection *self, PyObject *unused)
+{
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    return tlsb_chain_to_list(SSL_get0_verified_chain(self->ssl));
+}
+
+/* get_unverified_chain() -> [DER bytes] as the peer sent them, leaf first
+ * (a server's SSL_get_peer_cert_chain lacks the leaf; it is added). */
+static PyObject *
+tlsb_Connection_get_unverified_chain(tlsb_Connection *self, PyObject *unused)
+{
+    STACK_OF(X509) *chain;
+    PyObject *result;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    chain = SSL_get_peer_cert_chain(self->ssl);
+    result = tlsb_chain_to_list(chain);
+    if (result != NULL && self->server_side && chain != NULL) {
+        X509 *leaf = SSL_get1_peer_certificate(self->ssl);
+        if (leaf != NULL) {
+            PyObject *der = tlsb_certificate_to_der(leaf);
+            X509_free(leaf);
+            if (der == NULL || PyList_Insert(result, 0, der) < 0)
+                Py_CLEAR(result);
+            Py_XDECREF(der);
+        }
+    }
+    return result;
+}
+
+/* cipher() -> (name, protocol, secret_bits) or None */
+static PyObject *
+tlsb_Connection_cipher(tlsb_Connection *self, PyObject *unused)
+{
+    const SSL_CIPHER *cipher;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    cipher = SSL_get_current_cipher(self->ssl);
+    if (cipher == NULL)
+        Py_RETURN_NONE;
+    return Py_BuildValue("(ssi)",
+                         SSL_CIPHER_get_name(cipher),
+                         SSL_CIPHER_get_version(cipher),
+                         SSL_CIPHER_get_bits(cipher, NULL));
+}
+
+/* shared_ciphers() -> [(name, protocol, bits)] offered by the client and
+ * enabled here; None on the client side or before the handshake */
+static PyObject *
+tlsb_Connection_shared_ciphers(tlsb_Connection *self, PyObject *unused)
+{
+    STACK_OF(SSL_CIPHER) *server, *client;
+    PyObject *result;
+    int i;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    server = SSL_get_ciphers(self->ssl);
+    client = SSL_get_client_ciphers(self->ssl);
+    if (server == NULL || client == NULL)
+        Py_RETURN_NONE;
+    result = PyList_New(0);
+    for (i = 0; result != NULL && i < sk_SSL_CIPHER_num(server); i++) {
+        const SSL_CIPHER *cipher = sk_SSL_CIPHER_value(server, i);
+        PyObject *item;
+        if (sk_SSL_CIPHER_find(client, cipher) < 0)
+            continue;
+        item = Py_BuildValue("(ssi)", SSL_CIPHER_get_name(cipher),
+                             SSL_CIPHER_get_version(cipher),
+                             SSL_CIPHER_get_bits(cipher, NULL));
+        if (item == NULL || PyList_Append(result, item) < 0)
+            Py_CLEAR(result);
+        Py_XDECREF(item);
+    }
+    return result;
+}
+
+/* version() -> 'TLSv1.3' etc., None before the handshake */
+static PyObject *
+tlsb_Connection_version(tlsb_Connection *self, PyObject *unused)
+{
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    if (!SSL_is_init_finished(self->ssl))
+        Py_RETURN_NONE;
+    return NativeStr_FromString(SSL_get_version(self->ssl));
+}
+
+/* compression() -> None: OpenSSL 1.1+ builds have no TLS compression */
+static PyObject *
+tlsb_Connection_compression(tlsb_Connection *self, PyObject *unused)
+{
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+#ifndef OPENSSL_NO_COMP
+    {
+        const COMP_METHOD *method = SSL_get_current_compression(self->ssl);
+        const char *name = method ? SSL_COMP_get_name(method) : NULL;
+        if (name != NULL)
+            return NativeStr_FromString(name);
+    }
+#endif
+    Py_RETURN_NONE;
+}
+
+/* selected_alpn_protocol() -> str or None */
+static PyObject *
+tlsb_Connection_selected_alpn_protocol(tlsb_Connection *self, PyObject *unused)
+{
+    const unsigned char *proto;
+    unsigned int len;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    SSL_get0_alpn_selected(self->ssl, &proto, &len);
+    if (proto == NULL || len == 0)
+        Py_RETURN_NONE;
+    return NativeStr_FromStringAndSize((const char *)proto, (Py_ssize_t)len);
+}
+
+/* get_channel_binding(cb_type='tls-unique') -> bytes or None */
+static PyObject *
+tlsb_Connection_get_channel_binding(tlsb_Connection *self, PyObject *args,
+                                    PyObject *kwargs)
+{
+    static char *kwlist[] = {"cb_type", NULL};
+    const char *cb_type = "tls-unique";
+    unsigned char finished[EVP_MAX_MD_SIZE];
+    size_t len;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|s:get_channel_binding", kwlist,
+                                     &cb_type))
+        return NULL;
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    if (strcmp(cb_type, "tls-unique") != 0)
+        return PyErr_Format(PyExc_ValueError,
+                            "'%s' channel binding type not implemented", cb_type);
+    /* tls-unique is the first Finished message of the connection: ours
+     * for a full handshake as client, the peer's otherwise. */
+    if (SSL_session_reused(self->ssl) ^ !self->server_side)
+        len = SSL_get_finished(self->ssl, finished, sizeof(finished));
+    else
+        len = SSL_get_peer_finished(self->ssl, finished, sizeof(finished));
+    if (len == 0)
+        Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)finished, (Py_ssize_t)len);
+}
+
+/* ---- attributes -------------------------------------------------------- */
+
+static PyObject *
+tlsb_Connection_get_server_side(tlsb_Connection *self, void *closure)
+{
+    return PyBool_FromLong(self->server_side);
+}
+
+static PyObject *
+tlsb_Connection_get_server_hostname(tlsb_Connection *self, void *closure)
+{
+    return Py_NewRef(self->server_hostname ? self->server_hostname : Py_None);
+}
+
+/* context: the SSLContext; an SNI callback may switch it */
+static PyObject *
+tlsb_Connection_get_context(tlsb_Connection *self, void *closure)
+{
+    return Py_NewRef(self->context ? (PyObject *)self->context : Py_None);
+}
+
+static int
+tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closure)
+{
+    tlsb_Context *ctx;
+
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete context");
+        return -1;
+    }
+    if (tlsb_connection_check(self) < 0)
+        return -1;
+    ctx = tlsb_context_check(value);
+    if (ctx == NULL)
+        return -1;
+    if (SSL_set_SSL_CTX(self->ssl, ctx->ctx) == NULL) {
+        tlsb_raise_from_queue(NULL);
+        return -1;
+    }
+    Py_SETREF(self->context, (tlsb_Context *)Py_NewRef(value));
+    return 0;
+}
+
+/* owner: the SSLSocket/SSLObject callbacks receive */
+static PyObject *
+tlsb_Connection_get_owner(tlsb_Connection *self, void *closure)
+{
+    return tlsb_connection_owner(self);
+}
+
+static int
+tlsb_Connection_set_owner(tlsb_Connection *self, PyObject *value, void *closure)
+{
+    PyObject *ref = NULL;
+
+    if (value != NULL && value != Py_None) {
+        ref = PyWeakref_NewRef(value, NULL);
+        if (ref == NULL)
+            return -1;
+    }
+    Py_XSETREF(self->owner, ref);
+    return 0;
+}
+
+/* session: SSLSession of this connection (get), one to resume (set) */
+static PyObject *
+tlsb_Connection_get_session(tlsb_Connection *self, void *closure)
+{
+    SSL_SESSION *session;
+
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    session = SSL_get1_session(self->ssl);
+    if (session == NULL)
+        Py_RETURN_NONE;
+    return tlsb_session_wrap(session, self->context);
+}
+
+static int
+tlsb_connection_set_session(tlsb_Connection *self, PyObject *value)
+{
+    SSL_SESSION *session = tlsb_session_get(value);
+
+    if (session == NULL)
+        return -1;
+    if (tlsb_session_context(value)->ctx != self->context->ctx) {
+        PyErr_SetString(PyExc_ValueError, "Session refers to a different SSLContext.");
+        return -1;
+    }
+    if (self->server_side) {
+        PyErr_SetString(PyExc_ValueError,
+                        "Cannot set session for server-side SSLSocket.");
+        return -1;
+    }
+    if (SSL_is_init_finished(self->ssl)) {
+        PyErr_SetString(PyExc_ValueError, "Cannot set session after handshake.");
+        return -1;
+    }
+    if (!SSL_set_session(self->ssl, session)) {
+        tlsb_raise_from_queue(NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+tlsb_Connection_set_session(tlsb_Connection *self, PyObject *value, void *closure)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete session");
+        return -1;
+    }
+    if (tlsb_connection_check(self) < 0)
+        return -1;
+    return tlsb_connection_set_session(self, value);
+}
+
+/* session_reused: was this connection resumed from a session? */
+static PyObject *
+tlsb_Connection_get_session_reused(tlsb_Connection *self, void *closure)
+{
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    return PyBool_FromLong(SSL_session_reused(self->ssl));
+}
+
+static PyMethodDef tlsb_Connection_methods[] = {
+    {"do_handshake", (PyCFunction)tlsb_Connection_do_handshake, METH_NOARGS,
+     "do_handshake()\n--\n\nStart or continue the TLS handshake."},
+    {"read", (PyCFunction)tlsb_Connection_read, METH_VARARGS,
+     "read(len=1024, buffer=None)\n--\n\nRead up to len bytes; into buffer if given."},
+    {"write", (PyCFunction)tlsb_Connection_write, METH_O,
+     "write(data, /)\n--\n\nWrite data; returns the number of bytes written."},
+    {"unwrap", (PyCFunction)tlsb_Connection_unwrap, METH_NOARGS,
+     "unwrap()\n--\n\nSend close_notify and wait for the peer's; returns the socket, if any."},
+    {"pending", (PyCFunction)tlsb_Connection_pending, METH_NOARGS,
+     "pending()\n--\n\nNumber of decrypted bytes available without I/O."},
+    {"getpeercert", (PyCFunction)(void (*)(void))tlsb_Connection_getpeercert,
+     METH_VARARGS | METH_KEYWORDS,
+     "getpeercert(binary_form=False)\n--\n\nThe peer's certificate."},
+    {"get_verified_chain", (PyCFunction)tlsb_Connection_get_verified_chain,
+     METH_NOARGS, "get_verified_chain()\n--\n\nThe verified chain as DER bytes."},
+    {"get_unverified_chain", (PyCFunction)tlsb_Connection_get_unverified_chain,
+     METH_NOARGS, "get_unverified_chain()\n--\n\nThe chain the peer sent, as DER bytes."},
+    {"cipher", (PyCFunction)tlsb_Connection_cipher, METH_NOARGS,
+     "cipher()\n--\n\n(name, protocol, secret bits) of the cipher in use."},
+    {"shared_ciphers", (PyCFunction)tlsb_Connection_shared_ciphers, METH_NOARGS,
+     "shared_ciphers()\n--\n\nCiphers both ends support (server side)."},
+    {"version", (PyCFunction)tlsb_Connection_version, METH_NOARGS,
+     "version()\n--\n\nThe negotiated protocol version, e.g. 'TLSv1.3'."},
+    {"compression", (PyCFunction)tlsb_Connection_compression, METH_NOARGS,
+     "compression()\n--\n\nThe compression algorithm in use, or None."},
+    {"selected_alpn_protocol", (PyCFunction)tlsb_Connection_selected_alpn_protocol,
+     METH_NOARGS, "selected_alpn_protocol()\n--\n\nThe ALPN protocol agreed on."},
+    {"get_channel_binding",
+     (PyCFunction)(void (*)(void))tlsb_Connection_get_channel_binding,
+     METH_VARARGS | METH_KEYWORDS,
+     "get_channel_binding(cb_type='tls-unique')\n--\n\nChannel binding data."},
+    {NULL, NULL}
+};
+
+static PyGetSetDef tlsb_Connection_getset[] = {
+    {"server_side", (getter)tlsb_Connection_get_server_side, NULL,
+     "Whether this is the server side of the connection.", NULL},
+    {"server_hostname", (getter)tlsb_Connection_get_server_hostname, NULL,
+     "The server name the client asked for (IDNA A-label), or None.", NULL},
+    {"context", (getter)tlsb_Connection_get_context,
+     (setter)tlsb_Connection_set_context,
+     "The SSLContext of the connection.", NULL},
+    {"owner", (getter)tlsb_Connection_get_owner, (setter)tlsb_Connection_set_owner,
+     "The object callbacks receive.", NULL},
+    {"session", (getter)tlsb_Connection_get_session,
+     (setter)tlsb_Connection_set_session, "The SSLSession.", NULL},
+    {"session_reused", (getter)tlsb_Connection_get_session_reused, NULL,
+     "Whether the session was reused.", NULL},
+    {NULL}
+};
+
+static PyTypeObject tlsb_Connection_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tls_bootstrap_core._Connection",
+    .tp_basicsize = sizeof(tlsb_Connection),
+    .tp_dealloc = (destructor)tlsb_Connection_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = "One TLS connection, over memory BIOs or a socket.",
+    .tp_traverse = (traverseproc)tlsb_Connection_traverse,
+    .tp_clear = (inquiry)tlsb_Connection_clear,
+    .tp_weaklistoffset = offsetof(tlsb_Connection, weakreflist),
+    .tp_methods = tlsb_Connection_methods,
+    .tp_getset = tlsb_Connection_getset,
+    .tp_new = tlsb_Connection_new,
+};
