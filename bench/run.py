@@ -24,8 +24,10 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -416,16 +418,26 @@ def check_negotiated(result):
 def run_job(stack, workload, certdir, count, timeout):
     command = stack.argv(workload, certdir, count)
     started = time.time()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=worker_env(workload))
+    # Its own process group: a timed-out worker goes with its children
+    # (W4's server process).  Output goes to files, so that a chatty worker
+    # cannot block on a full pipe while we wait.
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    process = subprocess.Popen(command, stdout=out_file, stderr=err_file,
+                               env=worker_env(workload), preexec_fn=os.setsid)
     deadline = started + timeout
     while process.poll() is None and time.time() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.02)
     if process.poll() is None:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         return {"error": "timed out after %ds" % timeout}
-    out, err = process.communicate()
+    try:
+        os.killpg(process.pid, signal.SIGKILL)    # any child left behind
+    except OSError:
+        pass
+    out_file.seek(0)
+    err_file.seek(0)
+    out, err = out_file.read(), err_file.read()
     if process.returncode != 0:
         lines = err.decode("utf-8", "replace").strip().splitlines() or ["exit %d" % process.returncode]
         return {"error": lines[-1][:300]}
@@ -628,55 +640,103 @@ def markdown(report):
         lines.append("- `%s`: %s; %s%s" % (s["name"], s["label"], s["openssl"] or "?",
                                            "; NOT RUN: " + s["error"] if s["error"] else ""))
     if report.get("instructions"):
+        record = report["instructions"]
+        table = record["per_operation"]
+        names = [s["name"] for s in stacks if any(s["name"] in v for v in table.values())]
         lines.append("")
-        lines.append("## Instructions per operation (callgrind)")
+        lines.append("## Instructions per operation")
         lines.append("")
-        header = ["workload"] + [s["name"] for s in stacks if any(
-            s["name"] in v for v in report["instructions"].values())]
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "---|" * len(header))
-        for workload, per_stack in sorted(report["instructions"].items()):
-            lines.append("| " + " | ".join([workload] + [
-                fmt(per_stack[name]) if name in per_stack else "-" for name in header[1:]]) + " |")
+        lines.append("`bench/run --instructions` (%s, %s): each worker counted at N and 2N "
+                     "operations, the difference divided by N; in brackets the ratio "
+                     "C/stack on the same OpenSSL (the instruction-count analogue of the "
+                     "ratios above). Stable to a fraction of a percent; blind to cache "
+                     "misses and system calls." % (record["counter"], record["date"]))
+        lines.append("")
+        lines.append("| workload | " + " | ".join(names) + " |")
+        lines.append("|" + "---|" * (len(names) + 1))
+        by_name = dict((s["name"], s) for s in stacks)
+        for workload in WORKLOADS:
+            per_stack = table.get(workload)
+            if not per_stack:
+                continue
+            row = [workload]
+            for name in names:
+                if name not in per_stack:
+                    row.append("-")
+                    continue
+                reference = per_stack.get(by_name[name]["reference"])
+                row.append(fmt(per_stack[name]) + (
+                    " (%.3f)" % (reference / per_stack[name]) if reference else ""))
+            lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     return "\n".join(lines)
 
 
+def instruction_counter():
+    """perf stat where the machine exposes the instructions counter (not
+    in most VMs), callgrind otherwise; None if neither is installed."""
+    try:
+        err = subprocess.Popen(["perf", "stat", "-x,", "-e", "instructions", "true"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE).communicate()[1]
+        if err.decode().split(",")[0].strip().isdigit():
+            return "perf"
+    except OSError:
+        pass
+    try:
+        subprocess.check_call(["valgrind", "--version"], stdout=subprocess.PIPE)
+        return "callgrind"
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def count_instructions(counter, argv, workload):
+    """Instructions of one worker run (the process only, not W4's child)."""
+    if counter == "perf":
+        command = ["perf", "stat", "-x,", "-e", "instructions:u"] + argv
+    else:
+        command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + argv
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=worker_env(workload))
+    err = process.communicate()[1].decode("utf-8", "replace")
+    if process.returncode != 0:
+        raise RuntimeError(err.strip()[-300:])
+    for line in reversed(err.splitlines()):
+        if counter == "perf" and ",instructions" in line:
+            return int(line.split(",")[0])
+        if counter == "callgrind" and "Collected :" in line:
+            return int(line.split(":")[-1])
+    raise RuntimeError("no instruction count in: " + err[-300:])
+
+
 def measure_instructions(stacks, certdir, workloads, scale):
-    """Instructions per operation: each worker runs under callgrind with
-    COUNT and 2*COUNT operations; the difference divided by COUNT leaves
-    out start-up and set-up.  Stable to a fraction of a percent, unlike
-    wall-clock time on a shared machine."""
-    counts = {"w1-tls13": 20, "w1-tls12": 10, "w2": 64, "w3": 2000, "mem": 20}
+    """Instructions per operation: each worker runs COUNT and 2*COUNT
+    operations; the difference divided by COUNT leaves out start-up and
+    set-up.  Stable to a fraction of a percent, unlike wall-clock time on
+    a shared machine."""
+    counter = instruction_counter()
+    if counter is None:
+        raise SystemExit("bench: --instructions needs perf (with counters) or valgrind")
+    log("counting instructions with " + counter)
+    counts = {"w1-tls13": 20, "w1-tls12": 10, "w2": 64, "w3": 2000}
     unit = {"w2": 16384}      # w2 counts bytes: 64 records of 16 KiB
     table = {}
     for workload in workloads:
         if workload not in counts:
             continue
-        base = int(counts[workload] * scale)
+        base = max(1, int(counts[workload] * scale))
         for stack in stacks:
             if stack.error or workload not in stack.workloads:
                 continue
-            totals = []
-            for count in (base, 2 * base):
-                command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                           "--trace-children=no"] + stack.argv(
-                               workload, certdir, count * unit.get(workload, 1))
-                process = subprocess.Popen(command, stdout=subprocess.PIPE,
-                                           stderr=subprocess.PIPE, env=worker_env(workload))
-                out, err = process.communicate()
-                collected = [line for line in err.decode("utf-8", "replace").splitlines()
-                             if "Collected :" in line]
-                if process.returncode != 0 or not collected:
-                    totals = None
-                    log("instructions: %s %s failed: %s" % (stack.name, workload,
-                                                             err.decode()[-300:]))
-                    break
-                totals.append(int(collected[-1].split(":")[-1]))
-            if totals:
-                table.setdefault(workload, {})[stack.name] = (totals[1] - totals[0]) / base
-                log("instructions: %-22s %-9s %.0f per op" % (
-                    stack.name, workload, table[workload][stack.name]))
+            try:
+                totals = [count_instructions(counter, stack.argv(
+                    workload, certdir, n * unit.get(workload, 1)), workload)
+                    for n in (base, 2 * base)]
+            except RuntimeError as error:
+                log("instructions: %s %s failed: %s" % (stack.name, workload, error))
+                continue
+            table.setdefault(workload, {})[stack.name] = (totals[1] - totals[0]) / base
+            log("instructions: %-22s %-9s %.0f per op" % (
+                stack.name, workload, table[workload][stack.name]))
     return table
 
 
@@ -713,6 +773,13 @@ def main():
 
     if args.instructions:
         table = measure_instructions(runnable, certdir, workloads, args.scale)
+        if not os.path.isdir(out_dir):
+            os.makedirs(out_dir)
+        record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                  "counter": instruction_counter(), "per_operation": table,
+                  "openssl": dict((s.name, s.label) for s in runnable)}
+        with open(os.path.join(out_dir, "instructions.json"), "w") as out:
+            json.dump(record, out, indent=1, sort_keys=True)
         print(json.dumps(table, indent=1, sort_keys=True))
         return 0
 
@@ -766,6 +833,10 @@ def main():
     }
     if not os.path.isdir(out_dir):
         os.makedirs(out_dir)
+    instructions = os.path.join(out_dir, "instructions.json")
+    if os.path.exists(instructions):       # from bench/run --instructions
+        with open(instructions) as source:
+            report["instructions"] = json.load(source)
     with open(os.path.join(out_dir, "results.json"), "w") as out:
         json.dump(report, out, indent=1, sort_keys=True)
     with open(os.path.join(out_dir, "results.md"), "w") as out:

@@ -150,7 +150,14 @@ class SSLModuleStack(object):
     def negotiated(self, pair):
         client = pair[0]
         return {"protocol": client.version(), "cipher": client.cipher()[0],
-                "verified": bool(client.getpeercert())}
+                "verified": self.verified(client)}
+
+    def verified(self, client):
+        """The client required a certificate and got one (the wrong-hostname
+        check in checked_pair shows that verification includes the name)."""
+        return (client.context.verify_mode == self.m.CERT_REQUIRED
+                and client.context.check_hostname
+                and bool(client.getpeercert(binary_form=True)))
 
     def verification_error(self):
         return self.m.SSLCertVerificationError
@@ -191,7 +198,7 @@ class SSLModuleStack(object):
             raise AssertionError("no acknowledgement")
         seconds = timer() - start
         info = {"protocol": tls.version(), "cipher": tls.cipher()[0],
-                "verified": bool(tls.getpeercert())}
+                "verified": self.verified(tls)}
         tls.close()
         return seconds, info
 
@@ -432,9 +439,13 @@ def w4(stack, workload, count, certdir, api):
         sock = socket.create_connection(("127.0.0.1", port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         seconds, sock_info = stack.send_socket(client_ctx, sock, records)
-    finally:
-        if server.wait() != 0:
-            raise SystemExit("worker: the w4 server process failed")
+    except BaseException:
+        if server.poll() is None:
+            server.kill()
+        server.wait()
+        raise
+    if server.wait() != 0:
+        raise SystemExit("worker: the w4 server process failed")
     info.update(sock_info)
     return dict(info, value=records * CHUNK / seconds / 2 ** 20, unit="MiB/s",
                 count=records * CHUNK, seconds=seconds)
@@ -472,10 +483,18 @@ def import_cost(count):
     `monkeypatch_ssl()`, each timed; medians in milliseconds."""
     samples = []
     command = [sys.executable, "-c", IMPORT_PROBE]
-    subprocess.check_output(command)          # byte-compile caches
+
+    def probe():
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise SystemExit("worker: import probe failed: %s"
+                             % err.decode("utf-8", "replace").strip().splitlines()[-1])
+        return [float(x) * 1000 for x in out.decode().split()]
+
+    probe()                                   # byte-compile caches
     for _ in repeat(count):
-        samples.append([float(x) * 1000 for x in
-                        subprocess.check_output(command).decode().split()])
+        samples.append(probe())
 
     def median(values):
         values = sorted(values)
