@@ -32,6 +32,10 @@ import time
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
+# What _tls_bootstrap is built from: this tree, or another (--source: a
+# proposed change measured against the same stacks; use its own
+# TLSB_BENCH_WORK so that the environments do not flip back and forth).
+SOURCE = ROOT
 WORK = os.environ.get("TLSB_BENCH_WORK") or os.path.join(BENCH, ".work")
 RESULTS = os.path.join(BENCH, "results")
 CONF = os.path.join(BENCH, "openssl-bench.cnf")
@@ -125,11 +129,11 @@ def source_digest():
     """Hash of what `pip install .` builds from, to reinstall on change."""
     digest = hashlib.sha256()
     for top in ("Lib/_tls_bootstrap.py", "Modules", "setup.py", "tools/gen_error_names.py"):
-        path = os.path.join(ROOT, top)
+        path = os.path.join(SOURCE, top)
         files = [path] if os.path.isfile(path) else sorted(
             os.path.join(d, f) for d, _, names in os.walk(path) for f in names)
         for name in files:
-            digest.update(name[len(ROOT):].encode())
+            digest.update(name[len(SOURCE):].encode())
             with open(name, "rb") as source:
                 digest.update(source.read())
     return digest.hexdigest()
@@ -142,14 +146,14 @@ def copy_source(destination):
         shutil.rmtree(destination)
     os.makedirs(destination)
     for name in ("setup.py", "pyproject.toml", "README.md", "MANIFEST.in"):
-        shutil.copy(os.path.join(ROOT, name), destination)
+        shutil.copy(os.path.join(SOURCE, name), destination)
     os.makedirs(os.path.join(destination, "Lib"))
-    shutil.copy(os.path.join(ROOT, "Lib", "_tls_bootstrap.py"),
+    shutil.copy(os.path.join(SOURCE, "Lib", "_tls_bootstrap.py"),
                 os.path.join(destination, "Lib"))
     os.makedirs(os.path.join(destination, "tools"))
-    shutil.copy(os.path.join(ROOT, "tools", "gen_error_names.py"),
+    shutil.copy(os.path.join(SOURCE, "tools", "gen_error_names.py"),
                 os.path.join(destination, "tools"))
-    shutil.copytree(os.path.join(ROOT, "Modules"), os.path.join(destination, "Modules"))
+    shutil.copytree(os.path.join(SOURCE, "Modules"), os.path.join(destination, "Modules"))
 
 
 class Environment(object):
@@ -754,9 +758,14 @@ def main():
                              "missing (a few minutes; full runs always do)" % OPENSSL_3)
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions per operation under callgrind instead")
+    parser.add_argument("--source", help="build _tls_bootstrap from this tree instead "
+                                         "(with its own TLSB_BENCH_WORK)")
     parser.add_argument("--out", help="results directory (default bench/results; "
                                       "smoke: the work directory)")
     args = parser.parse_args()
+    if args.source:
+        global SOURCE
+        SOURCE = os.path.abspath(args.source)
     mode = "smoke" if args.smoke else "full"
     rounds = args.rounds or (1 if args.smoke else 5)
     workloads = args.workloads.split(",") if args.workloads else WORKLOADS
