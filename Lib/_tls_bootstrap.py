@@ -16,6 +16,9 @@ Rules of this file:
   comment says so.
 - Nothing here reads the host ssl module's globals at call time (the host's
   own classes do, which is why they cannot simply be subclassed).
+- Where the host's ssl already has an enum, Purpose or a namedtuple type,
+  that very object is used (its own tests and isinstance checks keep
+  working); ours is made only where the host lacks it.
 - No I/O and no side effect at import time.
 """
 from __future__ import absolute_import
@@ -24,11 +27,11 @@ import base64
 import os
 import sys
 import warnings
-from collections import namedtuple
 
 __version__ = "0.1.0"
 
 import _tls_bootstrap_core as _core
+import ssl as _host_ssl     # read only: types it has are reused, never changed
 
 if getattr(_core, "__version__", None) != __version__:
     raise ImportError(
@@ -180,17 +183,25 @@ def _core_constants(prefix):
                    if name.startswith(prefix)), key=lambda item: item[1])
 
 
+def _host_or_new_enum(name, members, flag=False):
+    host = getattr(_host_ssl, name, None)
+    if host is not None:
+        return host
+    return _make_enum(name, members, flag)
+
+
 # Enums whose members are also the module's constants, as in 3.13.
-_SSLMethod = _make_enum("_SSLMethod", [
+_SSLMethod = _host_or_new_enum("_SSLMethod", [
     (name, value) for name, value in _core_constants("PROTOCOL_")
     if name != "PROTOCOL_SSLv23"])
-Options = _make_enum("Options", _core_constants("OP_"), flag=True)
-AlertDescription = _make_enum("AlertDescription",
-                              _core_constants("ALERT_DESCRIPTION_"))
-SSLErrorNumber = _make_enum("SSLErrorNumber", _core_constants("SSL_ERROR_"))
-VerifyFlags = _make_enum("VerifyFlags", _core_constants("VERIFY_"), flag=True)
-VerifyMode = _make_enum("VerifyMode", _core_constants("CERT_"))
-TLSVersion = _make_enum("TLSVersion", [
+Options = _host_or_new_enum("Options", _core_constants("OP_"), flag=True)
+AlertDescription = _host_or_new_enum("AlertDescription",
+                                     _core_constants("ALERT_DESCRIPTION_"))
+SSLErrorNumber = _host_or_new_enum("SSLErrorNumber", _core_constants("SSL_ERROR_"))
+VerifyFlags = _host_or_new_enum("VerifyFlags", _core_constants("VERIFY_"),
+                                flag=True)
+VerifyMode = _host_or_new_enum("VerifyMode", _core_constants("CERT_"))
+TLSVersion = _host_or_new_enum("TLSVersion", [
     ("MINIMUM_SUPPORTED", _core.PROTO_MINIMUM_SUPPORTED),
     ("SSLv3", _core.PROTO_SSLv3),
     ("TLSv1", _core.PROTO_TLSv1),
@@ -201,21 +212,26 @@ TLSVersion = _make_enum("TLSVersion", [
 ])
 
 
-def _publish(enum_class):
-    for member_name, member in enum_class.__members__.items():
-        globals()[member_name] = member
+def _publish(enum_class, prefix):
+    """Module constants: enum members, or plain ints for values an older
+    host's enum lacks (its members come from its own, older _ssl)."""
+    for member_name, value in _core_constants(prefix):
+        member = enum_class.__members__.get(member_name)
+        globals()[member_name] = member if member is not None else value
 
 
-for _enum_class in (_SSLMethod, Options, AlertDescription, SSLErrorNumber,
-                    VerifyFlags, VerifyMode):
-    _publish(_enum_class)
+for _enum_class, _prefix in ((_SSLMethod, "PROTOCOL_"), (Options, "OP_"),
+                             (AlertDescription, "ALERT_DESCRIPTION_"),
+                             (SSLErrorNumber, "SSL_ERROR_"),
+                             (VerifyFlags, "VERIFY_"), (VerifyMode, "CERT_")):
+    _publish(_enum_class, _prefix)
 PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F821 (published above)
 
 # Values seen by SSLContext._msg_callback (RFC 8446 and predecessors).
-_TLSContentType = _make_enum("_TLSContentType", [
+_TLSContentType = _host_or_new_enum("_TLSContentType", [
     ("CHANGE_CIPHER_SPEC", 20), ("ALERT", 21), ("HANDSHAKE", 22),
     ("APPLICATION_DATA", 23), ("HEADER", 0x100), ("INNER_CONTENT_TYPE", 0x101)])
-_TLSAlertType = _make_enum("_TLSAlertType", [
+_TLSAlertType = _host_or_new_enum("_TLSAlertType", [
     ("CLOSE_NOTIFY", 0), ("UNEXPECTED_MESSAGE", 10), ("BAD_RECORD_MAC", 20),
     ("DECRYPTION_FAILED", 21), ("RECORD_OVERFLOW", 22),
     ("DECOMPRESSION_FAILURE", 30), ("HANDSHAKE_FAILURE", 40),
@@ -232,7 +248,7 @@ _TLSAlertType = _make_enum("_TLSAlertType", [
     ("BAD_CERTIFICATE_STATUS_RESPONSE", 113),
     ("BAD_CERTIFICATE_HASH_VALUE", 114), ("UNKNOWN_PSK_IDENTITY", 115),
     ("CERTIFICATE_REQUIRED", 116), ("NO_APPLICATION_PROTOCOL", 120)])
-_TLSMessageType = _make_enum("_TLSMessageType", [
+_TLSMessageType = _host_or_new_enum("_TLSMessageType", [
     ("HELLO_REQUEST", 0), ("CLIENT_HELLO", 1), ("SERVER_HELLO", 2),
     ("HELLO_VERIFY_REQUEST", 3), ("NEWSESSION_TICKET", 4),
     ("END_OF_EARLY_DATA", 5), ("HELLO_RETRY_REQUEST", 6),
@@ -273,65 +289,22 @@ SSLSession = _core.SSLSession
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
-_txt2obj = _core.txt2obj
-_nid2obj = _core.nid2obj
+get_sigalgs = _core.get_sigalgs
 
 
 # ---------------------------------------------------------------------------
 # ASN.1 objects and purposes
 # ---------------------------------------------------------------------------
-class _ASN1Object(namedtuple("_ASN1Object", "nid shortname longname oid")):
-    """ASN.1 object identifier lookup."""
-    __slots__ = ()
-
-    def __new__(cls, oid):
-        return super(_ASN1Object, cls).__new__(cls, *_txt2obj(oid, name=False))
-
-    @classmethod
-    def fromnid(cls, nid):
-        """Create _ASN1Object from OpenSSL numeric ID."""
-        return super(_ASN1Object, cls).__new__(cls, *_nid2obj(nid))
-
-    @classmethod
-    def fromname(cls, name):
-        """Create _ASN1Object from short name, long name or OID."""
-        return super(_ASN1Object, cls).__new__(cls, *_txt2obj(name, name=True))
-
-
-if not _PY2:
-    class Purpose(_ASN1Object, _enum.Enum):
-        """SSLContext purpose flags with X509v3 Extended Key Usage objects."""
-        SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
-        CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
-else:
-    class _PurposeMeta27(type):
-        def __iter__(cls):
-            return iter((cls.SERVER_AUTH, cls.CLIENT_AUTH))
-
-    class Purpose(_ASN1Object):
-        """SSLContext purpose flags with X509v3 Extended Key Usage objects."""
-        __metaclass__ = _PurposeMeta27
-        __slots__ = ()
-
-        def __repr__(self):
-            return "<Purpose.%s: %s>" % (self.name, _ASN1Object.__repr__(self))
-
-        @property
-        def name(self):
-            return {"serverAuth": "SERVER_AUTH",
-                    "clientAuth": "CLIENT_AUTH"}.get(self.shortname)
-
-    Purpose.SERVER_AUTH = Purpose("1.3.6.1.5.5.7.3.1")
-    Purpose.CLIENT_AUTH = Purpose("1.3.6.1.5.5.7.3.2")
+# Every supported host (2.7.9+, 3.4+) has _ASN1Object and Purpose; using its
+# objects lets host code pass ssl.Purpose.* to our functions.
+_ASN1Object = _host_ssl._ASN1Object
+Purpose = _host_ssl.Purpose
 
 
 # ---------------------------------------------------------------------------
 # Module-level helpers
 # ---------------------------------------------------------------------------
-DefaultVerifyPaths = namedtuple(
-    "DefaultVerifyPaths",
-    "cafile capath openssl_cafile_env openssl_cafile openssl_capath_env "
-    "openssl_capath")
+DefaultVerifyPaths = _host_ssl.DefaultVerifyPaths
 
 
 def get_default_verify_paths():
@@ -396,6 +369,13 @@ def _encode_hostname(hostname):
     if _PY2 and isinstance(hostname, str):
         return hostname.decode("ascii").encode("idna")
     return hostname.decode("ascii")
+
+
+def _enum_or_value(enum_class, value):
+    try:
+        return enum_class(value)
+    except ValueError:
+        return value
 
 
 def _warn_deprecated(message, stacklevel=3):
@@ -542,6 +522,34 @@ class SSLContext(_CoreContext):
         _CoreContext.verify_flags.__set__(self, value)
 
     @property
+    def _msg_callback(self):
+        inner = _CoreContext._msg_callback.__get__(self)
+        return getattr(inner, "user_function", inner)
+
+    @_msg_callback.setter
+    def _msg_callback(self, callback):
+        if callback is None:
+            _CoreContext._msg_callback.__set__(self, None)
+            return
+        if not callable(callback):
+            raise TypeError("%r is not callable." % (callback,))
+
+        def inner(conn, direction, version, content_type, msg_type, data):
+            version = _enum_or_value(TLSVersion, version)
+            content_type = _enum_or_value(_TLSContentType, content_type)
+            if content_type == _TLSContentType.HEADER:
+                message_enum = _TLSContentType
+            elif content_type == _TLSContentType.ALERT:
+                message_enum = _TLSAlertType
+            else:
+                message_enum = _TLSMessageType
+            msg_type = _enum_or_value(message_enum, msg_type)
+            return callback(conn, direction, version, content_type, msg_type, data)
+
+        inner.user_function = callback
+        _CoreContext._msg_callback.__set__(self, inner)
+
+    @property
     def verify_mode(self):
         value = _CoreContext.verify_mode.__get__(self)
         try:
@@ -597,6 +605,527 @@ class SSLObject(_core._Connection):
 
 
 SSLContext.sslobject_class = SSLObject
+
+
+# ---------------------------------------------------------------------------
+# SSLSocket: a socket.socket whose data goes through a core connection that
+# reads and writes the file descriptor itself (the core asks the socket for
+# its fd and timeout on each call, and waits with the GIL released).
+# ---------------------------------------------------------------------------
+import errno as _errno
+import socket as _socket_module
+from socket import socket as _socket_class
+
+_SOL_SOCKET, _SO_TYPE = _socket_module.SOL_SOCKET, _socket_module.SO_TYPE
+_SOCK_STREAM = _socket_module.SOCK_STREAM
+_GLOBAL_DEFAULT_TIMEOUT = _socket_module._GLOBAL_DEFAULT_TIMEOUT
+socket_error = OSError if not _PY2 else _socket_module.error
+if _PY2:
+    # 2.7's socket.socket copies the raw socket's methods onto each
+    # instance; SSLSocket removes them so that its own methods are used.
+    _DELEGATED_METHODS = _socket_module._delegate_methods
+
+
+def _byte_view(data):
+    """A zero-copy view of `data`'s bytes, sliceable by byte offset."""
+    if _PY2:
+        try:
+            return memoryview(data)
+        except TypeError:     # 2.7 objects with only the old buffer API
+            return buffer(data)  # noqa: F821 (2.7 builtin)
+    return memoryview(data).cast("B")
+
+
+class SSLSocket(_socket_class):
+    """This class implements a subtype of socket.socket that wraps
+    the underlying OS socket in an SSL context when necessary, and
+    provides read and write methods over that channel."""
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError(
+            "%s does not have a public constructor. Instances are returned by "
+            "SSLContext.wrap_socket()." % self.__class__.__name__)
+
+    @classmethod
+    def _create(cls, sock, server_side=False, do_handshake_on_connect=True,
+                suppress_ragged_eofs=True, server_hostname=None,
+                context=None, session=None):
+        if sock.getsockopt(_SOL_SOCKET, _SO_TYPE) != _SOCK_STREAM:
+            raise NotImplementedError("only stream sockets are supported")
+        if server_side:
+            if server_hostname:
+                raise ValueError("server_hostname can only be specified "
+                                 "in client mode")
+            if session is not None:
+                raise ValueError("session can only be specified in "
+                                 "client mode")
+        if context.check_hostname and not server_hostname:
+            raise ValueError("check_hostname requires server_hostname")
+
+        timeout = sock.gettimeout()
+        if _PY2:
+            self = cls.__new__(cls)
+            _socket_class.__init__(self, _sock=sock._sock)
+            for name in _DELEGATED_METHODS:
+                self.__dict__.pop(name, None)
+            self._makefile_refs = 0
+            self._closed = False
+        else:
+            kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
+                          fileno=sock.fileno())
+            self = cls.__new__(cls, **kwargs)
+            _socket_class.__init__(self, **kwargs)
+            sock.detach()
+        self._context = context
+        self._session = session
+        self._sslobj = None
+        self.server_side = server_side
+        self.server_hostname = context._encode_hostname(server_hostname)
+        self.do_handshake_on_connect = do_handshake_on_connect
+        self.suppress_ragged_eofs = suppress_ragged_eofs
+        try:
+            self.settimeout(timeout)
+            self._connected = self._is_connected()
+            if self._connected:
+                self._sslobj = context._wrap_socket(
+                    self, server_side, self.server_hostname, owner=self,
+                    session=self._session)
+                if do_handshake_on_connect:
+                    if self.gettimeout() == 0.0:
+                        raise ValueError("do_handshake_on_connect should not "
+                                         "be specified for non-blocking sockets")
+                    self.do_handshake()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _plain(self, name, *args):
+        """The socket's own method, for a socket not (or no longer) wrapped:
+        2.7's socket.socket forwards these to its raw _sock."""
+        if _PY2:
+            return getattr(self._sock, name)(*args)
+        return getattr(_socket_class, name)(self, *args)
+
+    def _is_connected(self):
+        """Connected, or a listening/unconnected socket; refuse a socket
+        that already holds unencrypted data (it would be lost)."""
+        try:
+            self.getpeername()
+        except socket_error as exc:
+            if exc.errno != _errno.ENOTCONN:
+                raise
+            return False
+        return True
+
+    @property
+    def context(self):
+        return self._context
+
+    @context.setter
+    def context(self, ctx):
+        self._context = ctx
+        if self._sslobj is not None:
+            self._sslobj.context = ctx
+
+    @property
+    def session(self):
+        if self._sslobj is not None:
+            return self._sslobj.session
+        return None
+
+    @session.setter
+    def session(self, session):
+        self._session = session
+        if self._sslobj is not None:
+            self._sslobj.session = session
+
+    @property
+    def session_reused(self):
+        if self._sslobj is not None:
+            return self._sslobj.session_reused
+        return None
+
+    def dup(self):
+        raise NotImplementedError("Can't dup() %s instances" %
+                                  self.__class__.__name__)
+
+    def _checkClosed(self, msg=None):
+        # raise an exception here if you wish to check for spurious closes
+        pass
+
+    def _check_connected(self):
+        if not self._connected:
+            # getpeername() raises ENOTCONN if the socket is really not
+            # connected; connect() may have returned EAGAIN before.
+            self.getpeername()
+
+    # ---- data ----
+    def read(self, len=1024, buffer=None):
+        """Read up to LEN bytes and return them.
+        Return zero-length string on EOF."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("Read on closed or unwrapped SSL socket.")
+        try:
+            if buffer is not None:
+                return self._sslobj.read(len, buffer)
+            return self._sslobj.read(len)
+        except SSLError as exc:
+            if exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs:  # noqa: F821
+                return 0 if buffer is not None else b""
+            raise
+
+    def write(self, data):
+        """Write DATA to the underlying SSL channel.  Returns
+        number of bytes of DATA actually transmitted."""
+        self._checkClosed()
+        if self._sslobj is None:
+            raise ValueError("Write on closed or unwrapped SSL socket.")
+        return self._sslobj.write(data)
+
+    def send(self, data, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "send() on %s" % self.__class__)
+            return self._sslobj.write(data)
+        return self._plain("send", data, flags)
+
+    def sendto(self, data, flags_or_addr, addr=None):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("sendto not allowed on instances of %s" %
+                             self.__class__)
+        if addr is None:
+            return self._plain("sendto", data, flags_or_addr)
+        return self._plain("sendto", data, flags_or_addr, addr)
+
+    def sendmsg(self, *args, **kwargs):
+        # Ensure programs don't send data unencrypted if they try to
+        # use this method.
+        raise NotImplementedError("sendmsg not allowed on instances of %s" %
+                                  self.__class__)
+
+    def sendall(self, data, flags=0):
+        self._checkClosed()
+        if self._sslobj is None:
+            return _socket_class.sendall(self, data, flags)
+        if flags != 0:
+            raise ValueError("non-zero flags not allowed in calls to "
+                             "sendall() on %s" % self.__class__)
+        view = _byte_view(data)
+        count, amount = 0, len(view)
+        while count < amount:
+            count += self.send(view[count:])
+
+    def sendfile(self, file, offset=0, count=None):
+        """Send a file, possibly by using os.sendfile() if this is a
+        clear-text socket.  Return the total number of bytes sent."""
+        if self._sslobj is not None or _PY2:
+            return self._sendfile_by_send(file, offset, count)
+        return _socket_class.sendfile(self, file, offset, count)
+
+    def _sendfile_by_send(self, file, offset, count):
+        if offset:
+            file.seek(offset)
+        blocksize = min(count, 8192) if count else 8192
+        total = 0
+        try:
+            while True:
+                if count:
+                    blocksize = min(count - total, blocksize)
+                    if blocksize <= 0:
+                        break
+                data = file.read(blocksize)
+                if not data:
+                    break
+                self.sendall(data)
+                total += len(data)
+            return total
+        finally:
+            if total > 0 and hasattr(file, "seek"):
+                file.seek(offset + total)
+
+    def recv(self, buflen=1024, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "recv() on %s" % self.__class__)
+            return self.read(buflen)
+        return self._plain("recv", buflen, flags)
+
+    def recv_into(self, buffer, nbytes=None, flags=0):
+        self._checkClosed()
+        if nbytes is None:
+            nbytes = len(buffer) if buffer is not None else 1024
+        if self._sslobj is not None:
+            if flags != 0:
+                raise ValueError("non-zero flags not allowed in calls to "
+                                 "recv_into() on %s" % self.__class__)
+            return self.read(nbytes, buffer)
+        return self._plain("recv_into", buffer, nbytes, flags)
+
+    def recvfrom(self, buflen=1024, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("recvfrom not allowed on instances of %s" %
+                             self.__class__)
+        return self._plain("recvfrom", buflen, flags)
+
+    def recvfrom_into(self, buffer, nbytes=None, flags=0):
+        self._checkClosed()
+        if self._sslobj is not None:
+            raise ValueError("recvfrom_into not allowed on instances of %s" %
+                             self.__class__)
+        return self._plain("recvfrom_into", buffer, nbytes or 0, flags)
+
+    def recvmsg(self, *args, **kwargs):
+        raise NotImplementedError("recvmsg not allowed on instances of %s" %
+                                  self.__class__)
+
+    def recvmsg_into(self, *args, **kwargs):
+        raise NotImplementedError("recvmsg_into not allowed on instances of "
+                                  "%s" % self.__class__)
+
+    def pending(self):
+        self._checkClosed()
+        if self._sslobj is not None:
+            return self._sslobj.pending()
+        return 0
+
+    # ---- what the handshake established ----
+    def getpeercert(self, binary_form=False):
+        self._checkClosed()
+        self._check_connected()
+        return self._sslobj.getpeercert(binary_form)
+
+    def get_verified_chain(self):
+        if self._sslobj is None:
+            return []
+        return self._sslobj.get_verified_chain()
+
+    def get_unverified_chain(self):
+        if self._sslobj is None:
+            return []
+        return self._sslobj.get_unverified_chain()
+
+    def selected_npn_protocol(self):
+        self._checkClosed()
+        _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        return None
+
+    def selected_alpn_protocol(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.selected_alpn_protocol()
+
+    def cipher(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.cipher()
+
+    def shared_ciphers(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.shared_ciphers()
+
+    def compression(self):
+        self._checkClosed()
+        if self._sslobj is None:
+            return None
+        return self._sslobj.compression()
+
+    def get_channel_binding(self, cb_type="tls-unique"):
+        if self._sslobj is not None:
+            return self._sslobj.get_channel_binding(cb_type)
+        if cb_type not in CHANNEL_BINDING_TYPES:
+            raise ValueError("%s channel binding type not implemented" % cb_type)
+        return None
+
+    def version(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.version()
+
+    def group(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.group()
+
+    def client_sigalg(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.client_sigalg()
+
+    def server_sigalg(self):
+        if self._sslobj is None:
+            return None
+        return self._sslobj.server_sigalg()
+
+    def export_keying_material(self, label, length, context=None):
+        """Keying material from the TLS session (RFC 5705/8446): `length`
+        bytes for `label` and optional `context`; pyOpenSSL has the same."""
+        if self._sslobj is None:
+            raise ValueError("No SSL wrapper around " + str(self))
+        return self._sslobj.export_keying_material(label, length, context)
+
+    # ---- connection life ----
+    def do_handshake(self, block=False):
+        self._check_connected()
+        timeout = self.gettimeout()
+        try:
+            if timeout == 0.0 and block:
+                self.settimeout(None)
+            self._sslobj.do_handshake()
+        finally:
+            self.settimeout(timeout)
+
+    def _real_connect(self, addr, connect_ex):
+        if self.server_side:
+            raise ValueError("can't connect in server-side mode")
+        # Here we assume that the socket is client-side, and not
+        # connected at the time of the call.  We connect it, then wrap it.
+        if self._connected or self._sslobj is not None:
+            raise ValueError("attempt to connect already-connected SSLSocket!")
+        self._sslobj = self.context._wrap_socket(
+            self, False, self.server_hostname, owner=self,
+            session=self._session)
+        try:
+            if connect_ex:
+                rc = _socket_class.connect_ex(self, addr)
+            else:
+                rc = None
+                _socket_class.connect(self, addr)
+            if not rc:
+                self._connected = True
+                if self.do_handshake_on_connect:
+                    self.do_handshake()
+            return rc
+        except (socket_error, ValueError):
+            self._sslobj = None
+            raise
+
+    def connect(self, addr):
+        """Connects to remote ADDR, and then wraps the connection in
+        an SSL channel."""
+        self._real_connect(addr, False)
+
+    def connect_ex(self, addr):
+        """Connects to remote ADDR, and then wraps the connection in
+        an SSL channel."""
+        return self._real_connect(addr, True)
+
+    def accept(self):
+        """Accepts a new connection from a remote client, and returns
+        a tuple containing that new connection wrapped with a server-side
+        SSL channel, and the address of the remote client."""
+        newsock, addr = _socket_class.accept(self)
+        newsock = self.context.wrap_socket(
+            newsock, do_handshake_on_connect=self.do_handshake_on_connect,
+            suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
+        return newsock, addr
+
+    def verify_client_post_handshake(self):
+        if self._sslobj is not None:
+            return self._sslobj.verify_client_post_handshake()
+        raise ValueError("No SSL wrapper around " + str(self))
+
+    def shutdown(self, how):
+        self._checkClosed()
+        self._sslobj = None
+        _socket_class.shutdown(self, how)
+
+    def unwrap(self):
+        if self._sslobj is not None:
+            sock = self._sslobj.unwrap()
+            self._sslobj = None
+            return sock
+        raise ValueError("No SSL wrapper around " + str(self))
+
+    def _real_close(self):
+        self._sslobj = None
+        _socket_class._real_close(self)
+
+    if _PY2:
+        # 2.7's socket.socket keeps no reference count of the file objects
+        # made by makefile(); 2.7's own SSLSocket does, and httplib relies
+        # on it: close() only closes once every file object is closed.
+        def makefile(self, mode="r", bufsize=-1):
+            self._makefile_refs += 1
+            return _socket_module._fileobject(self, mode, bufsize, close=True)
+
+        def close(self):
+            if self._makefile_refs < 1:
+                self._sslobj = None
+                _socket_class.close(self)
+            else:
+                self._makefile_refs -= 1
+
+        def _real_close(self):
+            self._sslobj = None
+            _socket_class.close(self)
+
+
+SSLContext.sslsocket_class = SSLSocket
+
+
+def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
+                cert_reqs=CERT_NONE, ssl_version=PROTOCOL_TLS,  # noqa: F821
+                ca_certs=None, do_handshake_on_connect=True,
+                suppress_ragged_eofs=True, ciphers=None):
+    """Deprecated module-level wrapper (removed in 3.12; kept, and grafted,
+    only where the host still has it)."""
+    _warn_deprecated("ssl.wrap_socket() is deprecated, use "
+                     "SSLContext.wrap_socket()")
+    if server_side and not certfile:
+        raise ValueError("certfile must be specified for server-side "
+                         "operations")
+    if keyfile and not certfile:
+        raise ValueError("certfile must be specified")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context = SSLContext(ssl_version)
+    context.verify_mode = cert_reqs
+    if ca_certs:
+        context.load_verify_locations(ca_certs)
+    if certfile:
+        context.load_cert_chain(certfile, keyfile)
+    if ciphers:
+        context.set_ciphers(ciphers)
+    return context.wrap_socket(
+        sock=sock, server_side=server_side,
+        do_handshake_on_connect=do_handshake_on_connect,
+        suppress_ragged_eofs=suppress_ragged_eofs)
+
+
+def get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,  # noqa: F821
+                           ca_certs=None, timeout=_GLOBAL_DEFAULT_TIMEOUT):
+    """Retrieve the certificate from the server at the specified address,
+    and return it as a PEM-encoded string.
+    If 'ca_certs' is specified, validate the server cert against it.
+    If 'ssl_version' is specified, use it in the connection attempt.
+    If 'timeout' is specified, use it in the connection attempt.
+    """
+    host, port = addr
+    cert_reqs = CERT_REQUIRED if ca_certs is not None else CERT_NONE  # noqa: F821
+    context = _create_stdlib_context(ssl_version, cert_reqs=cert_reqs,
+                                     cafile=ca_certs)
+    sock = _socket_module.create_connection(addr, timeout=timeout)
+    try:
+        sslsock = context.wrap_socket(sock, server_hostname=host)
+        try:
+            dercert = sslsock.getpeercert(True)
+        finally:
+            sslsock.close()
+    finally:
+        sock.close()
+    return DER_cert_to_PEM_cert(dercert)
 
 
 # ---------------------------------------------------------------------------
@@ -701,20 +1230,237 @@ def _keyword_only(function, kwargs, **defaults):
     return [defaults[name] for name in _KEYWORD_ONLY[function]]
 
 
+
+# ---------------------------------------------------------------------------
+# The graft: monkeypatch_ssl() / restore_ssl() / is_patched()
+# ---------------------------------------------------------------------------
+import threading as _threading
+
+# Names of the host's ssl replaced by ours (where the host has them).
+_REPLACED_NAMES = (
+    "SSLContext", "SSLSocket", "SSLObject", "MemoryBIO", "SSLSession",
+    "create_default_context", "_create_unverified_context",
+    "_create_stdlib_context", "get_server_certificate", "wrap_socket",
+)
+# _create_default_https_context is replaced by whichever of ours matches
+# what the host's currently is (PEP 493 lets users pick the unverified
+# one); a function of the user's own is left alone.
+_HTTPS_CONTEXT_FACTORIES = ("create_default_context", "_create_unverified_context")
+
+# CPython 3.13's public ssl names (and later additions we implement), less
+# the modules and helpers ssl.py merely imports.  Those the host lacks are
+# added by the graft.
+_PUBLIC_NAMES_3_13 = (
+    "AlertDescription", "CertificateError", "DER_cert_to_PEM_cert",
+    "DefaultVerifyPaths", "MemoryBIO", "Options", "PEM_cert_to_DER_cert",
+    "Purpose", "RAND_add", "RAND_bytes", "RAND_status",
+    "SSLCertVerificationError", "SSLContext", "SSLEOFError", "SSLError",
+    "SSLErrorNumber", "SSLObject", "SSLSession", "SSLSocket",
+    "SSLSyscallError", "SSLWantReadError", "SSLWantWriteError",
+    "SSLZeroReturnError", "TLSVersion", "VerifyFlags", "VerifyMode",
+    "CHANNEL_BINDING_TYPES", "OPENSSL_VERSION", "OPENSSL_VERSION_INFO",
+    "OPENSSL_VERSION_NUMBER", "cert_time_to_seconds",
+    "create_default_context", "get_default_verify_paths",
+    "get_protocol_name", "get_server_certificate",
+)
+_PUBLIC_PREFIXES = ("ALERT_DESCRIPTION_", "CERT_", "HAS_", "OP_", "PROTOCOL_",
+                    "PROTO_", "SSL_ERROR_", "VERIFY_")
+# Private names that host modules use and that older hosts lack.
+_PRIVATE_NAMES = ("_TLSContentType", "_TLSAlertType", "_TLSMessageType",
+                  "_SSLMethod", "_DEFAULT_CIPHERS", "_OPENSSL_API_VERSION")
+
+# Modules that bind ssl names at import, whose bindings follow the graft
+# (only where they are the host's very objects).
+_BINDING_MODULE_PREFIXES = ("urllib3.", "pip._vendor.urllib3.")
+_BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
+
+_MISSING = object()
+_graft_lock = _threading.RLock()
+_graft = None   # while patched: what to put back
+
+
+def _our_names_for_graft(host):
+    """(name -> our object) for replaced names and names the host lacks."""
+    ours = dict((name, globals()[name]) for name in _REPLACED_NAMES
+                if name != "wrap_socket" or hasattr(host, "wrap_socket"))
+    current = getattr(host, "_create_default_https_context", None)
+    for factory in _HTTPS_CONTEXT_FACTORIES:
+        if current is not None and current is getattr(host, factory, _MISSING):
+            ours["_create_default_https_context"] = globals()[factory]
+    added = {}
+    names = list(_PUBLIC_NAMES_3_13) + list(_PRIVATE_NAMES)
+    names += [n for n in globals() if n.startswith(_PUBLIC_PREFIXES)]
+    for name in names:
+        if name not in ours and not hasattr(host, name) and name in globals():
+            added[name] = globals()[name]
+    return ours, added
+
+
+def _rebind_modules(replacements):
+    """Point urllib3's import-time bindings of the host's objects at ours."""
+    changed = []
+    by_identity = dict((id(old), (old, new)) for old, new in replacements)
+    for module_name, module in list(sys.modules.items()):
+        if module is None or not (module_name in _BINDING_MODULES or
+                                  module_name.startswith(_BINDING_MODULE_PREFIXES)):
+            continue
+        for attribute, value in list(vars(module).items()):
+            pair = by_identity.get(id(value))
+            if pair is not None and pair[0] is value:
+                setattr(module, attribute, pair[1])
+                changed.append((module, attribute, value))
+    return changed
+
+
+def monkeypatch_ssl():
+    """Make the host's ssl module the modern one, implemented here.
+
+    Replaces ssl.SSLContext, SSLSocket, SSLObject, MemoryBIO, SSLSession,
+    create_default_context, _create_default_https_context,
+    _create_unverified_context, _create_stdlib_context,
+    get_server_certificate and (where the host has it) wrap_socket; adds
+    every public name of 3.13's ssl the host lacks; points urllib3's
+    import-time bindings of the replaced objects at ours.  The exception
+    classes stay the host's.
+
+    Idempotent and thread-safe.  Returns {"replaced": [...], "added": [...],
+    "rebound": ["module.attribute", ...]}; restore_ssl() undoes it exactly.
+
+    Not reachable: names a module copied with `from ssl import X` before
+    the call (other than urllib3's), and objects made before it (an
+    SSLContext made earlier stays the host's).
+    """
+    global _graft
+    with _graft_lock:
+        import ssl as host
+        if _graft is None:
+            ours, added = _our_names_for_graft(host)
+            saved = dict((name, getattr(host, name, _MISSING)) for name in ours)
+            for name, value in ours.items():
+                setattr(host, name, value)
+            for name, value in added.items():
+                setattr(host, name, value)
+            rebound = _rebind_modules(
+                [(saved[name], ours[name]) for name in ours
+                 if saved[name] is not _MISSING])
+            _graft = {"saved": saved, "added": sorted(added),
+                      "rebound": rebound}
+        return _graft_report()
+
+
+def _graft_report():
+    return {
+        "replaced": sorted(name for name, value in _graft["saved"].items()
+                           if value is not _MISSING),
+        "added": list(_graft["added"]) + sorted(
+            name for name, value in _graft["saved"].items() if value is _MISSING),
+        "rebound": ["%s.%s" % (module.__name__, attribute)
+                    for module, attribute, _ in _graft["rebound"]],
+    }
+
+
+def restore_ssl():
+    """Undo monkeypatch_ssl(): every replaced object is put back (the very
+    same objects), every added name removed.  Returns what was undone, or
+    None when nothing was patched."""
+    global _graft
+    with _graft_lock:
+        if _graft is None:
+            return None
+        import ssl as host
+        report = _graft_report()
+        for module, attribute, original in _graft["rebound"]:
+            setattr(module, attribute, original)
+        for name, original in _graft["saved"].items():
+            if original is _MISSING:
+                if hasattr(host, name):
+                    delattr(host, name)
+            else:
+                setattr(host, name, original)
+        for name in _graft["added"]:
+            if hasattr(host, name):
+                delattr(host, name)
+        _graft = None
+        return report
+
+
+def is_patched():
+    """True while monkeypatch_ssl() is in effect."""
+    with _graft_lock:
+        return _graft is not None
+
 # ---------------------------------------------------------------------------
 # python -m _tls_bootstrap
 # ---------------------------------------------------------------------------
+# What `python -m _tls_bootstrap` checks: (name, what it is, test).
+_FEATURES = (
+    ("MemoryBIO / SSLObject / wrap_bio", "sans-I/O TLS, TLS in TLS (3.5)",
+     lambda ssl: hasattr(ssl, "MemoryBIO") and hasattr(ssl.SSLContext, "wrap_bio")),
+    ("SSLSession, session_reused", "TLS session resumption (3.6)",
+     lambda ssl: hasattr(ssl, "SSLSession")),
+    ("TLSVersion, minimum_version", "version bounds (3.7)",
+     lambda ssl: hasattr(ssl, "TLSVersion")),
+    ("SSLCertVerificationError", "verify_code/verify_message (3.7)",
+     lambda ssl: hasattr(ssl, "SSLCertVerificationError")),
+    ("sni_callback", "SNI callback that may switch contexts (3.7)",
+     lambda ssl: hasattr(ssl.SSLContext, "sni_callback")),
+    ("post_handshake_auth", "TLS 1.3 post-handshake client auth (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "post_handshake_auth")),
+    ("keylog_filename", "NSS key log file (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "keylog_filename")),
+    ("num_tickets", "TLS 1.3 session tickets (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "num_tickets")),
+    ("_msg_callback", "TLS message tracing (3.8)",
+     lambda ssl: hasattr(ssl.SSLContext, "_msg_callback")),
+    ("security_level", "OpenSSL security level (3.10)",
+     lambda ssl: hasattr(ssl.SSLContext, "security_level")),
+    ("OP_IGNORE_UNEXPECTED_EOF", "(3.10)", lambda ssl: hasattr(ssl, "OP_IGNORE_UNEXPECTED_EOF")),
+    ("VERIFY_X509_PARTIAL_CHAIN", "(3.10)", lambda ssl: hasattr(ssl, "VERIFY_X509_PARTIAL_CHAIN")),
+    ("OP_ENABLE_KTLS", "(3.12)", lambda ssl: hasattr(ssl, "OP_ENABLE_KTLS")),
+    ("get_verified_chain", "verified and unverified chains (3.13)",
+     lambda ssl: hasattr(ssl.SSLSocket, "get_verified_chain")),
+    ("set_psk_client_callback", "TLS-PSK (3.13)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_psk_client_callback")),
+    ("HAS_PHA", "(3.14)", lambda ssl: hasattr(ssl, "HAS_PHA")),
+    ("set_ciphersuites", "TLS 1.3 cipher suites (3.15)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_ciphersuites")),
+    ("set_groups", "key-exchange groups (3.15)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_groups")),
+    ("SSLContext.get_groups", "(3.15)", lambda ssl: hasattr(ssl.SSLContext, "get_groups")),
+    ("SSLSocket.group", "(3.15)", lambda ssl: hasattr(ssl.SSLSocket, "group")),
+    ("get_sigalgs", "(3.15)", lambda ssl: hasattr(ssl, "get_sigalgs")),
+    ("set_client_sigalgs / set_server_sigalgs", "(3.15)",
+     lambda ssl: hasattr(ssl.SSLContext, "set_client_sigalgs")),
+    ("SSLSocket.client_sigalg", "(3.15)",
+     lambda ssl: hasattr(ssl.SSLSocket, "client_sigalg")),
+    ("SSLSocket.server_sigalg", "(3.15)",
+     lambda ssl: hasattr(ssl.SSLSocket, "server_sigalg")),
+    ("HAS_PSK_TLS13", "(3.15)", lambda ssl: hasattr(ssl, "HAS_PSK_TLS13")),
+    ("export_keying_material", "RFC 5705/8446 exporter (pyOpenSSL)",
+     lambda ssl: hasattr(ssl.SSLSocket, "export_keying_material")),
+)
+
+
 def report(out=None):
     """Print what the host ssl lacks and what we provide; return 0."""
     import ssl
     out = out or sys.stdout
     write = out.write
+    this = sys.modules[__name__]
     write("_tls_bootstrap %s on Python %s\n" % (
         __version__, sys.version.split()[0]))
     write("  OpenSSL built against: %s\n" % OPENSSL_BUILD_VERSION)
     write("  OpenSSL running with:  %s\n" % OPENSSL_VERSION)
     write("  host ssl runs with:    %s\n" % ssl.OPENSSL_VERSION)
     write("  SSLError is ssl.SSLError: %s\n" % (SSLError is ssl.SSLError))
+    write("  graft active: %s\n" % is_patched())
+    write("\n  %-42s %-10s %s\n" % ("feature", "host ssl", "_tls_bootstrap"))
+    for name, what, present in _FEATURES:
+        host_has = present(ssl) and not is_patched()
+        needs = _core._MISSING_FEATURES.get(name)
+        ours = "needs " + needs if needs else ("yes" if present(this) else "no")
+        write("  %-42s %-10s %s  %s\n" % (name, "yes" if host_has else "-",
+                                          ours, what))
     return 0
 
 

@@ -15,6 +15,10 @@
  *                                BIOs and sockets, what the handshake agreed
  *   _tls_bootstrap/session.c     SSLSession
  *   _tls_bootstrap/certdecode.c  X509 -> getpeercert() dict, DER
+ *   _tls_bootstrap/keylog.c      keylog_filename (NSS key log lines)
+ *   _tls_bootstrap/msgcallback.c _msg_callback
+ *   _tls_bootstrap/psk.c         TLS-PSK callbacks
+ *   _tls_bootstrap/algorithms.c  TLS 1.3 suites, groups, signature algorithms
  *   this file                    module functions (RAND_*, ...) and init
  *
  * The public module is Lib/_tls_bootstrap.py; it imports this one.
@@ -28,6 +32,10 @@
 #include "_tls_bootstrap/tlsobject.c"
 #include "_tls_bootstrap/session.c"
 #include "_tls_bootstrap/certdecode.c"
+#include "_tls_bootstrap/keylog.c"
+#include "_tls_bootstrap/msgcallback.c"
+#include "_tls_bootstrap/psk.c"
+#include "_tls_bootstrap/algorithms.c"
 
 #ifndef TLSB_VERSION
 #  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
@@ -107,84 +115,16 @@ tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
                          X509_get_default_cert_dir());
 }
 
-/* An ASN1_OBJECT as (nid, shortname, longname, dotted oid). */
-static PyObject *
-tlsb_asn1obj_tuple(const ASN1_OBJECT *obj)
-{
-    char oid[256];
-    int nid = OBJ_obj2nid(obj), len;
-    const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : NULL;
-    const char *ln = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-
-    len = OBJ_obj2txt(oid, sizeof(oid), obj, 1);
-    if (len < 0)
-        return tlsb_raise_from_queue(NULL);
-    if (len >= (int)sizeof(oid))
-        len = sizeof(oid) - 1;
-    return Py_BuildValue("(izzs#)", nid, sn, ln, oid, (Py_ssize_t)len);
-}
-
-/* txt2obj(txt, name=False) -> (nid, shortname, longname, oid); txt is a
- * dotted OID, or with name=True also a short or long name. */
-static PyObject *
-tlsb_txt2obj(PyObject *module, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {"txt", "name", NULL};
-    const char *txt;
-    PyObject *name_obj = Py_False, *result;
-    ASN1_OBJECT *obj;
-    int by_name;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "s|O:txt2obj", kwlist, &txt,
-                                     &name_obj))
-        return NULL;
-    by_name = PyObject_IsTrue(name_obj);
-    if (by_name < 0)
-        return NULL;
-    obj = OBJ_txt2obj(txt, by_name ? 0 : 1);
-    if (obj == NULL) {
-        ERR_clear_error();
-        return PyErr_Format(PyExc_ValueError, "unknown object '%.100s'", txt);
-    }
-    result = tlsb_asn1obj_tuple(obj);
-    ASN1_OBJECT_free(obj);
-    return result;
-}
-
-/* nid2obj(nid, /) -> (nid, shortname, longname, oid) */
-static PyObject *
-tlsb_nid2obj(PyObject *module, PyObject *args)
-{
-    int nid;
-    ASN1_OBJECT *obj;
-    PyObject *result;
-
-    if (!PyArg_ParseTuple(args, "i:nid2obj", &nid))
-        return NULL;
-    if (nid < NID_undef)
-        return PyErr_Format(PyExc_ValueError, "NID must be positive.");
-    obj = OBJ_nid2obj(nid);
-    if (obj == NULL) {
-        ERR_clear_error();
-        return PyErr_Format(PyExc_ValueError, "unknown NID %i", nid);
-    }
-    result = tlsb_asn1obj_tuple(obj);
-    ASN1_OBJECT_free(obj);
-    return result;
-}
-
 static PyMethodDef tlsb_module_methods[] = {
-    {"txt2obj", (PyCFunction)(void (*)(void))tlsb_txt2obj,
-     METH_VARARGS | METH_KEYWORDS,
-     "txt2obj(txt, name=False)\n--\n\nLook up an ASN.1 object by OID (or name)."},
-    {"nid2obj", tlsb_nid2obj, METH_VARARGS,
-     "nid2obj(nid, /)\n--\n\nLook up an ASN.1 object by NID."},
+
     {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
      "RAND_bytes(n, /)\n--\n\nGenerate n cryptographically strong pseudo-random bytes."},
     {"RAND_status", tlsb_RAND_status, METH_NOARGS,
      "RAND_status()\n--\n\nReturns True if the OpenSSL PRNG has been seeded with enough data."},
     {"RAND_add", tlsb_RAND_add, METH_VARARGS,
      "RAND_add(string, entropy, /)\n--\n\nMix string into the OpenSSL PRNG state."},
+    {"get_sigalgs", tlsb_get_sigalgs, METH_NOARGS,
+     "get_sigalgs()\n--\n\nNames of the TLS signature algorithms OpenSSL knows."},
     {"get_default_verify_paths", tlsb_get_default_verify_paths, METH_NOARGS,
      "get_default_verify_paths()\n--\n\nReturn OpenSSL's default (cafile_env, cafile, capath_env, capath)."},
     {NULL, NULL}
@@ -240,7 +180,10 @@ tlsb_module_init(PyObject *module)
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
         tlsb_types_init(module) < 0 ||
-        tlsb_certdecode_init(module) < 0)
+        tlsb_certdecode_init(module) < 0 ||
+        tlsb_keylog_init(module) < 0)
+        return -1;
+    if (PyModule_AddObject(module, "_MISSING_FEATURES", tlsb_missing_features()) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;

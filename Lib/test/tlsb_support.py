@@ -87,22 +87,28 @@ def impl_id(module):
     return "tlsb" if module.__name__ == "_tls_bootstrap" else "stdlib"
 
 
+def _apply(ctx, settings):
+    # check_hostname goes first: CERT_NONE is refused while it is on, and
+    # 2.7's keyword dicts have no order.
+    if "check_hostname" in settings:
+        ctx.check_hostname = settings.pop("check_hostname")
+    for name, value in settings.items():
+        setattr(ctx, name, value)
+    return ctx
+
+
 def server_context(impl, certfile="localhost-chain.pem", keyfile="localhost.key",
                    **settings):
     ctx = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(certfile_path(certfile), certfile_path(keyfile))
-    for name, value in settings.items():
-        setattr(ctx, name, value)
-    return ctx
+    return _apply(ctx, settings)
 
 
 def client_context(impl, cafile="ca.pem", **settings):
     ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
     if cafile:
         ctx.load_verify_locations(certfile_path(cafile))
-    for name, value in settings.items():
-        setattr(ctx, name, value)
-    return ctx
+    return _apply(ctx, settings)
 
 
 def certfile_path(name):

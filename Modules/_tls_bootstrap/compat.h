@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <pythread.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -61,6 +62,14 @@
  * "[Errno 1] ..." instead of the message. */
 #ifndef TLSB_PY3
 #  define TLSB_HOST_SSLERROR_STR_NOT_INHERITED 1
+#endif
+
+/* Py_BuildValue/PyArg_Parse code for bytes: "y#" on 3.x; on 2.7 "s#"
+ * (str is bytes there).  Use as "..." TLSB_BYTES_FMT "...". */
+#ifdef TLSB_PY3
+#  define TLSB_BYTES_FMT "y#"
+#else
+#  define TLSB_BYTES_FMT "s#"
 #endif
 
 /* Small integers: int, not long, on 2.7 (long reprs end in "L"). */
@@ -336,6 +345,11 @@ tlsb_err_is_system(unsigned long code)
 /* Signature algorithm names (3.5): SSL_get0_peer_signature_name etc. */
 #if OPENSSL_VERSION_NUMBER >= 0x30500000L
 #  define TLSB_HAS_SIGALG_NAMES 1
+#endif
+
+/* The list of built-in signature algorithms (3.4). */
+#if OPENSSL_VERSION_NUMBER >= 0x30400000L
+#  define TLSB_HAS_BUILTIN_SIGALGS 1
 #endif
 
 /* Implemented-groups listing (3.5). */

@@ -10,10 +10,6 @@
  * - Loading files releases the GIL; the password callback takes it back.
  */
 
-/* Session ID context for servers: without one OpenSSL refuses to resume
- * sessions when client certificates are requested. */
-static const unsigned char tlsb_session_id_context[] = "_tls_bootstrap";
-
 /* The stdlib's PEM_BUFSIZE limit on passwords. */
 #define TLSB_MAX_PASSWORD_LEN 1024
 
@@ -1253,6 +1249,68 @@ tlsb_Context_set_sni_callback(tlsb_Context *self, PyObject *value, void *closure
     return 0;
 }
 
+/* ---- TLS 1.3 settings -------------------------------------------------- */
+
+/* post_handshake_auth: clients offer it, servers may then ask for a
+ * certificate after the handshake (verify_client_post_handshake()). */
+static PyObject *
+tlsb_Context_get_post_handshake_auth(tlsb_Context *self, void *closure)
+{
+    return PyBool_FromLong(self->post_handshake_auth);
+}
+
+static int
+tlsb_Context_set_post_handshake_auth(tlsb_Context *self, PyObject *value,
+                                     void *closure)
+{
+    int enable;
+
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        return -1;
+    }
+    enable = PyObject_IsTrue(value);
+    if (enable < 0)
+        return -1;
+    self->post_handshake_auth = enable;
+    return 0;
+}
+
+/* num_tickets: TLS 1.3 session tickets a server sends (servers only) */
+static PyObject *
+tlsb_Context_get_num_tickets(tlsb_Context *self, void *closure)
+{
+    return PyLong_FromSize_t(SSL_CTX_get_num_tickets(self->ctx));
+}
+
+static int
+tlsb_Context_set_num_tickets(tlsb_Context *self, PyObject *value, void *closure)
+{
+    long tickets;
+
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError, "cannot delete attribute");
+        return -1;
+    }
+    tickets = tlsb_long_from_int(value);
+    if (tickets == -1 && PyErr_Occurred())
+        return -1;
+    if (tickets < 0) {
+        PyErr_SetString(PyExc_ValueError, "value must be non-negative");
+        return -1;
+    }
+    if (self->protocol != TLSB_PROTOCOL_TLS_SERVER) {
+        PyErr_SetString(PyExc_ValueError, "SSLContext is not a server context.");
+        return -1;
+    }
+    if (SSL_CTX_set_num_tickets(self->ctx, (size_t)tickets) != 1) {
+        ERR_clear_error();
+        PyErr_SetString(PyExc_ValueError, "failed to set num tickets.");
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- type ------------------------------------------------------------- */
 
 static PyMethodDef tlsb_Context_methods[] = {
@@ -1281,6 +1339,23 @@ static PyMethodDef tlsb_Context_methods[] = {
      "_set_alpn_protocols(wire_format, /)"},
     {"set_ecdh_curve", (PyCFunction)tlsb_Context_set_ecdh_curve, METH_O,
      "set_ecdh_curve(name, /)"},
+    {"set_psk_client_callback",
+     (PyCFunction)(void (*)(void))tlsb_Context_set_psk_client_callback,
+     METH_VARARGS | METH_KEYWORDS, "set_psk_client_callback(callback)"},
+    {"set_psk_server_callback",
+     (PyCFunction)(void (*)(void))tlsb_Context_set_psk_server_callback,
+     METH_VARARGS | METH_KEYWORDS,
+     "set_psk_server_callback(callback, identity_hint=None)"},
+    {"set_ciphersuites", (PyCFunction)tlsb_Context_set_ciphersuites, METH_VARARGS,
+     "set_ciphersuites(ciphersuites, /)"},
+    {"set_groups", (PyCFunction)tlsb_Context_set_groups, METH_VARARGS,
+     "set_groups(groups, /)"},
+    {"get_groups", (PyCFunction)(void (*)(void))tlsb_Context_get_groups,
+     METH_VARARGS | METH_KEYWORDS, "get_groups(*, include_aliases=False)"},
+    {"set_client_sigalgs", (PyCFunction)tlsb_Context_set_client_sigalgs,
+     METH_VARARGS, "set_client_sigalgs(sigalgs, /)"},
+    {"set_server_sigalgs", (PyCFunction)tlsb_Context_set_server_sigalgs,
+     METH_VARARGS, "set_server_sigalgs(sigalgs, /)"},
     {"_wrap_bio", (PyCFunction)(void (*)(void))tlsb_Context_wrap_bio,
      METH_VARARGS | METH_KEYWORDS,
      "_wrap_bio(incoming, outgoing, server_side, server_hostname=None, *, "
@@ -1314,6 +1389,14 @@ static PyGetSetDef tlsb_Context_getset[] = {
     {"security_level", (getter)tlsb_Context_get_security_level, NULL, NULL, NULL},
     {"sni_callback", (getter)tlsb_Context_get_sni_callback,
      (setter)tlsb_Context_set_sni_callback, NULL, NULL},
+    {"post_handshake_auth", (getter)tlsb_Context_get_post_handshake_auth,
+     (setter)tlsb_Context_set_post_handshake_auth, NULL, NULL},
+    {"num_tickets", (getter)tlsb_Context_get_num_tickets,
+     (setter)tlsb_Context_set_num_tickets, NULL, NULL},
+    {"keylog_filename", (getter)tlsb_Context_get_keylog_filename,
+     (setter)tlsb_Context_set_keylog_filename, NULL, NULL},
+    {"_msg_callback", (getter)tlsb_Context_get_msg_callback,
+     (setter)tlsb_Context_set_msg_callback, NULL, NULL},
     {NULL}
 };
 

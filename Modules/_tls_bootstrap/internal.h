@@ -53,6 +53,10 @@ enum {
     TLSB_ERROR_INVALID_ERROR_CODE = 10,
 };
 
+/* Session ID context of every context we make: without one OpenSSL
+ * refuses to resume sessions when client certificates are requested. */
+static const unsigned char tlsb_session_id_context[] = "_tls_bootstrap";
+
 /* CERT_* values of verify_mode */
 enum {
     TLSB_CERT_NONE = 0,
@@ -117,6 +121,7 @@ typedef struct {
     int server_side;
     int handshake_done;
     tlsb_pending_exc callback_exc; /* from sni/psk/msg callbacks */
+    PyObject *psk_identity;        /* bytes OpenSSL points at (TLS 1.3 PSK) */
     PyThreadState *released_tstate;/* set while the GIL is released */
     PyObject *weakreflist;
 } tlsb_Connection;
@@ -156,9 +161,10 @@ static void tlsb_pending_exc_save(tlsb_pending_exc *slot);
 static int tlsb_pending_exc_raise(tlsb_pending_exc *slot);
 static void tlsb_pending_exc_clear(tlsb_pending_exc *slot);
 
-/* certdecode.c */
+/* certdecode.c: certificates as getpeercert()'s dict and as DER. */
 static PyObject *tlsb_decode_certificate(X509 *cert);
 static PyObject *tlsb_certificate_to_der(X509 *cert);
+static X509 *tlsb_certificate_from_der(const unsigned char *der, Py_ssize_t len);
 
 /* tlsobject.c */
 static PyObject *tlsb_connection_owner(tlsb_Connection *conn);
@@ -174,6 +180,32 @@ static tlsb_Context *tlsb_session_context(PyObject *obj);
 
 /* context.c */
 static PyObject *tlsb_cipher_to_dict(const SSL_CIPHER *cipher);
+
+/* keylog.c, msgcallback.c, psk.c, algorithms.c: parts of _SSLContext and
+ * _Connection listed in the type tables of context.c and tlsobject.c */
+static PyObject *tlsb_Context_get_keylog_filename(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_keylog_filename(tlsb_Context *self, PyObject *value,
+                                            void *closure);
+static int tlsb_keylog_init(PyObject *module);
+static PyObject *tlsb_Context_get_msg_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_msg_callback(tlsb_Context *self, PyObject *value,
+                                         void *closure);
+static PyObject *tlsb_Context_set_psk_client_callback(tlsb_Context *self,
+                                                      PyObject *args, PyObject *kwargs);
+static PyObject *tlsb_Context_set_psk_server_callback(tlsb_Context *self,
+                                                      PyObject *args, PyObject *kwargs);
+static PyObject *tlsb_Context_set_ciphersuites(tlsb_Context *self, PyObject *args);
+static PyObject *tlsb_Context_set_groups(tlsb_Context *self, PyObject *args);
+static PyObject *tlsb_Context_get_groups(tlsb_Context *self, PyObject *args,
+                                         PyObject *kwargs);
+static PyObject *tlsb_Context_set_client_sigalgs(tlsb_Context *self, PyObject *args);
+static PyObject *tlsb_Context_set_server_sigalgs(tlsb_Context *self, PyObject *args);
+static PyObject *tlsb_Connection_group(tlsb_Connection *self, PyObject *unused);
+static PyObject *tlsb_Connection_client_sigalg(tlsb_Connection *self, PyObject *unused);
+static PyObject *tlsb_Connection_server_sigalg(tlsb_Connection *self, PyObject *unused);
+static PyObject *tlsb_get_sigalgs(PyObject *module, PyObject *unused);
+static PyObject *tlsb_missing_features(void);
+static int tlsb_connection_check(tlsb_Connection *self);
 
 /* Type objects, for isinstance checks across parts. */
 static PyTypeObject tlsb_MemoryBIO_Type;

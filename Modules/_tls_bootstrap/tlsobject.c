@@ -578,6 +578,7 @@ tlsb_Connection_dealloc(tlsb_Connection *self)
     Py_CLEAR(self->socket);
     Py_CLEAR(self->owner);
     Py_CLEAR(self->server_hostname);
+    Py_CLEAR(self->psk_identity);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -929,6 +930,71 @@ tlsb_Connection_get_channel_binding(tlsb_Connection *self, PyObject *args,
     return PyBytes_FromStringAndSize((const char *)finished, (Py_ssize_t)len);
 }
 
+/* verify_client_post_handshake(): a server asks for the client's
+ * certificate now (TLS 1.3); the request goes out with the next write. */
+static PyObject *
+tlsb_Connection_verify_client_post_handshake(tlsb_Connection *self, PyObject *unused)
+{
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    if (!SSL_verify_client_post_handshake(self->ssl))
+        return tlsb_raise_from_queue(NULL);
+    Py_RETURN_NONE;
+}
+
+/* export_keying_material(label, length, context=None) -> bytes
+ * (RFC 5705 / RFC 8446 section 7.5; pyOpenSSL's Connection has it) */
+static PyObject *
+tlsb_Connection_export_keying_material(tlsb_Connection *self, PyObject *args,
+                                       PyObject *kwargs)
+{
+    static char *kwlist[] = {"label", "length", "context", NULL};
+    PyObject *label_obj, *context_obj = Py_None, *result;
+    Py_buffer label, context;
+    Py_ssize_t length;
+    int ok;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "On|O:export_keying_material",
+                                     kwlist, &label_obj, &length, &context_obj))
+        return NULL;
+    if (tlsb_connection_check(self) < 0)
+        return NULL;
+    if (length < 0)
+        return PyErr_Format(PyExc_ValueError, "length must be non-negative");
+    if (!SSL_is_init_finished(self->ssl))
+        return PyErr_Format(PyExc_ValueError, "handshake not done yet");
+    if (PyUnicode_Check(label_obj)) {
+        PyObject *ascii = PyUnicode_AsASCIIString(label_obj);
+        if (ascii == NULL)
+            return NULL;
+        ok = tlsb_get_bytes_buffer(ascii, &label);
+        Py_DECREF(ascii);     /* the view holds its own reference */
+    } else {
+        ok = tlsb_get_bytes_buffer(label_obj, &label);
+    }
+    if (ok < 0)
+        return NULL;
+    if (context_obj != Py_None && tlsb_get_bytes_buffer(context_obj, &context) < 0) {
+        PyBuffer_Release(&label);
+        return NULL;
+    }
+    result = PyBytes_FromStringAndSize(NULL, length);
+    if (result != NULL) {
+        ok = SSL_export_keying_material(
+            self->ssl, (unsigned char *)PyBytes_AS_STRING(result), (size_t)length,
+            label.buf, (size_t)label.len,
+            context_obj != Py_None ? context.buf : NULL,
+            context_obj != Py_None ? (size_t)context.len : 0,
+            context_obj != Py_None);
+        if (ok != 1)
+            Py_SETREF(result, tlsb_raise_from_queue(NULL));
+    }
+    PyBuffer_Release(&label);
+    if (context_obj != Py_None)
+        PyBuffer_Release(&context);
+    return result;
+}
+
 /* ---- attributes -------------------------------------------------------- */
 
 static PyObject *
@@ -1087,6 +1153,19 @@ static PyMethodDef tlsb_Connection_methods[] = {
      (PyCFunction)(void (*)(void))tlsb_Connection_get_channel_binding,
      METH_VARARGS | METH_KEYWORDS,
      "get_channel_binding(cb_type='tls-unique')\n--\n\nChannel binding data."},
+    {"verify_client_post_handshake",
+     (PyCFunction)tlsb_Connection_verify_client_post_handshake, METH_NOARGS,
+     "verify_client_post_handshake()\n--\n\nAsk the client for a certificate now (TLS 1.3 servers)."},
+    {"export_keying_material",
+     (PyCFunction)(void (*)(void))tlsb_Connection_export_keying_material,
+     METH_VARARGS | METH_KEYWORDS,
+     "export_keying_material(label, length, context=None)\n--\n\nKeying material exported from the TLS session (RFC 5705, RFC 8446)."},
+    {"group", (PyCFunction)tlsb_Connection_group, METH_NOARGS,
+     "group()\n--\n\nThe key-exchange group of this connection."},
+    {"client_sigalg", (PyCFunction)tlsb_Connection_client_sigalg, METH_NOARGS,
+     "client_sigalg()\n--\n\nThe signature algorithm of the client's authentication."},
+    {"server_sigalg", (PyCFunction)tlsb_Connection_server_sigalg, METH_NOARGS,
+     "server_sigalg()\n--\n\nThe signature algorithm the server signed the handshake with."},
     {NULL, NULL}
 };
 

@@ -85,7 +85,7 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
-# ---- end entities; SAN and KU come from the environment ----
+# ---- end entities; SAN, KU, AIA and CRLDP come from the environment ----
 [ ext_server ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, \$ENV::KU
@@ -93,6 +93,17 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 subjectAltName = \$ENV::SAN
+
+# ext_server with authorityInfoAccess and crlDistributionPoints
+[ ext_server_urls ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, \$ENV::KU
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName = \$ENV::SAN
+authorityInfoAccess = \$ENV::AIA
+crlDistributionPoints = \$ENV::CRLDP
 
 [ ext_client ]
 basicConstraints = critical, CA:FALSE
@@ -110,16 +121,6 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 
 # ---- allsans.pem: every subjectAltName kind the config syntax knows ----
-[ ext_allsans ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = @allsans_names
-authorityInfoAccess = OCSP;URI:http://ocsp.tls-bootstrap.example/, OCSP;URI:http://ocsp2.tls-bootstrap.example/, caIssuers;URI:http://ca.tls-bootstrap.example/root.der, caIssuers;URI:http://ca2.tls-bootstrap.example/root.der
-crlDistributionPoints = URI:http://crl.tls-bootstrap.example/root.crl, URI:http://crl2.tls-bootstrap.example/root.crl
-
 [ allsans_names ]
 DNS.1 = allsans
 DNS.2 = *.allsans.tls-bootstrap.example
@@ -143,14 +144,6 @@ OU = dirName in a subjectAltName
 CN = allsans dirName
 
 # ---- nulbyte.pem: NUL bytes inside SAN strings (CVE-2013-4238) ----
-[ ext_nulbyte ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = ASN1:SEQUENCE:nulbyte_names
-
 [ nulbyte_names ]
 dns = IMPLICIT:2C,FORMAT:HEX,OCTETSTRING:$(hex nul.tls-bootstrap.example)00$(hex evil.example)
 email = IMPLICIT:1C,FORMAT:HEX,OCTETSTRING:$(hex nul@tls-bootstrap.example)00$(hex user@evil.example)
@@ -159,16 +152,6 @@ ip4 = IMPLICIT:7C,FORMAT:HEX,OCTETSTRING:C0000201
 ip6 = IMPLICIT:7C,FORMAT:HEX,OCTETSTRING:20010DB8000000000000000000000001
 
 # ---- rare-sans.pem: names the config syntax cannot write, odd AIA/CRLDP ----
-[ ext_rare ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = ASN1:SEQUENCE:rare_names
-authorityInfoAccess = OCSP;DNS:ocsp.rare.tls-bootstrap.example, OCSP;URI:http://ocsp.rare.tls-bootstrap.example/, caIssuers;dirName:allsans_dirname, caIssuers;URI:http://ca.rare.tls-bootstrap.example/root.der
-crlDistributionPoints = rare_dp_dirname, rare_dp_uri, rare_dp_relative
-
 [ rare_names ]
 dns = IMPLICIT:2C,IA5STRING:rare.tls-bootstrap.example
 x400 = IMPLICIT:3C,SEQUENCE:rare_x400
@@ -199,26 +182,10 @@ relativename = rare_dp_rdn
 CN = relative CRL name
 
 # ---- names.pem: odd names; AIA without OCSP, a CRL point without URI ----
-[ ext_names ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = DNS:names.tls-bootstrap.example
-authorityInfoAccess = caIssuers;URI:http://ca.names.tls-bootstrap.example/root.der
-crlDistributionPoints = names_dp
 [ names_dp ]
 fullname = DNS:crl.names.tls-bootstrap.example
 
 # ---- emptysan.pem: a subjectAltName extension with no names in it ----
-[ ext_emptysan ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = ASN1:SEQUENCE:empty_names
 [ empty_names ]
 
 # ---- malformed.pem: extensions whose contents do not parse ----
@@ -232,18 +199,12 @@ authorityKeyIdentifier = keyid:always
 1.3.6.1.5.5.7.1.1 = DER:02:01:05
 2.5.29.31 = DER:02:01:05
 
-# ---- selfsigned.pem: an end-entity certificate that is its own issuer ----
-[ ext_selfsigned ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName = \$ENV::SAN
 EOF
 
-# Defaults for the variables the configuration refers to.
-export SAN="$LOCALHOST_SAN" KU="digitalSignature, keyEncipherment" CADB="$work/unused"
+# Defaults for the variables the configuration refers to (every one must
+# have a value when the file is read).
+export SAN="$LOCALHOST_SAN" KU="digitalSignature, keyEncipherment" CADB="$work/unused" \
+    AIA="caIssuers;URI:http://unused.invalid/" CRLDP="URI:http://unused.invalid/"
 
 # Runs a command quietly; shows its output only if it fails.
 quiet() {
@@ -337,7 +298,10 @@ rsa_key nosan.key
 issue nosan.pem nosan.key ca C0FFEE "$VALID" ext_nosan "$ORG/CN=localhost"
 
 rsa_key allsans.key
-issue allsans.pem allsans.key ca 7A11CE5A11CE5A11CE5A11CE5A11CE5A11CE5A11 "$VALID" ext_allsans \
+SAN="@allsans_names" \
+AIA="OCSP;URI:http://ocsp.tls-bootstrap.example/, OCSP;URI:http://ocsp2.tls-bootstrap.example/, caIssuers;URI:http://ca.tls-bootstrap.example/root.der, caIssuers;URI:http://ca2.tls-bootstrap.example/root.der" \
+CRLDP="URI:http://crl.tls-bootstrap.example/root.crl, URI:http://crl2.tls-bootstrap.example/root.crl" \
+    issue allsans.pem allsans.key ca 7A11CE5A11CE5A11CE5A11CE5A11CE5A11CE5A11 "$VALID" ext_server_urls \
     "$ORG/CN=allsans"
 
 rsa_key idna.key
@@ -349,17 +313,21 @@ issue revoked.pem revoked.key ca 2007 "$VALID" ext_server "$ORG/CN=localhost"
 
 # ---- decoding-only certificates (their keys are thrown away) ----------
 rsa_key "$work/names.key"
-issue names.pem "$work/names.key" ca 0100 "$VALID" ext_names \
+SAN="DNS:names.tls-bootstrap.example" \
+AIA="caIssuers;URI:http://ca.names.tls-bootstrap.example/root.der" CRLDP="names_dp" \
+    issue names.pem "$work/names.key" ca 0100 "$VALID" ext_server_urls \
     "/C=XY/ST=Bayern/L=München/O=_tls_bootstrap/OU=Names+OU=Multi-valued RDN/CN=names.tls-bootstrap.example+serialNumber=42/emailAddress=names@tls-bootstrap.example/DC=tls-bootstrap/DC=example/tlsbTestAttribute=an unregistered attribute/CN=Grüße, ☃ & 日本語"
 
 rsa_key "$work/v1.key"
 issue v1.pem "$work/v1.key" ca 01 "$VALID" "" "$ORG/CN=v1.tls-bootstrap.example"
 
 rsa_key "$work/nulbyte.key"
-issue nulbyte.pem "$work/nulbyte.key" ca 2008 "$VALID" ext_nulbyte "$ORG/CN=nul.tls-bootstrap.example"
+SAN="ASN1:SEQUENCE:nulbyte_names" \
+    issue nulbyte.pem "$work/nulbyte.key" ca 2008 "$VALID" ext_server "$ORG/CN=nul.tls-bootstrap.example"
 
 rsa_key "$work/emptysan.key"
-issue emptysan.pem "$work/emptysan.key" ca 200A "$VALID" ext_emptysan "$ORG/CN=emptysan.tls-bootstrap.example"
+SAN="ASN1:SEQUENCE:empty_names" \
+    issue emptysan.pem "$work/emptysan.key" ca 200A "$VALID" ext_server "$ORG/CN=emptysan.tls-bootstrap.example"
 
 # A 40-byte serial number: longer than RFC 5280 allows, and longer than
 # one line of OpenSSL's hex printer (35 bytes).
@@ -368,11 +336,15 @@ issue malformed.pem "$work/malformed.key" ca 0102030405060708090A0B0C0D0E0F10111
     "$VALID" ext_malformed "$ORG/CN=malformed.tls-bootstrap.example"
 
 rsa_key "$work/rare-sans.key"
-issue rare-sans.pem "$work/rare-sans.key" ca 2009 "$VALID" ext_rare "$ORG/CN=rare.tls-bootstrap.example"
+SAN="ASN1:SEQUENCE:rare_names" \
+AIA="OCSP;DNS:ocsp.rare.tls-bootstrap.example, OCSP;URI:http://ocsp.rare.tls-bootstrap.example/, caIssuers;dirName:allsans_dirname, caIssuers;URI:http://ca.rare.tls-bootstrap.example/root.der" \
+CRLDP="rare_dp_dirname, rare_dp_uri, rare_dp_relative" \
+    issue rare-sans.pem "$work/rare-sans.key" ca 2009 "$VALID" ext_server_urls "$ORG/CN=rare.tls-bootstrap.example"
 
 # ---- outside the trusted hierarchy --------------------------------------
 rsa_key selfsigned.key
-issue selfsigned.pem selfsigned.key self 3001 "$VALID" ext_selfsigned "$ORG/CN=localhost"
+# An end-entity certificate that is its own issuer (its AKI is its SKI).
+issue selfsigned.pem selfsigned.key self 3001 "$VALID" ext_server "$ORG/CN=localhost"
 
 rsa_key other-ca.key
 issue other-ca.pem other-ca.key self 4001 "$VALID" ext_root "$ORG/CN=_tls_bootstrap Other CA (trusted by nothing)"
