@@ -286,6 +286,8 @@ CHANNEL_BINDING_TYPES = ["tls-unique"]
 
 MemoryBIO = _core.MemoryBIO
 SSLSession = _core.SSLSession
+crypto = _core.crypto
+rand = _core.rand
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
@@ -708,15 +710,36 @@ class SSLSocket(_socket_class):
         return getattr(_socket_class, name)(self, *args)
 
     def _is_connected(self):
-        """Connected, or a listening/unconnected socket; refuse a socket
-        that already holds unencrypted data (it would be lost)."""
+        """Connected, or a listening/unconnected socket.
+
+        A socket whose peer connected, sent data and closed before the
+        handshake also reports ENOTCONN; treating it as unconnected would
+        let that cleartext be read as if it came through TLS
+        (CVE-2023-40217).  So an ENOTCONN socket is peeked at, without
+        blocking, and refused if data is waiting."""
         try:
             self.getpeername()
+            return True
         except socket_error as exc:
             if exc.errno != _errno.ENOTCONN:
                 raise
-            return False
-        return True
+        timeout = self.gettimeout()
+        self.settimeout(0.0)
+        try:
+            early_data = self._plain("recv", 1, 0)
+        except socket_error as exc:
+            if exc.errno not in (_errno.ENOTCONN, _errno.EINVAL):
+                raise
+            early_data = b""
+        finally:
+            self.settimeout(timeout)
+        if early_data:
+            reason = "Closed before TLS handshake with data in recv buffer."
+            error = SSLError(_errno.ENOTCONN, reason)
+            error.reason = reason
+            error.library = None
+            raise error
+        return False
 
     @property
     def context(self):

@@ -19,6 +19,9 @@
  *   _tls_bootstrap/msgcallback.c _msg_callback
  *   _tls_bootstrap/psk.c         TLS-PSK callbacks
  *   _tls_bootstrap/algorithms.c  TLS 1.3 suites, groups, signature algorithms
+ *   _tls_bootstrap/memcert.c     load_cert_chain_data(): chains and keys in memory
+ *   _tls_bootstrap/crypto_*.c    the `crypto` and `rand` submodules
+ *                                (pyOpenSSL's API); map in crypto_module.c
  *   this file                    module functions (RAND_*, ...) and init
  *
  * The public module is Lib/_tls_bootstrap.py; it imports this one.
@@ -36,6 +39,16 @@
 #include "_tls_bootstrap/msgcallback.c"
 #include "_tls_bootstrap/psk.c"
 #include "_tls_bootstrap/algorithms.c"
+#include "_tls_bootstrap/memcert.c"
+#include "_tls_bootstrap/crypto_module.c"
+#include "_tls_bootstrap/crypto_x509.c"
+#include "_tls_bootstrap/crypto_name.c"
+#include "_tls_bootstrap/crypto_ext.c"
+#include "_tls_bootstrap/crypto_req.c"
+#include "_tls_bootstrap/crypto_pkey.c"
+#include "_tls_bootstrap/crypto_store.c"
+#include "_tls_bootstrap/crypto_pkcs12.c"
+#include "_tls_bootstrap/crypto_rand.c"
 
 #ifndef TLSB_VERSION
 #  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
@@ -181,7 +194,8 @@ tlsb_module_init(PyObject *module)
         tlsb_constants_init(module) < 0 ||
         tlsb_types_init(module) < 0 ||
         tlsb_certdecode_init(module) < 0 ||
-        tlsb_keylog_init(module) < 0)
+        tlsb_keylog_init(module) < 0 ||
+        tlsb_crypto_init(module) < 0)
         return -1;
     if (PyModule_AddObject(module, "_MISSING_FEATURES", tlsb_missing_features()) < 0)
         return -1;

@@ -459,3 +459,29 @@ def test_module_wrap_socket_where_the_host_has_it():
             assert tls.recv(10) == b"legacy"
         finally:
             tls.close()
+
+
+def test_cleartext_before_handshake_is_refused(impl):
+    # CVE-2023-40217: a peer that connects, sends data and closes leaves a
+    # socket that reports ENOTCONN yet holds the data; wrapping it must not
+    # let that cleartext pass as TLS data.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    client = socket.create_connection(listener.getsockname(), timeout=10)
+    client.sendall(b"cleartext")
+    client.close()
+    conn, _ = listener.accept()
+    listener.close()
+    time.sleep(0.1)
+    conn.shutdown(socket.SHUT_WR)
+    time.sleep(0.1)
+    try:
+        with pytest.raises(socket.error) as info:
+            conn.getpeername()
+        assert info.value.errno == errno.ENOTCONN
+        with pytest.raises(impl.SSLError) as info:
+            server_context(impl).wrap_socket(conn, server_side=True)
+        assert "Closed before TLS handshake with data in recv buffer" in str(info.value)
+    finally:
+        conn.close()

@@ -78,10 +78,17 @@ class OpenSSLServer(object):
     def text(self):
         return "".join(self.output)
 
-    def close(self):
+    def close(self, grace=2):
+        """Let s_server finish on its own (-naccept), so that all it printed
+        is read, then stop it."""
+        if self.process is not None and self.process.poll() is None:
+            self.wait(grace)
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait()
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            reader.join(5)
         if self.process is not None:
             for stream in (self.process.stdin, self.process.stdout):
                 try:

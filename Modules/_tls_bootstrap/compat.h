@@ -50,11 +50,13 @@
 #  define NativeStr_FromStringAndSize   PyUnicode_FromStringAndSize
 #  define NativeStr_FromFormat          PyUnicode_FromFormat
 #  define NativeStr_Check               PyUnicode_Check
+#  define NativeStr_AsString            PyUnicode_AsUTF8
 #else
 #  define NativeStr_FromString          PyString_FromString
 #  define NativeStr_FromStringAndSize   PyString_FromStringAndSize
 #  define NativeStr_FromFormat          PyString_FromFormat
 #  define NativeStr_Check               PyString_Check
+#  define NativeStr_AsString            PyString_AsString
 #endif
 
 /* 2.7's _ssl sets SSLError's tp_str without a __str__ in its dict, so a
@@ -81,6 +83,22 @@ tlsb_int_from_long(long value)
 #else
     return PyInt_FromLong(value);
 #endif
+}
+
+/* A Python integer built as a long (from hex, of any size): on 2.7 as an
+ * int when it fits, as pyOpenSSL returns serial numbers ("2", not "2L").
+ * Steals the reference. */
+static inline PyObject *
+tlsb_int_from_pylong(PyObject *value)
+{
+#ifndef TLSB_PY3
+    if (value != NULL) {
+        PyObject *small = PyNumber_Int(value);
+        Py_DECREF(value);
+        return small;
+    }
+#endif
+    return value;
 }
 
 /* Accepts int and (on 2.7) long alike; -1 with an exception on error. */
@@ -117,6 +135,10 @@ static inline PyObject *Py_XNewRef(PyObject *obj) { Py_XINCREF(obj); return obj;
 #endif
 #ifndef Py_RETURN_NOTIMPLEMENTED
 #  define Py_RETURN_NOTIMPLEMENTED return Py_INCREF(Py_NotImplemented), Py_NotImplemented
+#endif
+/* Hash values: Py_hash_t arrived in 3.2; 2.7 hashes are C longs. */
+#ifndef TLSB_PY3
+typedef long Py_hash_t;
 #endif
 #ifndef Py_UNREACHABLE
 #  define Py_UNREACHABLE() abort()
@@ -363,5 +385,48 @@ tlsb_err_is_system(unsigned long code)
 #endif
 
 /* Certificate compression and the like are not used. */
+
+/* ---- crypto helpers (crypto_*.c) ---------------------------------- */
+
+/* Where an error was raised: 3.0 records the C function with each error
+ * (ERR_get_error_all) and empties 1.1.1's per-code function table
+ * (ERR_func_error_string, deprecated). */
+#ifdef TLSB_HAS_OPENSSL3
+#  define TLSB_HAS_ERR_GET_ERROR_ALL 1
+#endif
+
+static inline unsigned long
+tlsb_err_get_error_func(const char **func)
+{
+#ifdef TLSB_HAS_ERR_GET_ERROR_ALL
+    *func = NULL;
+    return ERR_get_error_all(NULL, NULL, func, NULL, NULL);
+#else
+    unsigned long code = ERR_get_error();
+    *func = code ? ERR_func_error_string(code) : NULL;
+    return code;
+#endif
+}
+
+/* X509_STORE_load_file/_path (3.0) replace X509_STORE_load_locations. */
+#ifdef TLSB_HAS_OPENSSL3
+#  define TLSB_HAS_STORE_LOAD_FILE 1
+#endif
+
+static inline int
+tlsb_store_load_locations(X509_STORE *store, const char *file, const char *dir)
+{
+#ifdef TLSB_HAS_STORE_LOAD_FILE
+    if (file == NULL && dir == NULL)
+        return 0;
+    if (file != NULL && !X509_STORE_load_file(store, file))
+        return 0;
+    if (dir != NULL && !X509_STORE_load_path(store, dir))
+        return 0;
+    return 1;
+#else
+    return X509_STORE_load_locations(store, file, dir);
+#endif
+}
 
 #endif /* TLSB_COMPAT_H */

@@ -516,15 +516,6 @@ tlsb_Context_get_security_level(tlsb_Context *self, void *closure)
 
 /* ---- certificates and keys ------------------------------------------- */
 
-/* State of one load_cert_chain() call, seen by the password callback. */
-typedef struct {
-    PyObject *callable;          /* password=callable, or NULL */
-    char *password;              /* password=str/bytes, or the callable's */
-    int password_len;
-    PyObject *password_holder;   /* keeps *password alive */
-    int failed;                  /* the callable raised: don't call again */
-    tlsb_pending_exc exc;
-} tlsb_password_info;
 
 /* password -> bytes in info; TypeError/ValueError as the stdlib words them */
 static int
@@ -1317,6 +1308,11 @@ static PyMethodDef tlsb_Context_methods[] = {
     {"load_cert_chain", (PyCFunction)(void (*)(void))tlsb_Context_load_cert_chain,
      METH_VARARGS | METH_KEYWORDS,
      "load_cert_chain(certfile, keyfile=None, password=None)"},
+    {"load_cert_chain_data",
+     (PyCFunction)(void (*)(void))tlsb_Context_load_cert_chain_data,
+     METH_VARARGS | METH_KEYWORDS,
+     "load_cert_chain_data(certdata, keydata=None, password=None)\n--\n\n"
+     "Like load_cert_chain(), from memory: crypto.X509/PKey objects, PEM text or DER bytes."},
     {"load_verify_locations",
      (PyCFunction)(void (*)(void))tlsb_Context_load_verify_locations,
      METH_VARARGS | METH_KEYWORDS,

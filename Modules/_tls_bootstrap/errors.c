@@ -565,3 +565,56 @@ tlsb_errors_init(PyObject *module)
         return -1;
     return 0;
 }
+
+/* ---- crypto.Error: pyOpenSSL's error list ---- */
+
+/* pyOpenSSL's crypto.Error carries the whole queue, oldest first, as a
+ * list of (library, function, reason) text tuples: OpenSSL's own strings
+ * ("PEM routines", "get_name", "no start line"), "" where OpenSSL has
+ * none.  On 3.0 the function is the one recorded with the error (1.1.1's
+ * per-code function table is gone).  Returns a new list and leaves the
+ * queue empty, also on failure. */
+static PyObject *
+tlsb_crypto_error_list(void)
+{
+    PyObject *list = PyList_New(0), *entry;
+    unsigned long code;
+    const char *func, *lib, *reason;
+    char sysbuf[64];
+
+    while ((code = tlsb_err_get_error_func(&func)) != 0) {
+        if (list == NULL)
+            continue;                   /* drain the queue anyway */
+        lib = ERR_lib_error_string(code);
+        reason = ERR_reason_error_string(code);
+        if (reason == NULL && tlsb_err_is_system(code)) {
+            /* errno entries: strerror text, as 1.1.1's table had it. */
+            snprintf(sysbuf, sizeof(sysbuf), "%s",
+                     strerror(ERR_GET_REASON(code)));
+            reason = sysbuf;
+        }
+        entry = Py_BuildValue("(sss)", lib ? lib : "", func ? func : "",
+                              reason ? reason : "");
+        if (entry == NULL || PyList_Append(list, entry) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(entry);
+    }
+    return list;
+}
+
+/* Raise error_class(list) with the queue's contents; always NULL. */
+static PyObject *
+tlsb_raise_crypto_error(PyObject *error_class)
+{
+    PyObject *list = tlsb_crypto_error_list(), *exc;
+
+    if (list == NULL)
+        return NULL;
+    exc = PyObject_CallFunctionObjArgs(error_class, list, NULL);
+    Py_DECREF(list);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}

@@ -133,6 +133,16 @@ typedef struct {
     tlsb_Context *context;
 } tlsb_Session;
 
+/* State of one load_cert_chain()/load_cert_chain_data() call, seen by the password callback. */
+typedef struct {
+    PyObject *callable;          /* password=callable, or NULL */
+    char *password;              /* password=str/bytes, or the callable's */
+    int password_len;
+    PyObject *password_holder;   /* keeps *password alive */
+    int failed;                  /* the callable raised: don't call again */
+    tlsb_pending_exc exc;
+} tlsb_password_info;
+
 /* ------------------------------------------------------------------ */
 /* Cross-part prototypes                                              */
 /* ------------------------------------------------------------------ */
@@ -180,6 +190,14 @@ static tlsb_Context *tlsb_session_context(PyObject *obj);
 
 /* context.c */
 static PyObject *tlsb_cipher_to_dict(const SSL_CIPHER *cipher);
+static int tlsb_password_from_object(tlsb_password_info *info, PyObject *password,
+                                     int from_callback);
+static int tlsb_password_callback(char *buf, int size, int rwflag, void *userdata);
+static PyObject *tlsb_raise_load_error(void);
+
+/* memcert.c */
+static PyObject *tlsb_Context_load_cert_chain_data(tlsb_Context *self,
+                                                   PyObject *args, PyObject *kwargs);
 
 /* keylog.c, msgcallback.c, psk.c, algorithms.c: parts of _SSLContext and
  * _Connection listed in the type tables of context.c and tlsobject.c */
@@ -212,5 +230,89 @@ static PyTypeObject tlsb_MemoryBIO_Type;
 static PyTypeObject tlsb_Context_Type;
 static PyTypeObject tlsb_Connection_Type;
 static PyTypeObject tlsb_Session_Type;
+
+/* ------------------------------------------------------------------ */
+/* crypto and rand (crypto_*.c): pyOpenSSL's OpenSSL.crypto API        */
+/* ------------------------------------------------------------------ */
+
+/* X509 (crypto_x509.c): owns one X509. */
+typedef struct {
+    PyObject_HEAD
+    X509 *x509;
+} tlsb_X509;
+
+/* X509Name (crypto_name.c).  Either owns a name (own != NULL), or is a
+ * view of the subject or issuer of an X509/X509Req it holds a reference
+ * to; a view looks the name up on every use, so set_subject() on the
+ * owner never leaves it dangling. */
+enum { TLSB_NAME_OWNED, TLSB_NAME_SUBJECT, TLSB_NAME_ISSUER };
+typedef struct {
+    PyObject_HEAD
+    X509_NAME *own;
+    PyObject *owner;               /* tlsb_X509 or tlsb_X509Req, or NULL */
+    int which;
+} tlsb_X509Name;
+
+/* X509Extension (crypto_ext.c): owns one X509_EXTENSION. */
+typedef struct {
+    PyObject_HEAD
+    X509_EXTENSION *ext;
+} tlsb_X509Extension;
+
+/* X509Req (crypto_req.c): owns one X509_REQ. */
+typedef struct {
+    PyObject_HEAD
+    X509_REQ *req;
+} tlsb_X509Req;
+
+/* PKey (crypto_pkey.c): NULL until generate_key(); only_public for keys
+ * taken from certificates, requests and public-key files. */
+typedef struct {
+    PyObject_HEAD
+    EVP_PKEY *pkey;
+    int only_public;
+} tlsb_PKey;
+
+static PyTypeObject tlsb_X509_Type;
+static PyTypeObject tlsb_X509Name_Type;
+static PyTypeObject tlsb_X509Extension_Type;
+static PyTypeObject tlsb_X509Req_Type;
+static PyTypeObject tlsb_PKey_Type;
+
+/* crypto_module.c: the module objects and what every part uses. */
+static int tlsb_crypto_init(PyObject *module);
+static PyObject *tlsb_crypto_raise(void);          /* crypto.Error from the queue */
+static PyObject *tlsb_crypto_raise_message(const char *message);
+/* Wrappers that take ownership of the OpenSSL object (freed on failure). */
+static PyObject *tlsb_X509_wrap(X509 *x509);
+static PyObject *tlsb_PKey_wrap(EVP_PKEY *pkey, int only_public);
+static PyObject *tlsb_X509Extension_wrap(X509_EXTENSION *ext);
+static PyObject *tlsb_X509Name_view(PyObject *owner, int which);
+static PyObject *tlsb_X509Req_wrap(X509_REQ *req);
+static X509_REQ *tlsb_crypto_req_get(PyObject *obj);
+
+/* The parts' init steps, called by tlsb_crypto_init; each adds its types
+ * and functions to the crypto module. */
+static int tlsb_crypto_x509_init(PyObject *crypto);
+static int tlsb_crypto_name_init(PyObject *crypto);
+static int tlsb_crypto_ext_init(PyObject *crypto);
+static int tlsb_crypto_req_init(PyObject *crypto);
+static int tlsb_crypto_pkey_init(PyObject *crypto);
+static int tlsb_crypto_store_init(PyObject *crypto);
+static int tlsb_crypto_pkcs12_init(PyObject *crypto);
+static PyObject *tlsb_rand_make_module(void);
+
+/* Modules/_tls_bootstrap.c: PyType_Ready and add to a module. */
+static int tlsb_add_type(PyObject *module, PyTypeObject *type, const char *name);
+
+/* Bridges for the SSLContext code: borrowed pointers, or NULL with
+ * TypeError when obj is not a crypto.X509 / crypto.PKey (ValueError for a
+ * PKey that holds no key yet). */
+static X509 *tlsb_crypto_x509_get(PyObject *obj);
+static EVP_PKEY *tlsb_crypto_pkey_get(PyObject *obj);
+
+/* errors.c, "crypto.Error" section: pyOpenSSL's error list. */
+static PyObject *tlsb_crypto_error_list(void);
+static PyObject *tlsb_raise_crypto_error(PyObject *error_class);
 
 #endif /* TLSB_INTERNAL_H */

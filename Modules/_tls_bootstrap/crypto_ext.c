@@ -1,0 +1,186 @@
+/* crypto_ext.c: crypto.X509Extension (pyOpenSSL's X509Extension), made
+ * from OpenSSL's configuration syntax: X509Extension(b"basicConstraints",
+ * True, b"CA:TRUE, pathlen:0"), with subject/issuer certificates for
+ * subjectKeyIdentifier and authorityKeyIdentifier.
+ */
+
+static PyObject *
+tlsb_X509Extension_wrap(X509_EXTENSION *ext)
+{
+    tlsb_X509Extension *self;
+
+    if (ext == NULL)
+        return tlsb_crypto_raise();
+    self = PyObject_New(tlsb_X509Extension, &tlsb_X509Extension_Type);
+    if (self == NULL) {
+        X509_EXTENSION_free(ext);
+        return NULL;
+    }
+    self->ext = ext;
+    return (PyObject *)self;
+}
+
+/* An optional X509 argument: NULL for None, else borrowed or TypeError. */
+static int
+tlsb_optional_x509(PyObject *obj, X509 **x509, const char *message)
+{
+    *x509 = NULL;
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    if (!PyObject_TypeCheck(obj, &tlsb_X509_Type)) {
+        PyErr_SetString(PyExc_TypeError, message);
+        return -1;
+    }
+    *x509 = ((tlsb_X509 *)obj)->x509;
+    return 0;
+}
+
+/* X509Extension(type_name, critical, value, subject=None, issuer=None) */
+static PyObject *
+tlsb_X509Extension_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"type_name", "critical", "value", "subject",
+                             "issuer", NULL};
+    PyObject *type_name, *critical_obj, *value, *subject_obj = Py_None;
+    PyObject *issuer_obj = Py_None, *config = NULL;
+    X509 *subject, *issuer;
+    X509V3_CTX ctx;
+    X509_EXTENSION *ext;
+    tlsb_X509Extension *self;
+    int critical;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|OO:X509Extension",
+                                     kwlist, &type_name, &critical_obj, &value,
+                                     &subject_obj, &issuer_obj))
+        return NULL;
+    if (!PyBytes_Check(type_name) || !PyBytes_Check(value)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "type_name and value must be byte strings");
+        return NULL;
+    }
+    critical = PyObject_IsTrue(critical_obj);
+    if (critical < 0 ||
+        tlsb_optional_x509(subject_obj, &subject,
+                           "subject must be an X509 instance") < 0 ||
+        tlsb_optional_x509(issuer_obj, &issuer,
+                           "issuer must be an X509 instance") < 0)
+        return NULL;
+    config = PyBytes_FromFormat("%s%s", critical ? "critical," : "",
+                                PyBytes_AS_STRING(value));
+    if (config == NULL)
+        return NULL;
+    X509V3_set_ctx(&ctx, issuer, subject, NULL, NULL, 0);
+    X509V3_set_ctx_nodb(&ctx);
+    ext = X509V3_EXT_nconf(NULL, &ctx, PyBytes_AS_STRING(type_name),
+                           PyBytes_AS_STRING(config));
+    Py_DECREF(config);
+    if (ext == NULL)
+        return tlsb_crypto_raise();
+    self = (tlsb_X509Extension *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        X509_EXTENSION_free(ext);
+        return NULL;
+    }
+    self->ext = ext;
+    return (PyObject *)self;
+}
+
+static void
+tlsb_X509Extension_dealloc(tlsb_X509Extension *self)
+{
+    X509_EXTENSION_free(self->ext);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* str(ext): OpenSSL's text form, e.g. "DNS:example.com, IP Address:..." */
+static PyObject *
+tlsb_X509Extension_str(tlsb_X509Extension *self)
+{
+    BIO *bio = tlsb_new_mem_bio();
+    PyObject *bytes, *result;
+
+    if (bio == NULL)
+        return NULL;
+    if (X509V3_EXT_print(bio, self->ext, 0, 0) <= 0) {
+        /* No printer for this type: its DER value, as hex. */
+        ERR_clear_error();
+        (void)BIO_reset(bio);
+        if (ASN1_STRING_print(bio, X509_EXTENSION_get_data(self->ext)) <= 0) {
+            BIO_free(bio);
+            return tlsb_crypto_raise();
+        }
+    }
+    bytes = tlsb_bio_to_bytes(bio);
+    if (bytes == NULL)
+        return NULL;
+#ifdef TLSB_PY3
+    result = PyUnicode_DecodeUTF8(PyBytes_AS_STRING(bytes),
+                                  PyBytes_GET_SIZE(bytes), "replace");
+    Py_DECREF(bytes);
+#else
+    result = bytes;
+#endif
+    return result;
+}
+
+/* get_critical() -> int (0 or 1) */
+static PyObject *
+tlsb_X509Extension_get_critical(tlsb_X509Extension *self, PyObject *unused)
+{
+    return tlsb_int_from_long(X509_EXTENSION_get_critical(self->ext));
+}
+
+/* get_short_name() -> bytes, e.g. b"basicConstraints" */
+static PyObject *
+tlsb_X509Extension_get_short_name(tlsb_X509Extension *self, PyObject *unused)
+{
+    ASN1_OBJECT *obj = X509_EXTENSION_get_object(self->ext);
+    int nid = OBJ_obj2nid(obj);
+    char buf[128];
+
+    if (nid != NID_undef)
+        return PyBytes_FromString(OBJ_nid2sn(nid));
+    /* An unknown extension: its dotted OID. */
+    if (OBJ_obj2txt(buf, (int)sizeof(buf), obj, 1) < 0)
+        return tlsb_crypto_raise();
+    return PyBytes_FromString(buf);
+}
+
+/* get_data() -> bytes: the DER of the extension's value */
+static PyObject *
+tlsb_X509Extension_get_data(tlsb_X509Extension *self, PyObject *unused)
+{
+    ASN1_OCTET_STRING *data = X509_EXTENSION_get_data(self->ext);
+
+    return PyBytes_FromStringAndSize((const char *)ASN1_STRING_get0_data(data),
+                                     ASN1_STRING_length(data));
+}
+
+static PyMethodDef tlsb_X509Extension_methods[] = {
+    {"get_critical", (PyCFunction)tlsb_X509Extension_get_critical, METH_NOARGS,
+     "get_critical()\n--\n\n1 if the extension is critical, else 0."},
+    {"get_short_name", (PyCFunction)tlsb_X509Extension_get_short_name, METH_NOARGS,
+     "get_short_name()\n--\n\nThe extension's short type name, as bytes."},
+    {"get_data", (PyCFunction)tlsb_X509Extension_get_data, METH_NOARGS,
+     "get_data()\n--\n\nThe DER encoding of the extension's value."},
+    {NULL, NULL}
+};
+
+static PyTypeObject tlsb_X509Extension_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tls_bootstrap.crypto.X509Extension",
+    .tp_basicsize = sizeof(tlsb_X509Extension),
+    .tp_dealloc = (destructor)tlsb_X509Extension_dealloc,
+    .tp_str = (reprfunc)tlsb_X509Extension_str,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "X509Extension(type_name, critical, value, subject=None, issuer=None)\n--\n\n"
+              "An X.509 v3 extension, from OpenSSL's configuration syntax.",
+    .tp_methods = tlsb_X509Extension_methods,
+    .tp_new = tlsb_X509Extension_new,
+};
+
+static int
+tlsb_crypto_ext_init(PyObject *crypto)
+{
+    return tlsb_add_type(crypto, &tlsb_X509Extension_Type, "X509Extension");
+}

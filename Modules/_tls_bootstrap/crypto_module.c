@@ -1,0 +1,785 @@
+/* crypto_module.c: the `crypto` and `rand` module objects of
+ * _tls_bootstrap_core (`from _tls_bootstrap import crypto`), pyOpenSSL's
+ * OpenSSL.crypto API (as of its 2.7-era releases, up to 21.0.0) on the
+ * OpenSSL the TLS core links.
+ *
+ * Map of the crypto parts (all #included from Modules/_tls_bootstrap.c):
+ *   crypto_module.c   this file: module objects, Error classes, constants,
+ *                     shared argument helpers (buffers, digests, file
+ *                     types, passphrases), load_* / dump_*, sign, verify
+ *   crypto_x509.c     X509
+ *   crypto_name.c     X509Name
+ *   crypto_ext.c      X509Extension
+ *   crypto_req.c      X509Req
+ *   crypto_pkey.c     PKey, get_elliptic_curve(s)
+ *   crypto_store.c    X509Store, X509StoreContext, X509StoreFlags
+ *   crypto_pkcs12.c   PKCS12, load_pkcs12
+ *   crypto_rand.c     the `rand` module
+ * OpenSSL's error queue becomes crypto.Error in errors.c (its last section).
+ *
+ * Rules of these files:
+ * - Names, argument types, results and exception types are pyOpenSSL's;
+ *   its messages too where it chose them.  Where pyOpenSSL crashed or
+ *   raised by accident (AttributeError from a missing attribute), we raise
+ *   TypeError/ValueError.  Additions are few and marked "extension".
+ * - Every OpenSSL object is owned by exactly one Python object, or
+ *   reference counted by OpenSSL (EVP_PKEY, X509 via up_ref); views hold a
+ *   reference to their owner.
+ * - No passphrase prompt ever reaches a terminal: without a passphrase an
+ *   encrypted key fails with crypto.Error (pyOpenSSL let OpenSSL prompt).
+ */
+#include <openssl/pkcs12.h>
+#include <openssl/objects.h>
+#include <openssl/ec.h>
+
+/* pyOpenSSL's FILETYPE_* values (X509_FILETYPE_PEM/ASN1, and 2**16-1). */
+enum {
+    TLSB_FILETYPE_PEM = 1,
+    TLSB_FILETYPE_ASN1 = 2,
+    TLSB_FILETYPE_TEXT = 65535,
+};
+
+static PyObject *tlsb_crypto_Error;             /* crypto.Error */
+static PyObject *tlsb_crypto_StoreContextError; /* crypto.X509StoreContextError */
+
+static PyObject *
+tlsb_crypto_raise(void)
+{
+    return tlsb_raise_crypto_error(tlsb_crypto_Error);
+}
+
+/* crypto.Error(message) with a plain message, as pyOpenSSL raises
+ * Error("No such key type"). */
+static PyObject *
+tlsb_crypto_raise_message(const char *message)
+{
+    ERR_clear_error();
+    PyErr_SetString(tlsb_crypto_Error, message);
+    return NULL;
+}
+
+/* ---- arguments ----------------------------------------------------- */
+
+/* Input data: any bytes-like object, or text (ASCII), as pyOpenSSL's
+ * load_* functions accept. */
+typedef struct {
+    Py_buffer view;
+    PyObject *encoded;      /* the ASCII bytes of a text argument */
+} tlsb_data;
+
+static int
+tlsb_data_get(PyObject *obj, tlsb_data *data)
+{
+    data->encoded = NULL;
+    if (PyUnicode_Check(obj)) {
+        data->encoded = PyUnicode_AsASCIIString(obj);
+        if (data->encoded == NULL)
+            return -1;
+        obj = data->encoded;
+    }
+    if (tlsb_get_bytes_buffer(obj, &data->view) < 0) {
+        Py_CLEAR(data->encoded);
+        return -1;
+    }
+    if (data->view.len > INT_MAX) {
+        PyBuffer_Release(&data->view);
+        Py_CLEAR(data->encoded);
+        PyErr_SetString(PyExc_OverflowError, "buffer longer than 2**31-1 bytes");
+        return -1;
+    }
+    return 0;
+}
+
+static void
+tlsb_data_release(tlsb_data *data)
+{
+    PyBuffer_Release(&data->view);
+    Py_CLEAR(data->encoded);
+}
+
+/* A memory BIO reading the data (valid while data is held). */
+static BIO *
+tlsb_data_bio(tlsb_data *data)
+{
+    BIO *bio = BIO_new_mem_buf(data->view.buf, (int)data->view.len);
+
+    if (bio == NULL)
+        tlsb_crypto_raise();
+    return bio;
+}
+
+/* Names (digests, ciphers, curves): text or bytes.  Returns a pointer
+ * valid while *keep lives; *keep is a new reference. */
+static const char *
+tlsb_name_arg(PyObject *obj, PyObject **keep, const char *what)
+{
+    *keep = NULL;
+    if (PyUnicode_Check(obj)) {
+        *keep = PyUnicode_AsASCIIString(obj);
+        if (*keep == NULL)
+            return NULL;
+    }
+    else if (PyBytes_Check(obj)) {
+        *keep = Py_NewRef(obj);
+    }
+    else {
+        PyErr_Format(PyExc_TypeError, "%s must be a string, not %.100s",
+                     what, TLSB_TYPE_NAME(obj));
+        return NULL;
+    }
+    return PyBytes_AS_STRING(*keep);
+}
+
+/* A digest by name; None gives NULL with no error when allow_none (the
+ * "no separate digest" of EdDSA keys, an extension). */
+static int
+tlsb_digest_arg(PyObject *obj, const EVP_MD **md, int allow_none)
+{
+    PyObject *keep;
+    const char *name;
+
+    *md = NULL;
+    if (obj == Py_None && allow_none)
+        return 0;
+    name = tlsb_name_arg(obj, &keep, "digest");
+    if (name == NULL)
+        return -1;
+    *md = EVP_get_digestbyname(name);
+    Py_DECREF(keep);
+    if (*md == NULL) {
+        ERR_clear_error();
+        PyErr_SetString(PyExc_ValueError, "No such digest method");
+        return -1;
+    }
+    return 0;
+}
+
+/* Integer arguments that pyOpenSSL type-checks ("serial must be an
+ * integer"): int or long, not bool-as-text and not float. */
+static int
+tlsb_long_arg(PyObject *obj, long *value, const char *type_message)
+{
+    if (!tlsb_is_int(obj) && !PyBool_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, type_message);
+        return -1;
+    }
+    *value = tlsb_long_from_int(obj);
+    if (*value == -1 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+static int
+tlsb_check_load_type(int type)
+{
+    if (type == TLSB_FILETYPE_PEM || type == TLSB_FILETYPE_ASN1)
+        return 0;
+    PyErr_SetString(PyExc_ValueError,
+                    "type argument must be FILETYPE_PEM or FILETYPE_ASN1");
+    return -1;
+}
+
+static int
+tlsb_check_dump_type(int type)
+{
+    if (type == TLSB_FILETYPE_PEM || type == TLSB_FILETYPE_ASN1 ||
+        type == TLSB_FILETYPE_TEXT)
+        return 0;
+    PyErr_SetString(PyExc_ValueError,
+                    "type argument must be FILETYPE_PEM, FILETYPE_ASN1, or "
+                    "FILETYPE_TEXT");
+    return -1;
+}
+
+/* The contents of a memory BIO as bytes; frees the BIO. */
+static PyObject *
+tlsb_bio_to_bytes(BIO *bio)
+{
+    char *data;
+    long len = BIO_get_mem_data(bio, &data);
+    PyObject *result = PyBytes_FromStringAndSize(data, len < 0 ? 0 : len);
+
+    BIO_free(bio);
+    return result;
+}
+
+static BIO *
+tlsb_new_mem_bio(void)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+
+    if (bio == NULL)
+        tlsb_crypto_raise();
+    return bio;
+}
+
+/* ---- passphrases --------------------------------------------------- */
+
+/* A passphrase argument: bytes, or a callable called as cb(writing) that
+ * returns bytes, or None.  An exception raised by the callable is kept
+ * and raised once OpenSSL returns. */
+typedef struct {
+    PyObject *source;            /* borrowed; NULL for "none given" */
+    tlsb_pending_exc exc;
+} tlsb_passphrase;
+
+static int
+tlsb_passphrase_init(tlsb_passphrase *pw, PyObject *arg)
+{
+    memset(pw, 0, sizeof(*pw));
+    if (arg == NULL || arg == Py_None)
+        return 0;
+    if (!PyBytes_Check(arg) && !PyCallable_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Last argument must be a byte string or a callable.");
+        return -1;
+    }
+    pw->source = arg;
+    return 0;
+}
+
+/* pem_password_cb: runs with the GIL held (PEM calls are not released). */
+static int
+tlsb_passphrase_cb(char *buf, int size, int rwflag, void *userdata)
+{
+    tlsb_passphrase *pw = (tlsb_passphrase *)userdata;
+    PyObject *result;
+    Py_ssize_t len;
+
+    if (pw == NULL || pw->source == NULL || pw->exc.type != NULL)
+        return -1;
+    if (PyBytes_Check(pw->source))
+        result = Py_NewRef(pw->source);
+    else
+        result = PyObject_CallFunction(pw->source, "i", rwflag);
+    if (result == NULL)
+        goto failed;
+    if (!PyBytes_Check(result)) {
+        Py_DECREF(result);
+        PyErr_SetString(PyExc_ValueError, "Bytes expected");
+        goto failed;
+    }
+    len = PyBytes_GET_SIZE(result);
+    if (len > size) {
+        Py_DECREF(result);
+        PyErr_SetString(PyExc_ValueError,
+                        "passphrase returned by callback is too long");
+        goto failed;
+    }
+    memcpy(buf, PyBytes_AS_STRING(result), (size_t)len);
+    Py_DECREF(result);
+    return (int)len;
+failed:
+    tlsb_pending_exc_save(&pw->exc);
+    return -1;
+}
+
+/* After the OpenSSL call: 1 with the callback's exception raised. */
+static int
+tlsb_passphrase_raise(tlsb_passphrase *pw)
+{
+    return tlsb_pending_exc_raise(&pw->exc);
+}
+
+/* ---- load_* / dump_* for certificates, requests, public keys ------- */
+
+/* One kind of object that load_X/dump_X read and write. */
+typedef struct {
+    void *(*pem_read)(BIO *bio, tlsb_passphrase *pw);
+    void *(*der_read)(BIO *bio);
+    int (*pem_write)(BIO *bio, void *obj);
+    int (*der_write)(BIO *bio, void *obj);
+    int (*text_write)(BIO *bio, void *obj);   /* NULL: no FILETYPE_TEXT */
+    PyObject *(*wrap)(void *obj);             /* takes ownership */
+    void *(*unwrap)(PyObject *obj);           /* borrowed; NULL + TypeError */
+} tlsb_codec;
+
+static PyObject *
+tlsb_codec_load(const tlsb_codec *codec, PyObject *args, const char *format)
+{
+    int type;
+    PyObject *buffer;
+    tlsb_data data;
+    tlsb_passphrase pw;
+    BIO *bio;
+    void *obj;
+
+    if (!PyArg_ParseTuple(args, format, &type, &buffer))
+        return NULL;
+    if (tlsb_check_load_type(type) < 0 || tlsb_data_get(buffer, &data) < 0)
+        return NULL;
+    bio = tlsb_data_bio(&data);
+    if (bio == NULL) {
+        tlsb_data_release(&data);
+        return NULL;
+    }
+    tlsb_passphrase_init(&pw, NULL);
+    if (type == TLSB_FILETYPE_PEM)
+        obj = codec->pem_read(bio, &pw);
+    else
+        obj = codec->der_read(bio);
+    BIO_free(bio);
+    tlsb_data_release(&data);
+    if (obj == NULL)
+        return tlsb_crypto_raise();
+    ERR_clear_error();
+    return codec->wrap(obj);
+}
+
+static PyObject *
+tlsb_codec_dump(const tlsb_codec *codec, PyObject *args, const char *format)
+{
+    int type, ok;
+    PyObject *pyobj;
+    void *obj;
+    BIO *bio;
+
+    if (!PyArg_ParseTuple(args, format, &type, &pyobj))
+        return NULL;
+    obj = codec->unwrap(pyobj);
+    if (obj == NULL)
+        return NULL;
+    if (codec->text_write == NULL ? tlsb_check_load_type(type) < 0
+                                  : tlsb_check_dump_type(type) < 0)
+        return NULL;
+    bio = tlsb_new_mem_bio();
+    if (bio == NULL)
+        return NULL;
+    if (type == TLSB_FILETYPE_PEM)
+        ok = codec->pem_write(bio, obj);
+    else if (type == TLSB_FILETYPE_ASN1)
+        ok = codec->der_write(bio, obj);
+    else
+        ok = codec->text_write(bio, obj);
+    if (ok <= 0) {
+        BIO_free(bio);
+        return tlsb_crypto_raise();
+    }
+    return tlsb_bio_to_bytes(bio);
+}
+
+/* Certificates */
+static void *tlsb_x509_pem_read(BIO *b, tlsb_passphrase *pw)
+{ return PEM_read_bio_X509(b, NULL, tlsb_passphrase_cb, pw); }
+static void *tlsb_x509_der_read(BIO *b) { return d2i_X509_bio(b, NULL); }
+static int tlsb_x509_pem_write(BIO *b, void *x) { return PEM_write_bio_X509(b, x); }
+static int tlsb_x509_der_write(BIO *b, void *x) { return i2d_X509_bio(b, x); }
+static int tlsb_x509_text_write(BIO *b, void *x) { return X509_print_ex(b, x, 0, 0); }
+static PyObject *tlsb_x509_wrap_any(void *x) { return tlsb_X509_wrap(x); }
+static void *tlsb_x509_unwrap(PyObject *o) { return tlsb_crypto_x509_get(o); }
+
+static const tlsb_codec tlsb_x509_codec = {
+    tlsb_x509_pem_read, tlsb_x509_der_read, tlsb_x509_pem_write,
+    tlsb_x509_der_write, tlsb_x509_text_write,
+    tlsb_x509_wrap_any, tlsb_x509_unwrap,
+};
+
+/* Certificate requests */
+static void *tlsb_req_pem_read(BIO *b, tlsb_passphrase *pw)
+{ return PEM_read_bio_X509_REQ(b, NULL, tlsb_passphrase_cb, pw); }
+static void *tlsb_req_der_read(BIO *b) { return d2i_X509_REQ_bio(b, NULL); }
+static int tlsb_req_pem_write(BIO *b, void *r) { return PEM_write_bio_X509_REQ(b, r); }
+static int tlsb_req_der_write(BIO *b, void *r) { return i2d_X509_REQ_bio(b, r); }
+static int tlsb_req_text_write(BIO *b, void *r) { return X509_REQ_print_ex(b, r, 0, 0); }
+static PyObject *tlsb_req_wrap_any(void *r) { return tlsb_X509Req_wrap(r); }
+static void *tlsb_req_unwrap(PyObject *o) { return tlsb_crypto_req_get(o); }
+
+static const tlsb_codec tlsb_req_codec = {
+    tlsb_req_pem_read, tlsb_req_der_read, tlsb_req_pem_write,
+    tlsb_req_der_write, tlsb_req_text_write,
+    tlsb_req_wrap_any, tlsb_req_unwrap,
+};
+
+/* Public keys (no FILETYPE_TEXT, as in pyOpenSSL) */
+static void *tlsb_pub_pem_read(BIO *b, tlsb_passphrase *pw)
+{ return PEM_read_bio_PUBKEY(b, NULL, tlsb_passphrase_cb, pw); }
+static void *tlsb_pub_der_read(BIO *b) { return d2i_PUBKEY_bio(b, NULL); }
+static int tlsb_pub_pem_write(BIO *b, void *k) { return PEM_write_bio_PUBKEY(b, k); }
+static int tlsb_pub_der_write(BIO *b, void *k) { return i2d_PUBKEY_bio(b, k); }
+static PyObject *tlsb_pub_wrap_any(void *k) { return tlsb_PKey_wrap(k, 1); }
+static void *tlsb_pub_unwrap(PyObject *o) { return tlsb_crypto_pkey_get(o); }
+
+static const tlsb_codec tlsb_pub_codec = {
+    tlsb_pub_pem_read, tlsb_pub_der_read, tlsb_pub_pem_write,
+    tlsb_pub_der_write, NULL,
+    tlsb_pub_wrap_any, tlsb_pub_unwrap,
+};
+
+/* load_certificate(type, buffer) -> X509 */
+static PyObject *
+tlsb_crypto_load_certificate(PyObject *module, PyObject *args)
+{
+    return tlsb_codec_load(&tlsb_x509_codec, args, "iO:load_certificate");
+}
+
+/* dump_certificate(type, cert) -> bytes */
+static PyObject *
+tlsb_crypto_dump_certificate(PyObject *module, PyObject *args)
+{
+    return tlsb_codec_dump(&tlsb_x509_codec, args, "iO:dump_certificate");
+}
+
+/* load_certificate_request(type, buffer) -> X509Req */
+static PyObject *
+tlsb_crypto_load_certificate_request(PyObject *module, PyObject *args)
+{
+    return tlsb_codec_load(&tlsb_req_codec, args,
+                           "iO:load_certificate_request");
+}
+
+/* dump_certificate_request(type, req) -> bytes */
+static PyObject *
+tlsb_crypto_dump_certificate_request(PyObject *module, PyObject *args)
+{
+    return tlsb_codec_dump(&tlsb_req_codec, args,
+                           "iO:dump_certificate_request");
+}
+
+/* load_publickey(type, buffer) -> PKey (public part only) */
+static PyObject *
+tlsb_crypto_load_publickey(PyObject *module, PyObject *args)
+{
+    return tlsb_codec_load(&tlsb_pub_codec, args, "iO:load_publickey");
+}
+
+/* dump_publickey(type, pkey) -> bytes */
+static PyObject *
+tlsb_crypto_dump_publickey(PyObject *module, PyObject *args)
+{
+    return tlsb_codec_dump(&tlsb_pub_codec, args, "iO:dump_publickey");
+}
+
+/* ---- private keys -------------------------------------------------- */
+
+/* load_privatekey(type, buffer, passphrase=None) -> PKey */
+static PyObject *
+tlsb_crypto_load_privatekey(PyObject *module, PyObject *args)
+{
+    int type;
+    PyObject *buffer, *passphrase = Py_None;
+    tlsb_data data;
+    tlsb_passphrase pw;
+    EVP_PKEY *pkey;
+    BIO *bio;
+
+    if (!PyArg_ParseTuple(args, "iO|O:load_privatekey", &type, &buffer,
+                          &passphrase))
+        return NULL;
+    if (tlsb_passphrase_init(&pw, passphrase) < 0 ||
+        tlsb_check_load_type(type) < 0 || tlsb_data_get(buffer, &data) < 0)
+        return NULL;
+    bio = tlsb_data_bio(&data);
+    if (bio == NULL) {
+        tlsb_data_release(&data);
+        return NULL;
+    }
+    if (type == TLSB_FILETYPE_PEM)
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, tlsb_passphrase_cb, &pw);
+    else
+        pkey = d2i_PrivateKey_bio(bio, NULL);
+    BIO_free(bio);
+    tlsb_data_release(&data);
+    if (tlsb_passphrase_raise(&pw)) {
+        EVP_PKEY_free(pkey);
+        return NULL;
+    }
+    if (pkey == NULL)
+        return tlsb_crypto_raise();
+    ERR_clear_error();
+    return tlsb_PKey_wrap(pkey, 0);
+}
+
+static int
+tlsb_print_private(BIO *bio, EVP_PKEY *pkey)
+{
+    return EVP_PKEY_print_private(bio, pkey, 0, NULL);
+}
+
+/* dump_privatekey(type, pkey, cipher=None, passphrase=None) -> bytes */
+static PyObject *
+tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args)
+{
+    int type, ok;
+    PyObject *pkey_obj, *cipher_obj = Py_None, *passphrase = Py_None;
+    PyObject *keep = NULL;
+    const EVP_CIPHER *cipher = NULL;
+    tlsb_passphrase pw;
+    EVP_PKEY *pkey;
+    BIO *bio;
+
+    if (!PyArg_ParseTuple(args, "iO|OO:dump_privatekey", &type, &pkey_obj,
+                          &cipher_obj, &passphrase))
+        return NULL;
+    pkey = tlsb_crypto_pkey_get(pkey_obj);
+    if (pkey == NULL || tlsb_check_dump_type(type) < 0)
+        return NULL;
+    if (cipher_obj != Py_None) {
+        const char *name;
+        if (passphrase == Py_None) {
+            PyErr_SetString(PyExc_TypeError,
+                            "if a value is given for cipher one must also be "
+                            "given for passphrase");
+            return NULL;
+        }
+        name = tlsb_name_arg(cipher_obj, &keep, "cipher");
+        if (name == NULL)
+            return NULL;
+        cipher = EVP_get_cipherbyname(name);
+        Py_DECREF(keep);
+        if (cipher == NULL) {
+            ERR_clear_error();
+            PyErr_SetString(PyExc_ValueError, "Invalid cipher name");
+            return NULL;
+        }
+        if (type != TLSB_FILETYPE_PEM) {
+            PyErr_SetString(PyExc_ValueError,
+                            "only FILETYPE_PEM key format supports encryption");
+            return NULL;
+        }
+    }
+    if (tlsb_passphrase_init(&pw, cipher ? passphrase : Py_None) < 0)
+        return NULL;
+    bio = tlsb_new_mem_bio();
+    if (bio == NULL)
+        return NULL;
+    if (type == TLSB_FILETYPE_PEM)
+        ok = PEM_write_bio_PrivateKey(bio, pkey, cipher, NULL, 0,
+                                      tlsb_passphrase_cb, &pw);
+    else if (type == TLSB_FILETYPE_ASN1)
+        ok = i2d_PrivateKey_bio(bio, pkey);
+    else
+        ok = tlsb_print_private(bio, pkey);
+    if (tlsb_passphrase_raise(&pw)) {
+        BIO_free(bio);
+        return NULL;
+    }
+    if (ok <= 0) {
+        BIO_free(bio);
+        return tlsb_crypto_raise();
+    }
+    return tlsb_bio_to_bytes(bio);
+}
+
+/* ---- sign / verify ------------------------------------------------- */
+
+/* sign(pkey, data, digest) -> bytes: the signature of data.  digest None
+ * (extension) is for Ed25519/Ed448 keys, which hash internally. */
+static PyObject *
+tlsb_crypto_sign(PyObject *module, PyObject *args)
+{
+    PyObject *pkey_obj, *data_obj, *digest_obj, *result = NULL;
+    const EVP_MD *md;
+    EVP_PKEY *pkey;
+    EVP_MD_CTX *ctx;
+    tlsb_data data;
+    size_t siglen = 0;
+
+    if (!PyArg_ParseTuple(args, "OOO:sign", &pkey_obj, &data_obj, &digest_obj))
+        return NULL;
+    pkey = tlsb_crypto_pkey_get(pkey_obj);
+    if (pkey == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0)
+        return NULL;
+    if (tlsb_data_get(data_obj, &data) < 0)
+        return NULL;
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL ||
+        EVP_DigestSignInit(ctx, NULL, md, NULL, pkey) != 1 ||
+        EVP_DigestSign(ctx, NULL, &siglen, data.view.buf,
+                       (size_t)data.view.len) != 1)
+        goto error;
+    result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)siglen);
+    if (result == NULL)
+        goto done;
+    if (EVP_DigestSign(ctx, (unsigned char *)PyBytes_AS_STRING(result),
+                       &siglen, data.view.buf, (size_t)data.view.len) != 1) {
+        Py_CLEAR(result);
+        goto error;
+    }
+    if ((Py_ssize_t)siglen != PyBytes_GET_SIZE(result))
+        _PyBytes_Resize(&result, (Py_ssize_t)siglen);
+    goto done;
+error:
+    tlsb_crypto_raise();
+done:
+    EVP_MD_CTX_free(ctx);
+    tlsb_data_release(&data);
+    return result;
+}
+
+/* verify(cert, signature, data, digest) -> None; crypto.Error if the
+ * signature is not the certificate's key's signature of data. */
+static PyObject *
+tlsb_crypto_verify(PyObject *module, PyObject *args)
+{
+    PyObject *cert_obj, *sig_obj, *data_obj, *digest_obj;
+    const EVP_MD *md;
+    EVP_PKEY *pkey = NULL;
+    EVP_MD_CTX *ctx = NULL;
+    X509 *cert;
+    tlsb_data data, sig;
+    int ok;
+
+    if (!PyArg_ParseTuple(args, "OOOO:verify", &cert_obj, &sig_obj,
+                          &data_obj, &digest_obj))
+        return NULL;
+    cert = tlsb_crypto_x509_get(cert_obj);
+    if (cert == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0)
+        return NULL;
+    if (PyUnicode_Check(sig_obj)) {
+        PyErr_SetString(PyExc_TypeError, "signature must be bytes");
+        return NULL;
+    }
+    if (tlsb_data_get(sig_obj, &sig) < 0)
+        return NULL;
+    if (tlsb_data_get(data_obj, &data) < 0) {
+        tlsb_data_release(&sig);
+        return NULL;
+    }
+    pkey = X509_get_pubkey(cert);
+    ctx = EVP_MD_CTX_new();
+    ok = pkey != NULL && ctx != NULL &&
+         EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1 &&
+         EVP_DigestVerify(ctx, sig.view.buf, (size_t)sig.view.len,
+                          data.view.buf, (size_t)data.view.len) == 1;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+    tlsb_data_release(&sig);
+    tlsb_data_release(&data);
+    if (!ok)
+        return tlsb_crypto_raise();
+    ERR_clear_error();
+    Py_RETURN_NONE;
+}
+
+/* ---- the module objects -------------------------------------------- */
+
+static PyMethodDef tlsb_crypto_functions[] = {
+    {"load_certificate", tlsb_crypto_load_certificate, METH_VARARGS,
+     "load_certificate(type, buffer)\n--\n\n"
+     "Load a certificate (X509) from PEM or DER bytes."},
+    {"dump_certificate", tlsb_crypto_dump_certificate, METH_VARARGS,
+     "dump_certificate(type, cert)\n--\n\n"
+     "Dump a certificate as PEM, DER or text bytes."},
+    {"load_certificate_request", tlsb_crypto_load_certificate_request, METH_VARARGS,
+     "load_certificate_request(type, buffer)\n--\n\n"
+     "Load a certificate signing request (X509Req) from PEM or DER bytes."},
+    {"dump_certificate_request", tlsb_crypto_dump_certificate_request, METH_VARARGS,
+     "dump_certificate_request(type, req)\n--\n\n"
+     "Dump a certificate signing request as PEM, DER or text bytes."},
+    {"load_publickey", tlsb_crypto_load_publickey, METH_VARARGS,
+     "load_publickey(type, buffer)\n--\n\n"
+     "Load a public key (SubjectPublicKeyInfo) as a PKey."},
+    {"dump_publickey", tlsb_crypto_dump_publickey, METH_VARARGS,
+     "dump_publickey(type, pkey)\n--\n\n"
+     "Dump the public part of a key as PEM or DER bytes."},
+    {"load_privatekey", tlsb_crypto_load_privatekey, METH_VARARGS,
+     "load_privatekey(type, buffer, passphrase=None)\n--\n\n"
+     "Load a private key.  passphrase is bytes or a callable cb(writing) "
+     "returning bytes; without one an encrypted key raises Error (no "
+     "terminal prompt)."},
+    {"dump_privatekey", tlsb_crypto_dump_privatekey, METH_VARARGS,
+     "dump_privatekey(type, pkey, cipher=None, passphrase=None)\n--\n\n"
+     "Dump a private key as PEM (PKCS#8, encrypted with cipher when given), "
+     "DER or text bytes."},
+    {"sign", tlsb_crypto_sign, METH_VARARGS,
+     "sign(pkey, data, digest)\n--\n\n"
+     "Sign data with pkey and the named digest; returns the signature.  "
+     "digest=None for Ed25519/Ed448 keys."},
+    {"verify", tlsb_crypto_verify, METH_VARARGS,
+     "verify(cert, signature, data, digest)\n--\n\n"
+     "Check that signature is cert's key's signature of data; raises Error "
+     "if not."},
+    {NULL, NULL}
+};
+
+PyDoc_STRVAR(tlsb_crypto_doc,
+"pyOpenSSL's OpenSSL.crypto API (certificates, keys, requests, stores,\n"
+"PKCS#12) on the OpenSSL that _tls_bootstrap links.");
+
+PyDoc_STRVAR(tlsb_crypto_Error_doc,
+"An error from OpenSSL: args[0] is OpenSSL's error queue as a list of\n"
+"(library, function, reason) strings, oldest first.");
+
+PyDoc_STRVAR(tlsb_crypto_StoreContextError_doc,
+"Certificate verification failed: args[0] is [error code, depth, message];\n"
+".certificate is the X509 that failed.");
+
+static PyObject *
+tlsb_crypto_make_module(void)
+{
+    static const struct { const char *name; long value; } constants[] = {
+        {"FILETYPE_PEM", TLSB_FILETYPE_PEM},
+        {"FILETYPE_ASN1", TLSB_FILETYPE_ASN1},
+        {"FILETYPE_TEXT", TLSB_FILETYPE_TEXT},
+        {"TYPE_RSA", EVP_PKEY_RSA},
+        {"TYPE_DSA", EVP_PKEY_DSA},
+        {"TYPE_DH", EVP_PKEY_DH},
+        {"TYPE_EC", EVP_PKEY_EC},
+        /* extension: generate_key() makes these too */
+        {"TYPE_ED25519", EVP_PKEY_ED25519},
+        {"TYPE_ED448", EVP_PKEY_ED448},
+    };
+    PyObject *crypto = PyModule_New("_tls_bootstrap.crypto"), *doc;
+    size_t i;
+
+    if (crypto == NULL)
+        return NULL;
+    doc = NativeStr_FromString(tlsb_crypto_doc);
+    if (doc == NULL || PyObject_SetAttrString(crypto, "__doc__", doc) < 0 ||
+        PyModule_AddFunctions(crypto, tlsb_crypto_functions) < 0)
+        goto fail;
+    Py_CLEAR(doc);
+    for (i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
+        if (PyModule_AddIntConstant(crypto, constants[i].name,
+                                    constants[i].value) < 0)
+            goto fail;
+    }
+    tlsb_crypto_Error = PyErr_NewExceptionWithDoc(
+        "_tls_bootstrap.crypto.Error", (char *)tlsb_crypto_Error_doc,
+        NULL, NULL);
+    if (tlsb_crypto_Error == NULL ||
+        PyModule_AddObjectRef(crypto, "Error", tlsb_crypto_Error) < 0)
+        goto fail;
+    tlsb_crypto_StoreContextError = PyErr_NewExceptionWithDoc(
+        "_tls_bootstrap.crypto.X509StoreContextError",
+        (char *)tlsb_crypto_StoreContextError_doc, NULL, NULL);
+    if (tlsb_crypto_StoreContextError == NULL ||
+        PyModule_AddObjectRef(crypto, "X509StoreContextError",
+                              tlsb_crypto_StoreContextError) < 0)
+        goto fail;
+    if (tlsb_crypto_x509_init(crypto) < 0 ||
+        tlsb_crypto_name_init(crypto) < 0 ||
+        tlsb_crypto_ext_init(crypto) < 0 ||
+        tlsb_crypto_req_init(crypto) < 0 ||
+        tlsb_crypto_pkey_init(crypto) < 0 ||
+        tlsb_crypto_store_init(crypto) < 0 ||
+        tlsb_crypto_pkcs12_init(crypto) < 0)
+        goto fail;
+    return crypto;
+fail:
+    Py_XDECREF(doc);
+    Py_DECREF(crypto);
+    return NULL;
+}
+
+/* Attaches `crypto` and `rand` to the core module. */
+static int
+tlsb_crypto_init(PyObject *module)
+{
+    PyObject *crypto, *rand;
+    int status;
+
+    crypto = tlsb_crypto_make_module();
+    if (crypto == NULL)
+        return -1;
+    status = PyModule_AddObjectRef(module, "crypto", crypto);
+    Py_DECREF(crypto);
+    if (status < 0)
+        return -1;
+    rand = tlsb_rand_make_module();
+    if (rand == NULL)
+        return -1;
+    status = PyModule_AddObjectRef(module, "rand", rand);
+    Py_DECREF(rand);
+    return status;
+}
