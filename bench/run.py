@@ -177,7 +177,11 @@ class Environment(object):
             return
         if not os.path.exists(self.python):
             if self.version.startswith("2."):
-                run([tools, "-m", "virtualenv", "-q", "-p", base, self.path])
+                # The seed packages virtualenv embeds for this interpreter:
+                # its periodic update may have recorded a pip too new for it.
+                run([tools, "-m", "virtualenv", "-q", "--no-periodic-update",
+                     "--pip", "embed", "--setuptools", "embed", "--wheel", "embed",
+                     "-p", base, self.path])
             else:
                 run([base, "-m", "venv", self.path])
             if self.pyopenssl:
