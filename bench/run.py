@@ -539,6 +539,29 @@ TITLES = {"w1-tls13": "W1 handshakes, TLS 1.3, ECDSA P-256",
           "import": "import _tls_bootstrap + monkeypatch_ssl()"}
 
 
+def update_readme(report, text):
+    """The ratio table of a full run into bench/README.md, between its
+    <!-- results --> markers (the README shows the latest)."""
+    path = os.path.join(BENCH, "README.md")
+    with open(path) as source:
+        readme = source.read()
+    start, end = "<!-- results -->", "<!-- /results -->"
+    if start not in readme or end not in readme:
+        return
+    table = text[text.index("## Ratios"):text.index("## Absolute values")]
+    table = table.replace("## Ratios", "### Ratios", 1)
+    summary = ("Run %s, %d rounds, load average %s before and %s after; all tables, "
+               "absolute numbers, import cost and instruction counts in "
+               "[results/results.md](results/results.md), plot in "
+               "[results/ratios.png](results/ratios.png).\n\n" % (
+                   report["date"], report["rounds"],
+                   "%.2f" % report["load_before"][0], "%.2f" % report["load_after"][0]))
+    head, rest = readme.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    with open(path, "w") as out:
+        out.write(head + start + "\n" + summary + table.strip() + "\n" + end + tail)
+
+
 def markdown(report):
     stacks = report["stacks"]
     summary = report["summary"]
@@ -854,8 +877,11 @@ def main():
             report["instructions"] = json.load(source)
     with open(os.path.join(out_dir, "results.json"), "w") as out:
         json.dump(report, out, indent=1, sort_keys=True)
+    text = markdown(report)
     with open(os.path.join(out_dir, "results.md"), "w") as out:
-        out.write(markdown(report))
+        out.write(text)
+    if out_dir == RESULTS and not args.stacks and not args.workloads and args.scale == 1:
+        update_readme(report, text)
     if not args.smoke:
         run([tools_python(plot=True), os.path.join(BENCH, "plot.py"),
              os.path.join(out_dir, "results.json"), os.path.join(out_dir, "ratios.png")])

@@ -217,8 +217,13 @@ class PyOpenSSLStack(object):
         self.WantRead = SSL.WantReadError
 
     def openssl_version(self):
+        import OpenSSL
+        import cryptography
         version = self.SSL.SSLeay_version(self.SSL.SSLEAY_VERSION)
-        return version.decode("ascii") if isinstance(version, bytes) else version
+        if isinstance(version, bytes):
+            version = version.decode("ascii")
+        return "%s (pyOpenSSL %s, cryptography %s)" % (
+            version, OpenSSL.__version__, cryptography.__version__)
 
     def contexts(self, kind, tls12=False):
         SSL = self.SSL
