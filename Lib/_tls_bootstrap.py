@@ -42,8 +42,10 @@ if getattr(_core, "__version__", None) != __version__:
 _PY2 = sys.version_info[0] == 2
 if _PY2:
     _text_type = unicode  # noqa: F821 (2.7 builtin)
+    _integer_types = (int, long)  # noqa: F821 (2.7 builtin)
 else:
     _text_type = str
+    _integer_types = (int,)
 
 # ---------------------------------------------------------------------------
 # Exceptions: the host's classes (see Modules/_tls_bootstrap/errors.c).
@@ -260,6 +262,9 @@ _TLSMessageType = _host_or_new_enum("_TLSMessageType", [
     ("NEXT_PROTO", 67), ("MESSAGE_HASH", 254), ("CHANGE_CIPHER_SPEC", 0x0101)])
 
 _PROTOCOL_NAMES = dict((member, member.name) for member in _SSLMethod)
+# Setting any of these is deprecated (3.10+).
+_OP_NO_PROTOCOLS = (_core.OP_NO_SSLv2 | _core.OP_NO_SSLv3 | _core.OP_NO_TLSv1 |
+                    _core.OP_NO_TLSv1_1 | _core.OP_NO_TLSv1_2 | _core.OP_NO_TLSv1_3)
 
 
 def get_protocol_name(protocol_code):
@@ -501,7 +506,8 @@ class SSLContext(_CoreContext):
     @staticmethod
     def _warn_old_version(value):
         if value in (TLSVersion.SSLv3, TLSVersion.TLSv1, TLSVersion.TLSv1_1):
-            _warn_deprecated("ssl.%s is deprecated" % TLSVersion(value), 4)
+            _warn_deprecated("ssl.TLSVersion.%s is deprecated"
+                             % TLSVersion(value).name, 4)
 
     @property
     def options(self):
@@ -509,6 +515,12 @@ class SSLContext(_CoreContext):
 
     @options.setter
     def options(self, value):
+        newly_set = 0
+        if isinstance(value, _integer_types):
+            newly_set = value & ~int(_CoreContext.options.__get__(self))
+        if newly_set & _OP_NO_PROTOCOLS:
+            _warn_deprecated("ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are "
+                             "deprecated")
         _CoreContext.options.__set__(self, value)
 
     @property
@@ -605,6 +617,49 @@ class SSLObject(_core._Connection):
         _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
         return None
 
+    def get_verified_chain(self):
+        """The verified chain as DER bytes, leaf first."""
+        return _der_chain(_Connection.get_verified_chain(self))
+
+    def get_unverified_chain(self):
+        """The chain the peer sent, as DER bytes, leaf first."""
+        return _der_chain(_Connection.get_unverified_chain(self))
+
+    @property
+    def _sslobj(self):
+        # The stdlib's SSLObject wraps a _ssl object that its own tests
+        # reach for; here that object is this one, seen without the Python
+        # layer (its chains are Certificate objects, for instance).
+        return _CoreView(self)
+
+
+_Connection = _core._Connection
+Certificate = _core.Certificate
+
+
+def _der_chain(certificates):
+    return [cert.public_bytes(_core.ENCODING_DER) for cert in certificates or ()]
+
+
+class _CoreView(object):
+    """An SSLObject seen through the core type's own attributes."""
+    __slots__ = ("_target",)
+
+    def __init__(self, target):
+        self._target = target
+
+    def __getattr__(self, name):
+        attribute = getattr(_Connection, name)
+        if hasattr(attribute, "__get__"):
+            return attribute.__get__(self._target, _Connection)
+        return attribute
+
+    def __setattr__(self, name, value):
+        if name == "_target":
+            object.__setattr__(self, name, value)
+        else:
+            getattr(_Connection, name).__set__(self._target, value)
+
 
 SSLContext.sslobject_class = SSLObject
 
@@ -626,6 +681,18 @@ if _PY2:
     # 2.7's socket.socket copies the raw socket's methods onto each
     # instance; SSLSocket removes them so that its own methods are used.
     _DELEGATED_METHODS = _socket_module._delegate_methods
+
+
+def _byte_size(buffer):
+    try:
+        view = memoryview(buffer)
+    except TypeError:           # 2.7 objects with only the old buffer API
+        return len(buffer)
+    try:
+        return view.nbytes if hasattr(view, "nbytes") else len(view.tobytes())
+    finally:
+        if hasattr(view, "release"):
+            view.release()
 
 
 def _byte_view(data):
@@ -678,14 +745,17 @@ class SSLSocket(_socket_class):
             self = cls.__new__(cls, **kwargs)
             _socket_class.__init__(self, **kwargs)
             sock.detach()
+        # From here on the new socket owns the descriptor: on any error it
+        # is closed (a bad server_hostname, UnicodeError, leaks nothing).
         self._context = context
         self._session = session
         self._sslobj = None
         self.server_side = server_side
-        self.server_hostname = context._encode_hostname(server_hostname)
+        self.server_hostname = None
         self.do_handshake_on_connect = do_handshake_on_connect
         self.suppress_ragged_eofs = suppress_ragged_eofs
         try:
+            self.server_hostname = context._encode_hostname(server_hostname)
             self.settimeout(timeout)
             self._connected = self._is_connected()
             if self._connected:
@@ -883,7 +953,10 @@ class SSLSocket(_socket_class):
     def recv_into(self, buffer, nbytes=None, flags=0):
         self._checkClosed()
         if nbytes is None:
-            nbytes = len(buffer) if buffer is not None else 1024
+            # The buffer's size in bytes, without calling its __len__.
+            nbytes = _byte_size(buffer) if buffer is not None else 1024
+            if not nbytes:
+                nbytes = 1024
         if self._sslobj is not None:
             if flags != 0:
                 raise ValueError("non-zero flags not allowed in calls to "
@@ -928,12 +1001,12 @@ class SSLSocket(_socket_class):
     def get_verified_chain(self):
         if self._sslobj is None:
             return []
-        return self._sslobj.get_verified_chain()
+        return _der_chain(self._sslobj.get_verified_chain())
 
     def get_unverified_chain(self):
         if self._sslobj is None:
             return []
-        return self._sslobj.get_unverified_chain()
+        return _der_chain(self._sslobj.get_unverified_chain())
 
     def selected_npn_protocol(self):
         self._checkClosed()
@@ -1161,6 +1234,22 @@ def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
     A new SSLContext with 3.13's secure defaults for `purpose`: a client
     context that verifies certificates and host names, or a server context.
     """
+    return _default_context(True, purpose, kwargs)
+
+
+# 3.13 made VERIFY_X509_STRICT | VERIFY_X509_PARTIAL_CHAIN defaults.  The
+# graft installs this variant as ssl.create_default_context: a host's own
+# tests (and certificates) rely on that host's defaults, and where a host
+# test and 3.13 disagree on an API the host already had, the host wins.
+_HOST_HAS_STRICT_DEFAULTS = sys.version_info >= (3, 13)
+
+
+def _create_default_context_as_host(purpose=Purpose.SERVER_AUTH, **kwargs):
+    """create_default_context() with the host's own verify flags."""
+    return _default_context(_HOST_HAS_STRICT_DEFAULTS, purpose, kwargs)
+
+
+def _default_context(strict, purpose, kwargs):
     cafile, capath, cadata = _keyword_only(
         "create_default_context", kwargs, cafile=None, capath=None, cadata=None)
     if not isinstance(purpose, _ASN1Object):
@@ -1175,7 +1264,8 @@ def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
         raise ValueError(purpose)
     # Chain building stops at the first trust anchor (RFC 5280), and
     # certificates are held to X.509 strictly (3.13's choice).
-    context.verify_flags |= VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT  # noqa: F821
+    if strict:
+        context.verify_flags |= VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT  # noqa: F821
     if cafile or capath or cadata:
         context.load_verify_locations(cafile, capath, cadata)
     elif context.verify_mode != CERT_NONE:  # noqa: F821
@@ -1297,6 +1387,9 @@ _PRIVATE_NAMES = ("_TLSContentType", "_TLSAlertType", "_TLSMessageType",
 _BINDING_MODULE_PREFIXES = ("urllib3.", "pip._vendor.urllib3.")
 _BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
 
+# Where the graft installs something other than the module's own object.
+_GRAFTED = {"create_default_context": _create_default_context_as_host}
+
 _MISSING = object()
 _graft_lock = _threading.RLock()
 _graft = None   # while patched: what to put back
@@ -1304,12 +1397,13 @@ _graft = None   # while patched: what to put back
 
 def _our_names_for_graft(host):
     """(name -> our object) for replaced names and names the host lacks."""
-    ours = dict((name, globals()[name]) for name in _REPLACED_NAMES
+    ours = dict((name, _GRAFTED.get(name, globals()[name]))
+                for name in _REPLACED_NAMES
                 if name != "wrap_socket" or hasattr(host, "wrap_socket"))
     current = getattr(host, "_create_default_https_context", None)
     for factory in _HTTPS_CONTEXT_FACTORIES:
         if current is not None and current is getattr(host, factory, _MISSING):
-            ours["_create_default_https_context"] = globals()[factory]
+            ours["_create_default_https_context"] = ours[factory]
     added = {}
     names = list(_PUBLIC_NAMES_3_13) + list(_PRIVATE_NAMES)
     names += [n for n in globals() if n.startswith(_PUBLIC_PREFIXES)]

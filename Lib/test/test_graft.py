@@ -29,9 +29,12 @@ def test_replaced_names_are_ours_and_exceptions_stay(host_ssl):
     report = tlsb.monkeypatch_ssl()
     assert tlsb.is_patched()
     for name in ("SSLContext", "SSLSocket", "SSLObject", "MemoryBIO", "SSLSession",
-                 "create_default_context", "_create_unverified_context",
-                 "_create_default_https_context", "get_server_certificate"):
+                 "_create_unverified_context", "get_server_certificate"):
         assert getattr(host_ssl, name) is getattr(tlsb, name), name
+    # create_default_context keeps the host's own verify flags (see
+    # _create_default_context_as_host); it is ours all the same.
+    assert host_ssl.create_default_context is tlsb._create_default_context_as_host
+    assert host_ssl._create_default_https_context is tlsb._create_default_context_as_host
     if "wrap_socket" in report["replaced"]:
         assert host_ssl.wrap_socket is tlsb.wrap_socket
     for name, original in originals.items():
@@ -101,6 +104,14 @@ def test_users_own_https_context_factory_is_left_alone(host_ssl):
         tlsb.restore_ssl()
     finally:
         host_ssl._create_default_https_context = original
+
+
+def test_grafted_default_context_has_the_hosts_verify_flags(host_ssl):
+    tlsb.monkeypatch_ssl()
+    flags = host_ssl.create_default_context().verify_flags
+    strict = tlsb.VERIFY_X509_STRICT | tlsb.VERIFY_X509_PARTIAL_CHAIN
+    assert bool(flags & strict) == (sys.version_info >= (3, 13))
+    assert tlsb.create_default_context().verify_flags & strict == strict
 
 
 def test_patched_ssl_makes_our_contexts(host_ssl):

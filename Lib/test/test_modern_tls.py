@@ -17,7 +17,8 @@ import pytest
 import _tls_bootstrap as tlsb
 import tlsb_support
 from tlsb_peers import OpenSSLServer, SocketPump, ThreadedServer, run_openssl_client
-from tlsb_support import MemoryPair, certfile, client_context, server_context
+from tlsb_support import (MemoryPair, catch_unraisable, certfile, client_context,
+                          server_context)
 
 IMPLS = tlsb_support.implementations()
 
@@ -356,18 +357,26 @@ def test_psk_unknown_identity_rejected(impl):
         p.handshake()
 
 
-def test_psk_raising_callback_reaches_the_caller():
+@pytest.mark.parametrize("version", ["TLSv1_2", "TLSv1_3"])
+def test_psk_raising_callback_is_reported_and_reaches_the_caller(impl, version):
+    # As 3.13: reported through sys.unraisablehook, the handshake fails;
+    # ours also attaches the exception to the SSLError as __cause__.
     class Boom(Exception):
         pass
 
-    client, server, seen = psk_contexts(tlsb, "TLSv1_2")
+    client, server, seen = psk_contexts(impl, version)
 
     def bad(hint):
         raise Boom()
     client.set_psk_client_callback(bad)
-    p = MemoryPair(tlsb, server, client, server_hostname=None)
-    with pytest.raises(Boom):
-        p.handshake()
+    p = MemoryPair(impl, server, client, server_hostname=None)
+    with catch_unraisable() as reported:
+        with pytest.raises(impl.SSLError) as info:
+            p.handshake()
+    if impl.__name__ == "_tls_bootstrap":
+        assert isinstance(info.value.__cause__, Boom)
+    if reported is not None:
+        assert [type(e) for e in reported] == [Boom]
 
 
 def test_psk_registration_errors(impl):

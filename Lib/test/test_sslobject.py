@@ -7,7 +7,8 @@ import warnings
 import pytest
 
 import tlsb_support
-from tlsb_support import MemoryPair, certfile, client_context, server_context
+from tlsb_support import (MemoryPair, catch_unraisable, certfile, client_context,
+                          server_context)
 
 IMPLS = tlsb_support.implementations()
 
@@ -453,12 +454,10 @@ def test_sni_callback_without_server_name(impl):
     assert seen == [None]
 
 
-def test_raising_sni_callback_reaches_the_caller_and_alerts_peer():
-    # 3.13 reports this exception through sys.unraisablehook; this project
-    # raises it from do_handshake() (the choice: exceptions in
-    # callbacks propagate to the caller), so this test is ours alone.
-    import _tls_bootstrap as impl
-
+def test_raising_sni_callback_alerts_peer_and_reaches_the_caller(impl):
+    # As 3.13: the exception goes to sys.unraisablehook, the server's
+    # handshake fails and the client gets a handshake_failure alert.  Ours
+    # also hands the exception to the caller, as the SSLError's __cause__.
     class Boom(Exception):
         pass
 
@@ -470,12 +469,36 @@ def test_raising_sni_callback_reaches_the_caller_and_alerts_peer():
     with pytest.raises(impl.SSLWantReadError):
         p.client.do_handshake()
     p.pump()
-    with pytest.raises(Boom):
-        p.server.do_handshake()
+    with catch_unraisable() as reported:
+        with pytest.raises(impl.SSLError) as info:
+            p.server.do_handshake()
+    assert info.value.reason == "CALLBACK_FAILED"
+    if impl.__name__ == "_tls_bootstrap":
+        assert isinstance(info.value.__cause__, Boom)
+    if reported is not None:
+        assert [type(e) for e in reported] == [Boom]
     p.pump()
     with pytest.raises(impl.SSLError) as info:
         p.client.do_handshake()
     assert info.value.reason == "SSLV3_ALERT_HANDSHAKE_FAILURE"
+
+
+def test_sni_callback_of_wrong_return_type_is_internal_error(impl):
+    server = server_context(impl)
+    server.sni_callback = lambda obj, name, ctx: "not an alert"
+    p = MemoryPair(impl, server, client_context(impl))
+    with pytest.raises(impl.SSLWantReadError):
+        p.client.do_handshake()
+    p.pump()
+    with catch_unraisable() as reported:
+        with pytest.raises(impl.SSLError):
+            p.server.do_handshake()
+    if reported is not None:
+        assert [type(e) for e in reported] == [TypeError]
+    p.pump()
+    with pytest.raises(impl.SSLError) as info:
+        p.client.do_handshake()
+    assert info.value.reason == "TLSV1_ALERT_INTERNAL_ERROR"
 
 
 # ---- sessions ----------------------------------------------------------------

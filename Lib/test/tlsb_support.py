@@ -178,3 +178,20 @@ class MemoryPair(object):
                     pass
             if not self.pump():
                 break
+
+
+class catch_unraisable(object):
+    """Collects what reaches sys.unraisablehook (3.8+); yields None on
+    hosts without the hook (there the report goes to stderr)."""
+
+    def __enter__(self):
+        if not hasattr(sys, "unraisablehook"):
+            return None
+        self.caught = []
+        self.saved = sys.unraisablehook
+        sys.unraisablehook = lambda unraisable: self.caught.append(unraisable.exc_value)
+        return self.caught
+
+    def __exit__(self, *exc):
+        if hasattr(self, "saved"):
+            sys.unraisablehook = self.saved

@@ -602,8 +602,149 @@ static PyMethodDef tlsb_certdecode_functions[] = {
     {NULL, NULL}
 };
 
+/* ---- Certificate: one certificate of a chain (3.10's _ssl.Certificate),
+ * what the core's get_verified_chain()/get_unverified_chain() return; the
+ * public methods turn them into DER bytes as 3.13 does. */
+
+static PyObject *
+tlsb_certificate_wrap(X509 *cert)
+{
+    tlsb_Certificate *self;
+
+    if (!X509_up_ref(cert))
+        return tlsb_raise_from_queue(NULL);
+    self = PyObject_New(tlsb_Certificate, &tlsb_Certificate_Type);
+    if (self == NULL) {
+        X509_free(cert);
+        return NULL;
+    }
+    self->cert = cert;
+    return (PyObject *)self;
+}
+
+static void
+tlsb_Certificate_dealloc(tlsb_Certificate *self)
+{
+    X509_free(self->cert);
+    PyObject_Del(self);
+}
+
+/* get_info() -> the getpeercert() dict */
+static PyObject *
+tlsb_Certificate_get_info(tlsb_Certificate *self, PyObject *unused)
+{
+    return tlsb_decode_certificate(self->cert);
+}
+
+/* public_bytes(format=ENCODING_PEM) -> PEM text or DER bytes */
+static PyObject *
+tlsb_Certificate_public_bytes(tlsb_Certificate *self, PyObject *args,
+                              PyObject *kwargs)
+{
+    static char *kwlist[] = {"format", NULL};
+    int format = 1;     /* ENCODING_PEM */
+    PyObject *result;
+    BIO *bio;
+    BUF_MEM *mem;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|i:public_bytes", kwlist, &format))
+        return NULL;
+    if (format == 2)    /* ENCODING_DER */
+        return tlsb_certificate_to_der(self->cert);
+    if (format != 1)
+        return PyErr_Format(PyExc_ValueError, "Unsupported format");
+    bio = BIO_new(BIO_s_mem());
+    if (bio == NULL || !PEM_write_bio_X509(bio, self->cert)) {
+        BIO_free(bio);
+        return tlsb_raise_from_queue(NULL);
+    }
+    BIO_get_mem_ptr(bio, &mem);
+    result = NativeStr_FromStringAndSize(mem->data, (Py_ssize_t)mem->length);
+    BIO_free(bio);
+    return result;
+}
+
+/* <Certificate 'CN=localhost,O=...'>: the subject in RFC 2253 form */
+static PyObject *
+tlsb_Certificate_repr(tlsb_Certificate *self)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    BUF_MEM *mem;
+    PyObject *subject, *shown, *result = NULL;
+
+    if (bio == NULL || X509_NAME_print_ex(bio, X509_get_subject_name(self->cert), 0,
+                                          XN_FLAG_RFC2253) < 0) {
+        BIO_free(bio);
+        return tlsb_raise_from_queue(NULL);
+    }
+    BIO_get_mem_ptr(bio, &mem);
+    subject = NativeStr_FromStringAndSize(mem->data, (Py_ssize_t)mem->length);
+    BIO_free(bio);
+    if (subject == NULL)
+        return NULL;
+    shown = tlsb_repr_bytes(subject);
+    Py_DECREF(subject);
+    if (shown != NULL) {
+        result = NativeStr_FromFormat("<%s %s>", Py_TYPE(self)->tp_name,
+                                      PyBytes_AS_STRING(shown));
+        Py_DECREF(shown);
+    }
+    return result;
+}
+
+static Py_hash_t
+tlsb_Certificate_hash(tlsb_Certificate *self)
+{
+    PyObject *der = tlsb_certificate_to_der(self->cert);
+    Py_hash_t hash;
+
+    if (der == NULL)
+        return -1;
+    hash = PyObject_Hash(der);
+    Py_DECREF(der);
+    return hash;
+}
+
+static PyObject *
+tlsb_Certificate_richcompare(PyObject *left, PyObject *right, int op)
+{
+    int cmp;
+
+    if (!PyObject_TypeCheck(right, &tlsb_Certificate_Type) ||
+        (op != Py_EQ && op != Py_NE))
+        Py_RETURN_NOTIMPLEMENTED;
+    cmp = X509_cmp(((tlsb_Certificate *)left)->cert, ((tlsb_Certificate *)right)->cert);
+    return PyBool_FromLong((op == Py_EQ) == (cmp == 0));
+}
+
+static PyMethodDef tlsb_Certificate_methods[] = {
+    {"get_info", (PyCFunction)tlsb_Certificate_get_info, METH_NOARGS,
+     "get_info()\n--\n\nThe certificate as getpeercert() describes it."},
+    {"public_bytes", (PyCFunction)(void (*)(void))tlsb_Certificate_public_bytes,
+     METH_VARARGS | METH_KEYWORDS,
+     "public_bytes(format=ENCODING_PEM)\n--\n\nPEM text or DER bytes."},
+    {NULL, NULL}
+};
+
+static PyTypeObject tlsb_Certificate_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tls_bootstrap_core.Certificate",
+    .tp_basicsize = sizeof(tlsb_Certificate),
+    .tp_dealloc = (destructor)tlsb_Certificate_dealloc,
+    .tp_repr = (reprfunc)tlsb_Certificate_repr,
+    .tp_hash = (hashfunc)tlsb_Certificate_hash,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A certificate of a TLS connection's chain.",
+    .tp_richcompare = tlsb_Certificate_richcompare,
+    .tp_methods = tlsb_Certificate_methods,
+};
+
 static int
 tlsb_certdecode_init(PyObject *module)
 {
+    if (PyType_Ready(&tlsb_Certificate_Type) < 0 ||
+        PyModule_AddObjectRef(module, "Certificate",
+                              (PyObject *)&tlsb_Certificate_Type) < 0)
+        return -1;
     return PyModule_AddFunctions(module, tlsb_certdecode_functions);
 }

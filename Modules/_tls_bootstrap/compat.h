@@ -259,13 +259,14 @@ tlsb_get_bytes_buffer(PyObject *obj, Py_buffer *view)
         return PyBuffer_FillInfo(view, obj, (void *)data, len, 1, PyBUF_SIMPLE);
     }
 #endif
-    if (PyObject_GetBuffer(obj, view, PyBUF_SIMPLE) < 0) {
+    if (!PyObject_CheckBuffer(obj)) {
         PyErr_Format(PyExc_TypeError,
                      "a bytes-like object is required, not '%.100s'",
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    return 0;
+    /* A buffer that is not contiguous raises BufferError, as in the stdlib. */
+    return PyObject_GetBuffer(obj, view, PyBUF_SIMPLE);
 }
 
 /* A writable buffer (read(n, buffer), recv_into). */

@@ -844,38 +844,48 @@ tlsb_Context_set_default_verify_paths(tlsb_Context *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* load_dh_params(path, /) */
+/* load_dh_params(path, /): the first "DH PARAMETERS" PEM block of the file.
+ * Read with the PEM layer, not the 3.0 decoders, so that a file without
+ * one fails as [PEM: NO_START_LINE], as it always has. */
 static PyObject *
 tlsb_Context_load_dh_params(tlsb_Context *self, PyObject *path)
 {
     PyObject *path_bytes = tlsb_fspath_bytes(path);
+    unsigned char *der = NULL;
+    const unsigned char *cursor;
+    char *name = NULL;
+    long der_len = 0;
     BIO *bio;
     int ok;
 
     if (path_bytes == NULL)
         return NULL;
     ERR_clear_error();
-    errno = 0;
     bio = BIO_new_file(PyBytes_AS_STRING(path_bytes), "r");
     Py_DECREF(path_bytes);
     if (bio == NULL)
         return tlsb_raise_load_error();
+    ok = PEM_bytes_read_bio(&der, &der_len, &name, PEM_STRING_DHPARAMS, bio,
+                            NULL, NULL);
+    BIO_free(bio);
+    OPENSSL_free(name);
+    if (!ok)
+        return tlsb_raise_from_queue(NULL);
+    cursor = der;
 #ifdef TLSB_HAS_OPENSSL3
     {
-        EVP_PKEY *params = PEM_read_bio_Parameters(bio, NULL);
-        BIO_free(bio);
-        if (params == NULL || EVP_PKEY_get_base_id(params) != EVP_PKEY_DH) {
-            EVP_PKEY_free(params);
+        EVP_PKEY *params = d2i_KeyParams(EVP_PKEY_DH, NULL, &cursor, der_len);
+        OPENSSL_free(der);
+        if (params == NULL)
             return tlsb_raise_from_queue(NULL);
-        }
         ok = SSL_CTX_set0_tmp_dh_pkey(self->ctx, params);
         if (!ok)
             EVP_PKEY_free(params);
     }
 #else
     {
-        DH *dh = PEM_read_bio_DHparams(bio, NULL, NULL, NULL);
-        BIO_free(bio);
+        DH *dh = d2i_DHparams(NULL, &cursor, der_len);
+        OPENSSL_free(der);
         if (dh == NULL)
             return tlsb_raise_from_queue(NULL);
         ok = SSL_CTX_set_tmp_dh(self->ctx, dh);
@@ -1148,9 +1158,11 @@ tlsb_Context_set_ecdh_curve(tlsb_Context *self, PyObject *name)
 /* ---- callbacks --------------------------------------------------------- */
 
 /* SNI on the server: calls sni_callback(ssl_object, server_name, context).
- * Its result: None to go on, an int to send that alert.  If it raises,
- * the handshake fails with a handshake_failure alert and the exception
- * reaches the caller of do_handshake(). */
+ * Its result: None to go on, an int to send that alert.  As in the stdlib,
+ * a callback that raises is reported through sys.unraisablehook and the
+ * handshake fails with a handshake_failure alert (one that returns
+ * something else: internal_error); the SSLError of the failed handshake
+ * carries the exception as __cause__. */
 static int
 tlsb_servername_callback(SSL *ssl, int *alert, void *arg)
 {
@@ -1167,7 +1179,7 @@ tlsb_servername_callback(SSL *ssl, int *alert, void *arg)
     callback = Py_NewRef(ctx->sni_callback);
     owner = tlsb_connection_owner(conn);
     if (owner == NULL)
-        goto failed;
+        goto raised;
     if (name == NULL) {
         name_obj = Py_NewRef(Py_None);
     } else {
@@ -1177,27 +1189,31 @@ tlsb_servername_callback(SSL *ssl, int *alert, void *arg)
         name_obj = PyString_FromString(name);
 #endif
         if (name_obj == NULL)
-            goto failed;
+            goto raised;
     }
     result = PyObject_CallFunctionObjArgs(callback, owner, name_obj,
                                           (PyObject *)conn->context, NULL);
     if (result == NULL)
-        goto failed;
+        goto raised;
     if (result != Py_None) {
         long value = tlsb_is_int(result) ? tlsb_long_from_int(result) : -1;
-        if (value == -1) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_TypeError,
-                             "sni_callback must return None or an int, not %.100s",
-                             Py_TYPE(result)->tp_name);
-            goto failed;
+        if (value == -1 && PyErr_Occurred())
+            goto raised;
+        if (!tlsb_is_int(result)) {
+            PyErr_Format(PyExc_TypeError,
+                         "sni_callback must return None or an int, not %.100s",
+                         Py_TYPE(result)->tp_name);
+            tlsb_callback_failed_unraisable(conn, callback);
+            *alert = SSL_AD_INTERNAL_ERROR;
+            status = SSL_TLSEXT_ERR_ALERT_FATAL;
+            goto done;
         }
         *alert = (int)value;
         status = SSL_TLSEXT_ERR_ALERT_FATAL;
     }
     goto done;
-failed:
-    tlsb_pending_exc_save(&conn->callback_exc);
+raised:
+    tlsb_callback_failed_unraisable(conn, callback);
     *alert = SSL_AD_HANDSHAKE_FAILURE;
     status = SSL_TLSEXT_ERR_ALERT_FATAL;
 done:

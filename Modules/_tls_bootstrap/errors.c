@@ -352,13 +352,9 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
                                   "The operation did not complete (connect)");
     case SSL_ERROR_SYSCALL:
         if (code == 0) {
-            /* An OS error on the socket, or (memory BIOs, and peers that
-             * just close) an EOF the protocol did not allow. */
-            if (conn->socket != NULL && status->sys_errno != 0) {
-                errno = status->sys_errno;
-                PyErr_SetFromErrno(tlsb_state.socket_error);
-                break;
-            }
+            /* The transport ended under the TLS layer: an EOF, or an OS
+             * error such as ECONNRESET.  The stdlib (3.10+, which uses the
+             * SSL_*_ex calls) reports both as SSLEOFError; so do we. */
             return tlsb_raise_message(tlsb_state.SSLEOFError,
                                       TLSB_ERROR_EOF,
                                       "EOF occurred in violation of protocol");
@@ -410,6 +406,53 @@ tlsb_pending_exc_save(tlsb_pending_exc *slot)
     slot->type = type;
     slot->value = value;
     slot->traceback = tb;
+}
+
+/* A callback raised (or returned nonsense) where the stdlib reports it
+ * through sys.unraisablehook and fails the handshake with an alert (SNI,
+ * PSK): report it the same way, and keep it so that the SSLError the
+ * failed call raises carries it as __cause__ (3.13 loses it). */
+static void
+tlsb_callback_failed_unraisable(tlsb_Connection *conn, PyObject *where)
+{
+    PyObject *type, *value, *tb;
+
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value != NULL && conn->callback_cause == NULL)
+        conn->callback_cause = Py_NewRef(value);
+#ifdef TLSB_PY3
+    if (value != NULL && tb != NULL)
+        PyException_SetTraceback(value, tb);
+#endif
+    PyErr_Restore(type, value, tb);
+    PyErr_WriteUnraisable(where ? where : Py_None);
+}
+
+/* Sets the pending callback exception as __cause__ of the exception being
+ * raised. */
+static void
+tlsb_attach_callback_cause(tlsb_Connection *conn)
+{
+    PyObject *type, *value, *tb, *cause = conn->callback_cause;
+
+    if (cause == NULL)
+        return;
+    conn->callback_cause = NULL;
+    if (!PyErr_Occurred()) {
+        Py_DECREF(cause);
+        return;
+    }
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+#ifdef TLSB_PY3
+    PyException_SetCause(value, cause);          /* steals cause */
+#else
+    if (PyObject_SetAttrString(value, "__cause__", cause) < 0)
+        PyErr_Clear();
+    Py_DECREF(cause);
+#endif
+    PyErr_Restore(type, value, tb);
 }
 
 /* Re-raise a saved exception; returns 1 if there was one. */

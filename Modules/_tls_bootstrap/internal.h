@@ -122,9 +122,17 @@ typedef struct {
     int handshake_done;
     tlsb_pending_exc callback_exc; /* from sni/psk/msg callbacks */
     PyObject *psk_identity;        /* bytes OpenSSL points at (TLS 1.3 PSK) */
+    PyObject *callback_cause;      /* SNI/PSK callback's exception, reported
+                                      as unraisable, kept for __cause__ */
     PyThreadState *released_tstate;/* set while the GIL is released */
     PyObject *weakreflist;
 } tlsb_Connection;
+
+/* Certificate (certdecode.c): one certificate of a chain */
+typedef struct {
+    PyObject_HEAD
+    X509 *cert;
+} tlsb_Certificate;
 
 /* SSLSession (session.c) */
 typedef struct {
@@ -168,12 +176,15 @@ static PyObject *tlsb_raise_queue_with_text(PyObject *exc_type,
 static int tlsb_errors_init(PyObject *module);
 
 static void tlsb_pending_exc_save(tlsb_pending_exc *slot);
+static void tlsb_callback_failed_unraisable(tlsb_Connection *conn, PyObject *where);
+static void tlsb_attach_callback_cause(tlsb_Connection *conn);
 static int tlsb_pending_exc_raise(tlsb_pending_exc *slot);
 static void tlsb_pending_exc_clear(tlsb_pending_exc *slot);
 
 /* certdecode.c: certificates as getpeercert()'s dict and as DER. */
 static PyObject *tlsb_decode_certificate(X509 *cert);
 static PyObject *tlsb_certificate_to_der(X509 *cert);
+static PyObject *tlsb_certificate_wrap(X509 *cert);
 static X509 *tlsb_certificate_from_der(const unsigned char *der, Py_ssize_t len);
 
 /* tlsobject.c */
@@ -230,6 +241,7 @@ static PyTypeObject tlsb_MemoryBIO_Type;
 static PyTypeObject tlsb_Context_Type;
 static PyTypeObject tlsb_Connection_Type;
 static PyTypeObject tlsb_Session_Type;
+static PyTypeObject tlsb_Certificate_Type;
 
 /* ------------------------------------------------------------------ */
 /* crypto and rand (crypto_*.c): pyOpenSSL's OpenSSL.crypto API        */

@@ -11,7 +11,8 @@
  *
  * Rules of this file:
  * - A callback that raises, or returns the wrong thing, fails the
- *   handshake; its exception reaches the caller of do_handshake().
+ *   handshake; as in the stdlib its exception goes to sys.unraisablehook,
+ *   and here also to the caller, as __cause__ of the handshake's SSLError.
  * - A zero-length key rejects the connection, as documented.
  */
 
@@ -121,7 +122,7 @@ tlsb_psk_client_callback(SSL *ssl, const char *hint, char *identity,
     goto done;
 error:
     key_len = 0;
-    tlsb_pending_exc_save(&conn->callback_exc);
+    tlsb_callback_failed_unraisable(conn, ctx->psk_client_callback);
 done:
     Py_XDECREF(identity_bytes);
     Py_XDECREF(result);
@@ -158,7 +159,7 @@ tlsb_psk_server_callback(SSL *ssl, const char *identity, unsigned char *psk,
         goto done;
 error:
     key_len = 0;
-    tlsb_pending_exc_save(&conn->callback_exc);
+    tlsb_callback_failed_unraisable(conn, ctx->psk_server_callback);
 done:
     Py_XDECREF(result);
     Py_XDECREF(identity_obj);
@@ -204,12 +205,12 @@ tlsb_psk_use_session_callback(SSL *ssl, const EVP_MD *md, const unsigned char **
                                        key, sizeof(key));
     tlsb_psk_context(ssl, &conn);
     if (key_len == 0 || conn == NULL)
-        return conn != NULL && conn->callback_exc.type != NULL ? 0 : 1;
+        return conn != NULL && conn->callback_cause != NULL ? 0 : 1;
     if (identity[0] == '\0') {
         PyGILState_STATE gil = PyGILState_Ensure();
         PyErr_SetString(PyExc_ValueError,
                         "a TLS 1.3 PSK needs a non-empty client identity");
-        tlsb_pending_exc_save(&conn->callback_exc);
+        tlsb_callback_failed_unraisable(conn, Py_None);
         PyGILState_Release(gil);
         return 0;
     }
@@ -223,7 +224,7 @@ tlsb_psk_use_session_callback(SSL *ssl, const EVP_MD *md, const unsigned char **
         PyObject *bytes = PyBytes_FromString(identity);
         Py_XSETREF(conn->psk_identity, bytes);
         if (bytes == NULL) {
-            tlsb_pending_exc_save(&conn->callback_exc);
+            tlsb_callback_failed_unraisable(conn, Py_None);
             PyGILState_Release(gil);
             SSL_SESSION_free(*session);
             *session = NULL;
@@ -255,7 +256,7 @@ tlsb_psk_find_session_callback(SSL *ssl, const unsigned char *identity,
     key_len = tlsb_psk_server_callback(ssl, name, key, sizeof(key));
     tlsb_psk_context(ssl, &conn);
     if (key_len == 0)
-        return conn != NULL && conn->callback_exc.type != NULL ? 0 : 1;
+        return conn != NULL && conn->callback_cause != NULL ? 0 : 1;
     *session = tlsb_psk_session(ssl, key, key_len);
     OPENSSL_cleanse(key, sizeof(key));
     return *session != NULL;

@@ -331,8 +331,9 @@ tlsb_connection_set_hostname(tlsb_Connection *self, PyObject *hostname)
         return -1;
     name = PyBytes_AS_STRING(ascii);
     if ((Py_ssize_t)strlen(name) != PyBytes_GET_SIZE(ascii)) {
+        /* TypeError, as the stdlib's argument parser raises it. */
         Py_DECREF(ascii);
-        PyErr_SetString(PyExc_ValueError, "server_hostname contains a null character");
+        PyErr_SetString(PyExc_TypeError, "server_hostname must not contain null characters");
         return -1;
     }
     if (name[0] == '\0' || name[0] == '.') {
@@ -381,6 +382,18 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
 {
     if (self->ssl != NULL) {
         PyErr_SetString(PyExc_ValueError, "this TLS object is already set up");
+        return -1;
+    }
+    if (!server_side && ctx->protocol == TLSB_PROTOCOL_TLS_SERVER) {
+        tlsb_raise_message(tlsb_state.SSLError, 0,
+                           "Cannot create a client socket with a "
+                           "PROTOCOL_TLS_SERVER context");
+        return -1;
+    }
+    if (server_side && ctx->protocol == TLSB_PROTOCOL_TLS_CLIENT) {
+        tlsb_raise_message(tlsb_state.SSLError, 0,
+                           "Cannot create a server socket with a "
+                           "PROTOCOL_TLS_CLIENT context");
         return -1;
     }
     if (server_side && hostname != Py_None) {
@@ -569,6 +582,11 @@ tlsb_Connection_dealloc(tlsb_Connection *self)
         PyObject_ClearWeakRefs((PyObject *)self);
     if (self->ssl != NULL) {
         SSL_set_ex_data(self->ssl, tlsb_state.ssl_ex_index, NULL);
+        /* A connection dropped without close_notify would make SSL_free
+         * take its session out of the cache and mark it not resumable;
+         * closing a socket is not a reason to forbid resumption (fatal
+         * errors already did that when they happened). */
+        SSL_set_shutdown(self->ssl, SSL_get_shutdown(self->ssl) | SSL_SENT_SHUTDOWN);
         SSL_free(self->ssl);
     }
     tlsb_pending_exc_clear(&self->callback_exc);
@@ -579,6 +597,7 @@ tlsb_Connection_dealloc(tlsb_Connection *self)
     Py_CLEAR(self->owner);
     Py_CLEAR(self->server_hostname);
     Py_CLEAR(self->psk_identity);
+    Py_CLEAR(self->callback_cause);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -588,9 +607,10 @@ static PyObject *
 tlsb_connection_fail(tlsb_Connection *self, int run_result,
                      const tlsb_io_status *status)
 {
-    if (run_result < 0)
-        return NULL;
-    return tlsb_raise_io_error(self, status);
+    if (run_result >= 0)
+        tlsb_raise_io_error(self, status);
+    tlsb_attach_callback_cause(self);
+    return NULL;
 }
 
 /* do_handshake() */
@@ -760,7 +780,8 @@ tlsb_Connection_getpeercert(tlsb_Connection *self, PyObject *args, PyObject *kwa
     return result;
 }
 
-/* A chain as a list of DER bytes (3.13's public form). */
+/* A chain as a list of Certificate objects (the Python layer gives DER
+ * bytes, 3.13's public form). */
 static PyObject *
 tlsb_chain_to_list(STACK_OF(X509) *chain)
 {
@@ -768,7 +789,7 @@ tlsb_chain_to_list(STACK_OF(X509) *chain)
     int i;
 
     for (i = 0; result != NULL && chain != NULL && i < sk_X509_num(chain); i++) {
-        PyObject *der = tlsb_certificate_to_der(sk_X509_value(chain, i));
+        PyObject *der = tlsb_certificate_wrap(sk_X509_value(chain, i));
         if (der == NULL || PyList_Append(result, der) < 0)
             Py_CLEAR(result);
         Py_XDECREF(der);
@@ -776,7 +797,7 @@ tlsb_chain_to_list(STACK_OF(X509) *chain)
     return result;
 }
 
-/* get_verified_chain() -> [DER bytes], leaf first, up to the trust anchor */
+/* get_verified_chain() -> [Certificate], leaf first, up to the trust anchor */
 static PyObject *
 tlsb_Connection_get_verified_chain(tlsb_Connection *self, PyObject *unused)
 {
@@ -785,7 +806,7 @@ tlsb_Connection_get_verified_chain(tlsb_Connection *self, PyObject *unused)
     return tlsb_chain_to_list(SSL_get0_verified_chain(self->ssl));
 }
 
-/* get_unverified_chain() -> [DER bytes] as the peer sent them, leaf first
+/* get_unverified_chain() -> [Certificate] as the peer sent them, leaf first
  * (a server's SSL_get_peer_cert_chain lacks the leaf; it is added). */
 static PyObject *
 tlsb_Connection_get_unverified_chain(tlsb_Connection *self, PyObject *unused)
@@ -800,7 +821,7 @@ tlsb_Connection_get_unverified_chain(tlsb_Connection *self, PyObject *unused)
     if (result != NULL && self->server_side && chain != NULL) {
         X509 *leaf = SSL_get1_peer_certificate(self->ssl);
         if (leaf != NULL) {
-            PyObject *der = tlsb_certificate_to_der(leaf);
+            PyObject *der = tlsb_certificate_wrap(leaf);
             X509_free(leaf);
             if (der == NULL || PyList_Insert(result, 0, der) < 0)
                 Py_CLEAR(result);
