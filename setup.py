@@ -4,6 +4,9 @@ Environment:
   OPENSSL_DIR=/prefix    build against the OpenSSL under /prefix (include/,
                          lib/) instead of the system's; lib/ goes on the
                          rpath so the same library is found at run time.
+                         Debian's multiarch layout works (tools/fetch-openssl111).
+  OPENSSL_STATIC=1       with OPENSSL_DIR: link its libssl.a/libcrypto.a in,
+                         symbols hidden (coexists with the host's _ssl).
   TLSB_WERROR=1          turn compiler warnings into errors (CI does).
 
 A failed compile fails the install: the extension is the product.
@@ -12,6 +15,7 @@ Runs on Python 2.7 and 3.6+.
 import os
 import re
 import sys
+import sysconfig
 
 from setuptools import setup, Extension
 from setuptools.command.build_ext import build_ext
@@ -33,16 +37,41 @@ def read_version():
 VERSION = read_version()
 
 
-def openssl_locations():
+def openssl_build_args():
+    """Extension arguments for the OpenSSL named by OPENSSL_DIR (default:
+    the system's).  Understands a plain prefix (include/, lib/ or lib64/)
+    and Debian's multiarch layout (lib/<triplet>/, include/<triplet>/).
+    OPENSSL_STATIC=1 links the prefix's libssl.a/libcrypto.a into the
+    module with their symbols hidden, so it coexists with the host's _ssl
+    (and its libssl) in one process."""
     prefix = os.environ.get("OPENSSL_DIR")
+    static = os.environ.get("OPENSSL_STATIC", "") not in ("", "0")
     if not prefix:
-        return [], [], []
-    lib_dirs = [d for d in (os.path.join(prefix, "lib64"),
-                            os.path.join(prefix, "lib"))
-                if os.path.isdir(d)]
+        if static:
+            raise SystemExit("OPENSSL_STATIC=1 needs OPENSSL_DIR")
+        return {"libraries": ["ssl", "crypto"]}
+    triplets = [t for t in (sysconfig.get_config_var("MULTIARCH"),
+                            "x86_64-linux-gnu", "aarch64-linux-gnu") if t]
+    lib_dirs = [d for d in [os.path.join(prefix, "lib", t) for t in triplets]
+                + [os.path.join(prefix, "lib64"), os.path.join(prefix, "lib")]
+                if os.path.isfile(os.path.join(d, "libssl.a"))
+                or os.path.isfile(os.path.join(d, "libssl.so"))]
+    include_dirs = [d for d in [os.path.join(prefix, "include", t) for t in triplets]
+                    + [os.path.join(prefix, "include")]
+                    if os.path.isdir(os.path.join(d, "openssl"))]
     if not os.path.isdir(os.path.join(prefix, "include", "openssl")) or not lib_dirs:
-        raise SystemExit("OPENSSL_DIR=%s has no include/openssl or lib/" % prefix)
-    return [os.path.join(prefix, "include")], lib_dirs, lib_dirs
+        raise SystemExit("OPENSSL_DIR=%s has no include/openssl or lib/libssl" % prefix)
+    if not static:
+        return {"include_dirs": include_dirs, "library_dirs": lib_dirs[:1],
+                "runtime_library_dirs": lib_dirs[:1],
+                "libraries": ["ssl", "crypto"]}
+    archives = [os.path.join(lib_dirs[0], "lib%s.a" % name) for name in ("ssl", "crypto")]
+    for archive in archives:
+        if not os.path.isfile(archive):
+            raise SystemExit("OPENSSL_STATIC=1: no %s" % archive)
+    return {"include_dirs": include_dirs, "extra_objects": archives,
+            "libraries": ["dl", "pthread"],
+            "extra_link_args": ["-Wl,--exclude-libs,ALL"]}
 
 
 class BuildExt(build_ext):
@@ -64,7 +93,7 @@ class BuildExt(build_ext):
         build_ext.build_extension(self, ext)
 
 
-include_dirs, library_dirs, runtime_dirs = openssl_locations()
+openssl = openssl_build_args()
 
 core = Extension(
     "_tls_bootstrap_core",
@@ -73,12 +102,10 @@ core = Extension(
         os.path.join("Modules", "_tls_bootstrap", name)
         for name in os.listdir(os.path.join(HERE, "Modules", "_tls_bootstrap"))
     ),
-    include_dirs=["Modules"] + include_dirs,
-    library_dirs=library_dirs,
-    runtime_library_dirs=runtime_dirs,
-    libraries=["ssl", "crypto"],
+    include_dirs=["Modules"] + openssl.pop("include_dirs", []),
     define_macros=[("TLSB_VERSION", '"%s"' % VERSION)],
     extra_compile_args=["-Wall", "-std=gnu99"],
+    **openssl
 )
 
 with open(os.path.join(HERE, "README.md")) as readme:
