@@ -105,9 +105,11 @@ tlsb_Context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
               SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE;
     SSL_CTX_set_options(ctx, options);
     /* Python may hand OpenSSL a different buffer object when it retries a
-     * write; AUTO_RETRY makes blocking reads skip post-handshake messages. */
+     * write; AUTO_RETRY makes blocking reads skip post-handshake messages;
+     * RELEASE_BUFFERS frees the 16 KiB record buffers of idle connections
+     * (the stdlib sets it too: about half the memory of an idle one). */
     SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                          SSL_MODE_AUTO_RETRY);
+                          SSL_MODE_AUTO_RETRY | SSL_MODE_RELEASE_BUFFERS);
     if (!SSL_CTX_set_cipher_list(ctx, TLSB_DEFAULT_CIPHERS)) {
         Py_DECREF(self);
         return tlsb_raise_from_queue(NULL);

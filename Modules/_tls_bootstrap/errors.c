@@ -110,6 +110,17 @@ tlsb_error_name_objects(unsigned long code, PyObject **library,
 
 /* ---- building and raising the exception objects ------------------- */
 
+/* .library and .reason (None where not known), through attribute names
+ * made once at init: PyObject_SetAttrString() makes a string per call. */
+static int
+tlsb_set_library_and_reason(PyObject *exc, PyObject *library, PyObject *reason)
+{
+    if (PyObject_SetAttr(exc, tlsb_state.str_library, library ? library : Py_None) < 0 ||
+        PyObject_SetAttr(exc, tlsb_state.str_reason, reason ? reason : Py_None) < 0)
+        return -1;
+    return 0;
+}
+
 /* Raises exc_type(errno_value, message) with .library/.reason set, and
  * for verification errors .verify_code/.verify_message.  Steals nothing. */
 static PyObject *
@@ -121,8 +132,7 @@ tlsb_raise_full(PyObject *exc_type, int errno_value, PyObject *message,
                                           message);
     if (exc == NULL)
         return NULL;
-    if (PyObject_SetAttrString(exc, "library", library ? library : Py_None) < 0 ||
-        PyObject_SetAttrString(exc, "reason", reason ? reason : Py_None) < 0)
+    if (tlsb_set_library_and_reason(exc, library, reason) < 0)
         goto fail;
     if (verify_code != NULL &&
         (PyObject_SetAttrString(exc, "verify_code", verify_code) < 0 ||
@@ -320,6 +330,26 @@ tlsb_capture_io_status(SSL *ssl, int ret, tlsb_io_status *status)
     status->ssl_error = (ret > 0) ? SSL_ERROR_NONE : SSL_get_error(ssl, ret);
 }
 
+/* SSLWantReadError/SSLWantWriteError, raised once per non-blocking step
+ * (three times per in-memory handshake): from (errno, message) arguments
+ * made once at init; the queue is only peeked (these leave it empty).
+ * About half the cost of the general path. */
+static PyObject *
+tlsb_raise_want(PyObject *exc_type, PyObject *args)
+{
+    PyObject *exc;
+
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
+    exc = PyObject_Call(exc_type, args, NULL);
+    if (exc == NULL)
+        return NULL;
+    if (tlsb_set_library_and_reason(exc, NULL, NULL) == 0)
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
 /* The exception for a failed SSL_read/SSL_write/SSL_do_handshake/
  * SSL_shutdown, from what tlsb_capture_io_status saw.  Mirrors the
  * stdlib's choice of class and errno for each SSL_get_error() value. */
@@ -335,13 +365,11 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
                                   TLSB_ERROR_ZERO_RETURN,
                                   "TLS/SSL connection has been closed (EOF)");
     case SSL_ERROR_WANT_READ:
-        return tlsb_raise_message(tlsb_state.SSLWantReadError,
-                                  TLSB_ERROR_WANT_READ,
-                                  "The operation did not complete (read)");
+        return tlsb_raise_want(tlsb_state.SSLWantReadError,
+                               tlsb_state.want_read_args);
     case SSL_ERROR_WANT_WRITE:
-        return tlsb_raise_message(tlsb_state.SSLWantWriteError,
-                                  TLSB_ERROR_WANT_WRITE,
-                                  "The operation did not complete (write)");
+        return tlsb_raise_want(tlsb_state.SSLWantWriteError,
+                               tlsb_state.want_write_args);
     case SSL_ERROR_WANT_X509_LOOKUP:
         return tlsb_raise_message(tlsb_state.SSLError,
                                   TLSB_ERROR_WANT_X509_LOOKUP,
@@ -597,6 +625,15 @@ tlsb_errors_init(PyObject *module)
                               tlsb_state.CertificateError) < 0 ||
         PyModule_AddIntConstant(module, "_cert_verification_error_is_ours",
                                 tlsb_state.cert_verification_error_is_ours) < 0)
+        return -1;
+    tlsb_state.str_library = NativeStr_FromString("library");
+    tlsb_state.str_reason = NativeStr_FromString("reason");
+    tlsb_state.want_read_args = Py_BuildValue(
+        "(is)", TLSB_ERROR_WANT_READ, "The operation did not complete (read)");
+    tlsb_state.want_write_args = Py_BuildValue(
+        "(is)", TLSB_ERROR_WANT_WRITE, "The operation did not complete (write)");
+    if (tlsb_state.str_library == NULL || tlsb_state.str_reason == NULL ||
+        tlsb_state.want_read_args == NULL || tlsb_state.want_write_args == NULL)
         return -1;
     tlsb_state.socket_timeout = tlsb_import_attr("socket", "timeout", 1);
     if (tlsb_state.socket_timeout == NULL)

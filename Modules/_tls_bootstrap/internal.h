@@ -31,6 +31,12 @@ typedef struct {
     PyObject *CertificateError;     /* ssl.CertificateError */
     PyObject *socket_timeout;       /* socket.timeout */
     PyObject *socket_error;         /* socket.error */
+    /* Made once: attribute names, and the arguments of the exceptions a
+     * non-blocking step raises (errors.c). */
+    PyObject *str_library;
+    PyObject *str_reason;
+    PyObject *want_read_args;
+    PyObject *want_write_args;
     int cert_verification_error_is_ours;
     /* ex_data slot on SSL* that points back at the Connection object */
     int ssl_ex_index;
