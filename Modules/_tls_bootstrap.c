@@ -195,7 +195,8 @@ tlsb_module_init(PyObject *module)
         tlsb_types_init(module) < 0 ||
         tlsb_certdecode_init(module) < 0 ||
         tlsb_keylog_init(module) < 0 ||
-        tlsb_crypto_init(module) < 0)
+        tlsb_crypto_init(module) < 0 ||
+        tlsb_socket_head_init() < 0)
         return -1;
     if (PyModule_AddObject(module, "_MISSING_FEATURES", tlsb_missing_features()) < 0)
         return -1;
@@ -205,6 +206,8 @@ tlsb_module_init(PyObject *module)
     if (PyModule_AddObjectRef(module, "_timeout_error", tlsb_state.socket_timeout) < 0)
         return -1;
     tlsb_state.module = Py_NewRef(module);
+    if (PyModule_AddIntConstant(module, "_socket_fast_path", tlsb_state.socket_head_ok) < 0)
+        return -1;
     return 0;
 }
 

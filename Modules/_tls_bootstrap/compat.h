@@ -306,8 +306,35 @@ tlsb_fspath_bytes(PyObject *path)
 #endif
 }
 
-/* "timeout" exception of the socket module: socket.timeout on all hosts
- * (an alias of TimeoutError from 3.10). */
+/* The head of a _socket.socket object (CPython's Modules/socketmodule.h,
+ * the same from 3.5 to 3.13; 2.7 keeps the timeout as a double).  The I/O
+ * loop reads the fd and timeout from it, as the stdlib's _ssl does, instead
+ * of calling fileno() and gettimeout() on every read and write.  The layout
+ * is checked against those methods when the module loads (tlsobject.c);
+ * if it does not match, the methods are used. */
+typedef struct {
+    PyObject_HEAD
+    int sock_fd;
+    int sock_family;
+    int sock_type;
+    int sock_proto;
+    PyObject *(*errorhandler)(void);
+#ifdef TLSB_PY3
+    int64_t sock_timeout;       /* nanoseconds; negative: blocking */
+#else
+    double sock_timeout;        /* seconds; negative: blocking */
+#endif
+} tlsb_socket_head;
+
+static inline double
+tlsb_socket_head_timeout(const tlsb_socket_head *head)
+{
+#ifdef TLSB_PY3
+    return head->sock_timeout < 0 ? -1.0 : (double)head->sock_timeout * 1e-9;
+#else
+    return head->sock_timeout < 0 ? -1.0 : head->sock_timeout;
+#endif
+}
 
 /* Printable type name for messages. */
 #define TLSB_TYPE_NAME(obj) (Py_TYPE(obj)->tp_name)

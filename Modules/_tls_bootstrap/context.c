@@ -104,6 +104,9 @@ tlsb_Context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
               SSL_OP_CIPHER_SERVER_PREFERENCE |
               SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE;
     SSL_CTX_set_options(ctx, options);
+    /* 1.1.1 sets LEGACY_SERVER_CONNECT in every new context, 3.0 does not:
+     * the same secure default on both. */
+    SSL_CTX_clear_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT);
     /* Python may hand OpenSSL a different buffer object when it retries a
      * write; AUTO_RETRY makes blocking reads skip post-handshake messages;
      * RELEASE_BUFFERS frees the 16 KiB record buffers of idle connections

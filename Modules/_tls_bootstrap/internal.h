@@ -31,6 +31,8 @@ typedef struct {
     PyObject *CertificateError;     /* ssl.CertificateError */
     PyObject *socket_timeout;       /* socket.timeout */
     PyObject *socket_error;         /* socket.error */
+    PyTypeObject *socket_type;      /* _socket.socket */
+    int socket_head_ok;             /* tlsb_socket_head matches it */
     /* Made once: attribute names, and the arguments of the exceptions a
      * non-blocking step raises (errors.c). */
     PyObject *str_library;
@@ -196,6 +198,7 @@ static X509 *tlsb_certificate_from_der(const unsigned char *der, Py_ssize_t len)
 
 /* tlsobject.c */
 static PyObject *tlsb_connection_owner(tlsb_Connection *conn);
+static int tlsb_socket_head_init(void);
 static PyObject *tlsb_Context_wrap_bio(tlsb_Context *ctx, PyObject *args,
                                        PyObject *kwargs);
 static PyObject *tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args,

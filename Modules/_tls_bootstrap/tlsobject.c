@@ -75,12 +75,62 @@ tlsb_monotonic(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
+/* The raw _socket.socket behind a socket object, or NULL (new reference):
+ * on 3.x SSLSocket is one; 2.7's socket.socket wraps one in ._sock. */
+static PyObject *
+tlsb_raw_socket(PyObject *sock)
+{
+#ifdef TLSB_PY3
+    PyObject *raw = Py_NewRef(sock);
+#else
+    PyObject *raw = PyObject_GetAttrString(sock, "_sock");
+    if (raw == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+#endif
+    if (!tlsb_state.socket_head_ok || !PyObject_TypeCheck(raw, tlsb_state.socket_type)) {
+        Py_DECREF(raw);
+        return NULL;
+    }
+    return raw;
+}
+
+/* fd and timeout by fileno() and gettimeout(): for sockets of other
+ * types, and where the layout check failed. */
+static int
+tlsb_socket_io_by_methods(PyObject *sock, long *fd, double *timeout)
+{
+    PyObject *value = PyObject_CallMethod(sock, "fileno", NULL);
+
+    if (value == NULL)
+        return -1;
+    *fd = tlsb_long_from_int(value);
+    Py_DECREF(value);
+    if (*fd == -1 && PyErr_Occurred())
+        return -1;
+    value = PyObject_CallMethod(sock, "gettimeout", NULL);
+    if (value == NULL)
+        return -1;
+    if (value == Py_None) {
+        *timeout = -1.0;
+    } else {
+        *timeout = PyFloat_AsDouble(value);
+        if (*timeout == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(value);
+            return -1;
+        }
+    }
+    Py_DECREF(value);
+    return 0;
+}
+
 /* Looks up the socket's fd and timeout; a memory-BIO connection leaves
  * io->sock NULL.  -1 with an exception if the socket is gone or closed. */
 static int
 tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
 {
-    PyObject *value;
+    PyObject *raw;
     long fd;
 
     io->sock = NULL;
@@ -96,38 +146,66 @@ tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
                            "Underlying socket connection gone");
         return -1;
     }
-    value = PyObject_CallMethod(io->sock, "fileno", NULL);
-    if (value == NULL)
+    raw = tlsb_raw_socket(io->sock);
+    if (raw != NULL) {
+        const tlsb_socket_head *head = (const tlsb_socket_head *)raw;
+        fd = head->sock_fd;
+        io->timeout = tlsb_socket_head_timeout(head);
+        Py_DECREF(raw);
+    } else if (tlsb_socket_io_by_methods(io->sock, &fd, &io->timeout) < 0) {
         goto error;
-    fd = tlsb_long_from_int(value);
-    Py_DECREF(value);
-    if (fd == -1 && PyErr_Occurred())
-        goto error;
+    }
     if (fd < 0) {
         tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
                            "Underlying socket has been closed.");
         goto error;
     }
     io->fd = (int)fd;
-    value = PyObject_CallMethod(io->sock, "gettimeout", NULL);
-    if (value == NULL)
-        goto error;
-    if (value == Py_None) {
-        io->timeout = -1.0;
-    } else {
-        io->timeout = PyFloat_AsDouble(value);
-        if (io->timeout == -1.0 && PyErr_Occurred()) {
-            Py_DECREF(value);
-            goto error;
-        }
-    }
-    Py_DECREF(value);
     if (io->timeout > 0)
         io->deadline = tlsb_monotonic() + io->timeout;
     return 0;
 error:
     Py_CLEAR(io->sock);
     return -1;
+}
+
+/* Checks tlsb_socket_head against a real socket's fileno()/gettimeout();
+ * on any difference the I/O loop keeps calling the methods. */
+static int
+tlsb_socket_head_init(void)
+{
+    PyObject *sock, *result;
+    const tlsb_socket_head *head;
+    long fd;
+    double timeout, blocking;
+    int ok;
+
+    tlsb_state.socket_head_ok = 0;
+    tlsb_state.socket_type = (PyTypeObject *)tlsb_import_attr("_socket", "socket", 1);
+    if (tlsb_state.socket_type == NULL)
+        return -1;
+    sock = PyObject_CallFunction((PyObject *)tlsb_state.socket_type, NULL);
+    if (sock == NULL)
+        return -1;
+    head = (const tlsb_socket_head *)sock;
+    result = PyObject_CallMethod(sock, "settimeout", "d", 2.5);
+    Py_XDECREF(result);
+    ok = result != NULL && tlsb_socket_io_by_methods(sock, &fd, &timeout) == 0 &&
+         fd == head->sock_fd && timeout == 2.5 &&
+         tlsb_socket_head_timeout(head) == 2.5;
+    if (ok) {
+        result = PyObject_CallMethod(sock, "settimeout", "O", Py_None);
+        Py_XDECREF(result);
+        blocking = tlsb_socket_head_timeout(head);
+        ok = result != NULL && blocking < 0;
+    }
+    result = PyObject_CallMethod(sock, "close", NULL);
+    Py_XDECREF(result);
+    Py_DECREF(sock);
+    if (PyErr_Occurred())
+        return -1;
+    tlsb_state.socket_head_ok = ok;
+    return 0;
 }
 
 /* Waits until fd is readable/writable or the deadline passes, with the GIL
