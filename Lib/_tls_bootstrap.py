@@ -94,7 +94,7 @@ else:
                 return cls._value2member[value]
             except (KeyError, TypeError):
                 pass
-            if cls._is_flag and isinstance(value, (int, long)):  # noqa: F821
+            if cls._is_flag and isinstance(value, _integer_types):
                 return cls._pseudo_member(value)
             raise ValueError("%r is not a valid %s" % (value, cls.__name__))
 
@@ -137,17 +137,17 @@ else:
             return member
 
         def __or__(self, other):
-            if not isinstance(other, (int, long)):  # noqa: F821
+            if not isinstance(other, _integer_types):
                 return NotImplemented
             return type(self)(int(self) | int(other))
 
         def __and__(self, other):
-            if not isinstance(other, (int, long)):  # noqa: F821
+            if not isinstance(other, _integer_types):
                 return NotImplemented
             return type(self)(int(self) & int(other))
 
         def __xor__(self, other):
-            if not isinstance(other, (int, long)):  # noqa: F821
+            if not isinstance(other, _integer_types):
                 return NotImplemented
             return type(self)(int(self) ^ int(other))
 
@@ -444,9 +444,9 @@ class SSLContext(_CoreContext):
                 raise TypeError("SSLContext() takes a protocol argument")
             _warn_deprecated("ssl.SSLContext() without protocol argument is "
                              "deprecated.")
-            protocol = PROTOCOL_TLS  # noqa: F821 (published enum member)
-        elif protocol not in (PROTOCOL_TLS_CLIENT,  # noqa: F821
-                              PROTOCOL_TLS_SERVER):  # noqa: F821
+            protocol = _core.PROTOCOL_TLS
+        elif protocol not in (_core.PROTOCOL_TLS_CLIENT,
+                              _core.PROTOCOL_TLS_SERVER):
             # 3.10+ deprecates every protocol but the two role-specific ones.
             name = _PROTOCOL_NAMES.get(protocol)
             if name is not None:
@@ -970,7 +970,7 @@ class SSLSocket(_socket_class):
                 return self._sslobj.read(len, buffer)
             return self._sslobj.read(len)
         except SSLError as exc:
-            if exc.args[0] == SSL_ERROR_EOF and self.suppress_ragged_eofs:  # noqa: F821
+            if exc.args[0] == _core.SSL_ERROR_EOF and self.suppress_ragged_eofs:
                 return 0 if buffer is not None else b""
             raise
 
@@ -1262,7 +1262,10 @@ class SSLSocket(_socket_class):
 
     def _real_close(self):
         self._sslobj = None
-        _socket_class._real_close(self)
+        if _PY2:
+            _socket_class.close(self)
+        else:
+            _socket_class._real_close(self)
 
     if _PY2:
         # 2.7's socket.socket keeps no reference count of the file objects
@@ -1274,21 +1277,16 @@ class SSLSocket(_socket_class):
 
         def close(self):
             if self._makefile_refs < 1:
-                self._sslobj = None
-                _socket_class.close(self)
+                self._real_close()
             else:
                 self._makefile_refs -= 1
-
-        def _real_close(self):
-            self._sslobj = None
-            _socket_class.close(self)
 
 
 SSLContext.sslsocket_class = SSLSocket
 
 
 def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
-                cert_reqs=CERT_NONE, ssl_version=PROTOCOL_TLS,  # noqa: F821
+                cert_reqs=_core.CERT_NONE, ssl_version=_core.PROTOCOL_TLS,
                 ca_certs=None, do_handshake_on_connect=True,
                 suppress_ragged_eofs=True, ciphers=None):
     """Deprecated module-level wrapper (removed in 3.12; kept, and grafted,
@@ -1316,7 +1314,7 @@ def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
         suppress_ragged_eofs=suppress_ragged_eofs)
 
 
-def get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,  # noqa: F821
+def get_server_certificate(addr, ssl_version=_core.PROTOCOL_TLS_CLIENT,
                            ca_certs=None, timeout=_GLOBAL_DEFAULT_TIMEOUT):
     """Retrieve the certificate from the server at the specified address,
     and return it as a PEM-encoded string.
@@ -1325,7 +1323,7 @@ def get_server_certificate(addr, ssl_version=PROTOCOL_TLS_CLIENT,  # noqa: F821
     If 'timeout' is specified, use it in the connection attempt.
     """
     host, port = addr
-    cert_reqs = CERT_REQUIRED if ca_certs is not None else CERT_NONE  # noqa: F821
+    cert_reqs = _core.CERT_REQUIRED if ca_certs is not None else _core.CERT_NONE
     context = _create_stdlib_context(ssl_version, cert_reqs=cert_reqs,
                                      cafile=ca_certs)
     sock = _socket_module.create_connection(addr, timeout=timeout)
@@ -1355,20 +1353,20 @@ def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
     if not isinstance(purpose, _ASN1Object):
         raise TypeError(purpose)
     if purpose == Purpose.SERVER_AUTH:
-        context = SSLContext(_factory_protocol(PROTOCOL_TLS_CLIENT))  # noqa: F821
-        context.verify_mode = CERT_REQUIRED  # noqa: F821
+        context = SSLContext(_factory_protocol(_core.PROTOCOL_TLS_CLIENT))
+        context.verify_mode = _core.CERT_REQUIRED
         context.check_hostname = True
     elif purpose == Purpose.CLIENT_AUTH:
-        context = SSLContext(_factory_protocol(PROTOCOL_TLS_SERVER))  # noqa: F821
+        context = SSLContext(_factory_protocol(_core.PROTOCOL_TLS_SERVER))
     else:
         raise ValueError(purpose)
     # Chain building stops at the first trust anchor (RFC 5280), and
     # certificates are held to X.509 strictly (3.13's choice).
     if not _legacy_host_behaviour("strict_default_verify_flags"):
-        context.verify_flags |= VERIFY_X509_PARTIAL_CHAIN | VERIFY_X509_STRICT  # noqa: F821
+        context.verify_flags |= _core.VERIFY_X509_PARTIAL_CHAIN | _core.VERIFY_X509_STRICT
     if cafile or capath or cadata:
         context.load_verify_locations(cafile, capath, cadata)
-    elif context.verify_mode != CERT_NONE:  # noqa: F821
+    elif context.verify_mode != _core.CERT_NONE:
         context.load_default_certs(purpose)
     _apply_keylog_environment(context)
     return context
@@ -1378,7 +1376,7 @@ def _factory_protocol(role_protocol):
     """The factories' protocol: PROTOCOL_TLS_CLIENT/SERVER (3.10+), or
     PROTOCOL_TLS, grafted onto an older host."""
     if _legacy_host_behaviour("role_protocols_in_factories"):
-        return PROTOCOL_TLS  # noqa: F821
+        return _core.PROTOCOL_TLS
     return role_protocol
 
 
@@ -1389,17 +1387,17 @@ def _create_unverified_context(protocol=None, **kwargs):
     (cert_reqs, check_hostname, purpose, certfile, keyfile, cafile, capath,
      cadata) = _keyword_only(
         "_create_unverified_context", kwargs,
-        cert_reqs=CERT_NONE, check_hostname=False,  # noqa: F821
+        cert_reqs=_core.CERT_NONE, check_hostname=False,
         purpose=Purpose.SERVER_AUTH, certfile=None, keyfile=None,
         cafile=None, capath=None, cadata=None)
     if not isinstance(purpose, _ASN1Object):
         raise TypeError(purpose)
     if purpose == Purpose.SERVER_AUTH:
         if protocol is None:
-            protocol = _factory_protocol(PROTOCOL_TLS_CLIENT)  # noqa: F821
+            protocol = _factory_protocol(_core.PROTOCOL_TLS_CLIENT)
     elif purpose == Purpose.CLIENT_AUTH:
         if protocol is None:
-            protocol = _factory_protocol(PROTOCOL_TLS_SERVER)  # noqa: F821
+            protocol = _factory_protocol(_core.PROTOCOL_TLS_SERVER)
     else:
         raise ValueError(purpose)
     context = SSLContext(protocol)
@@ -1414,7 +1412,7 @@ def _create_unverified_context(protocol=None, **kwargs):
         context.load_cert_chain(certfile, keyfile)
     if cafile or capath or cadata:
         context.load_verify_locations(cafile, capath, cadata)
-    elif context.verify_mode != CERT_NONE:  # noqa: F821
+    elif context.verify_mode != _core.CERT_NONE:
         context.load_default_certs(purpose)
     _apply_keylog_environment(context)
     return context
@@ -1711,10 +1709,10 @@ def self_test(out=None):
             out.write("self-test: SKIPPED (no usable openssl command: %s)\n"
                       % exc)
             return 0
-        server_ctx = SSLContext(PROTOCOL_TLS_SERVER)  # noqa: F821
+        server_ctx = SSLContext(_core.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert, key)
         client_ctx = create_default_context(cafile=cert)
-        client_ctx.verify_flags &= ~VERIFY_X509_STRICT  # noqa: F821 (no AKID)
+        client_ctx.verify_flags &= ~_core.VERIFY_X509_STRICT  # (no AKID)
         c_in, c_out, s_in, s_out = MemoryBIO(), MemoryBIO(), MemoryBIO(), MemoryBIO()
         client = client_ctx.wrap_bio(c_in, c_out,
                                      server_hostname="selftest.invalid")

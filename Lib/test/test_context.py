@@ -3,8 +3,6 @@ Every test runs against _tls_bootstrap, and on 3.13 also against the
 host's ssl as oracle."""
 import errno
 import io
-import os
-import sys
 import warnings
 
 import pytest

@@ -2,7 +2,6 @@
 judge: what the CLI made, we read the same way it does; what we made, the
 CLI parses, verifies and checks."""
 import datetime
-import os
 import re
 
 import pytest

@@ -132,7 +132,7 @@ def test_enums_are_the_hosts_where_it_has_them(host_ssl):
 
 
 def test_urllib3_bindings_follow_the_graft(host_ssl):
-    urllib3 = pytest.importorskip("urllib3")
+    pytest.importorskip("urllib3")
     import urllib3.util.ssl_ as ssl_
     host_context = ssl_.SSLContext
     assert host_context is host_ssl.SSLContext

@@ -1,9 +1,7 @@
 """Interop with the openssl command line as the independent peer: our
 SSLObject (memory BIOs pumped over a socket) and SSLSocket against
 `openssl s_server`, and our servers against `openssl s_client`."""
-import os
 import socket
-import threading
 
 import pytest
 

@@ -5,7 +5,6 @@ keying-material export, against `openssl s_server`/`s_client` and, on
 import binascii
 import hashlib
 import hmac
-import os
 import re
 import socket
 import struct

@@ -3,7 +3,6 @@ through our implementation: urllib, http.client/httplib, smtplib STARTTLS,
 requests (with urllib3 1.26 on 2.7); asyncio is in
 test_real_clients_asyncio.py (Python 3 syntax).  Each succeeds only
 with the right CA and host name: a bad CA and a bad host name fail."""
-import os
 import socket
 import sys
 import threading

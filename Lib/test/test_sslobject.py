@@ -1,7 +1,6 @@
 """SSLObject over memory BIOs: an in-memory client/server pair, results as
 CPython 3.13 gives them.  On 3.13 each test also runs with the host's ssl
 as oracle."""
-import sys
 import warnings
 
 import pytest

@@ -5,7 +5,6 @@ urllib3's SSLTransport (unmodified) and through a bare SSLObject."""
 import select
 import socket
 import ssl
-import sys
 import threading
 
 import pytest
