@@ -8,6 +8,7 @@ import threading
 import pytest
 
 import _tls_bootstrap as tlsb
+import tlsb_support
 
 
 @pytest.fixture
@@ -132,7 +133,7 @@ def test_enums_are_the_hosts_where_it_has_them(host_ssl):
 
 
 def test_urllib3_bindings_follow_the_graft(host_ssl):
-    pytest.importorskip("urllib3")
+    tlsb_support.require_module("urllib3")
     import urllib3.util.ssl_ as ssl_
     host_context = ssl_.SSLContext
     assert host_context is host_ssl.SSLContext

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import _tls_bootstrap as tlsb
-from tlsb_support import certfile, server_context
+from tlsb_support import certfile, require_module, server_context
 
 PY2 = sys.version_info[0] == 2
 if PY2:
@@ -142,7 +142,7 @@ def requests_get(requests, server, cafile):
 
 
 def test_requests(https_server):
-    requests = pytest.importorskip("requests")
+    requests = require_module("requests")
     if https_server.good:
         assert requests_get(requests, https_server, "ca.pem").content == BODY
     else:

@@ -11,7 +11,7 @@ import pytest
 
 import _tls_bootstrap as tlsb
 from tlsb_peers import OpenSSLServer
-from tlsb_support import certfile, client_context
+from tlsb_support import certfile, client_context, require_module
 
 
 class TLSRelay(object):
@@ -77,7 +77,7 @@ def grafted():
 
 
 def test_urllib3_ssltransport_tls_in_tls(grafted):
-    ssltransport = pytest.importorskip("urllib3.util.ssltransport")
+    ssltransport = require_module("urllib3.util.ssltransport")
     with OpenSSLServer(["-rev"]) as server:
         relay = TLSRelay(server.address)
         outer = outer_connection(relay)

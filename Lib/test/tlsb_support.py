@@ -32,6 +32,15 @@ def need(condition, reason):
     pytest.skip(reason)
 
 
+def require_module(name):
+    """Import `name`; tox installs it, so in CI its absence is a failure."""
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        need(False, "needs the %s module" % name)
+
+
 def find_interpreter(version):
     """Path of CPython `version` ("3.13"), from PATH or pyenv, or None."""
     candidates = []
