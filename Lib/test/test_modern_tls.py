@@ -477,21 +477,28 @@ def test_sigalgs_settings():
 
 def test_features_missing_from_this_openssl_name_the_version_needed():
     missing = tlsb._core._MISSING_FEATURES
+    server = server_context(tlsb, verify_mode=tlsb.CERT_REQUIRED)
+    server.load_verify_locations(certfile("ca.pem"))
+    client = client_context(tlsb)
+    client.load_cert_chain(certfile("client.pem"), certfile("client.key"))
+    p = MemoryPair(tlsb, server, client)
+    p.handshake()
     calls = {
         "SSLContext.get_groups": lambda: client_context(tlsb).get_groups(),
         "get_sigalgs": tlsb.get_sigalgs,
+        "SSLSocket.client_sigalg": p.server.client_sigalg,
+        "SSLSocket.server_sigalg": p.client.server_sigalg,
     }
-    p = MemoryPair(tlsb, server_context(tlsb), client_context(tlsb))
-    p.handshake()
-    calls["SSLSocket.client_sigalg"] = p.client.client_sigalg
-    calls["SSLSocket.server_sigalg"] = p.client.server_sigalg
     for feature, call in calls.items():
         if feature in missing:
             with pytest.raises(NotImplementedError) as info:
                 call()
             assert missing[feature] in str(info.value)
         else:
-            assert call() is not None
+            value = call()
+            assert value, feature
+            if feature.endswith("sigalg"):
+                assert value in tlsb.get_sigalgs()
 
 
 # ---- keying material export ---------------------------------------------------------

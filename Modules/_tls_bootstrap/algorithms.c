@@ -10,7 +10,7 @@
  *   `python -m _tls_bootstrap`.
  */
 
-static PyObject *
+TLSB_MAYBE_UNUSED static PyObject *
 tlsb_raise_needs_openssl(const char *what, const char *version)
 {
     PyErr_Format(PyExc_NotImplementedError,
@@ -205,7 +205,7 @@ tlsb_get_sigalgs(PyObject *module, PyObject *unused)
 #endif
 }
 
-static int
+TLSB_MAYBE_UNUSED static int
 tlsb_note_missing(PyObject *missing, const char *feature, const char *needs)
 {
     PyObject *text = NativeStr_FromString(needs);

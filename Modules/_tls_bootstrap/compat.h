@@ -407,6 +407,21 @@ tlsb_err_is_system(unsigned long code)
 #  define TLSB_HAS_GET0_IMPLEMENTED_GROUPS 1
 #endif
 
+/* SSL_SESSION_get_time_ex (3.3) returns time_t; SSL_SESSION_get_time is
+ * deprecated from 3.4. */
+#if OPENSSL_VERSION_NUMBER >= 0x30300000L
+#  define tlsb_session_time(session) ((long long)SSL_SESSION_get_time_ex(session))
+#else
+#  define tlsb_session_time(session) ((long long)SSL_SESSION_get_time(session))
+#endif
+
+/* Helpers used only where the linked OpenSSL lacks some feature. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define TLSB_MAYBE_UNUSED __attribute__((unused))
+#else
+#  define TLSB_MAYBE_UNUSED
+#endif
+
 /* Kernel TLS offload option (3.0). */
 #ifdef SSL_OP_ENABLE_KTLS
 #  define TLSB_HAS_KTLS_OPTION 1

@@ -97,7 +97,7 @@ tlsb_Session_get_id(tlsb_Session *self, void *closure)
 static PyObject *
 tlsb_Session_get_time(tlsb_Session *self, void *closure)
 {
-    return PyLong_FromLong(SSL_SESSION_get_time(self->session));
+    return PyLong_FromLongLong(tlsb_session_time(self->session));
 }
 
 /* timeout: lifetime in seconds */
