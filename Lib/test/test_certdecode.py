@@ -744,11 +744,7 @@ def test_getpeercert_after_a_handshake_is_the_decoded_server_certificate(impl):
 
 
 def test_server_getpeercert_is_the_decoded_client_certificate(impl):
-    server = server_context(impl, verify_mode=impl.CERT_REQUIRED)
-    server.load_verify_locations(certfile("ca.pem"))
-    client = client_context(impl)
-    client.load_cert_chain(certfile("client.pem"), certfile("client.key"))
-    p = MemoryPair(impl, server, client)
+    p = MemoryPair(impl, *tlsb_support.client_auth_contexts(impl))
     p.handshake()
     assert p.server.getpeercert() == golden("client.pem")
 

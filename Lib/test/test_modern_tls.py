@@ -477,11 +477,7 @@ def test_sigalgs_settings():
 
 def test_features_missing_from_this_openssl_name_the_version_needed():
     missing = tlsb._core._MISSING_FEATURES
-    server = server_context(tlsb, verify_mode=tlsb.CERT_REQUIRED)
-    server.load_verify_locations(certfile("ca.pem"))
-    client = client_context(tlsb)
-    client.load_cert_chain(certfile("client.pem"), certfile("client.key"))
-    p = MemoryPair(tlsb, server, client)
+    p = MemoryPair(tlsb, *tlsb_support.client_auth_contexts(tlsb))
     p.handshake()
     calls = {
         "SSLContext.get_groups": lambda: client_context(tlsb).get_groups(),

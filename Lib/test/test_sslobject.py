@@ -350,11 +350,7 @@ def test_client_certificate_required(impl):
 
 
 def test_client_certificate_presented(impl):
-    server = server_context(impl, verify_mode=impl.CERT_REQUIRED)
-    server.load_verify_locations(certfile("ca.pem"))
-    client = client_context(impl)
-    client.load_cert_chain(certfile("client.pem"), certfile("client.key"))
-    p = MemoryPair(impl, server, client)
+    p = MemoryPair(impl, *tlsb_support.client_auth_contexts(impl))
     p.handshake()
     peer = p.server.getpeercert()
     assert ((("commonName", "client"),) in peer["subject"])

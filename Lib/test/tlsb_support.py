@@ -124,6 +124,16 @@ def certfile_path(name):
     return name if os.path.isabs(name) else certfile(name)
 
 
+def client_auth_contexts(impl):
+    """(server, client): the server requires a certificate from our root,
+    the client presents client.pem."""
+    server = server_context(impl, verify_mode=impl.CERT_REQUIRED)
+    server.load_verify_locations(certfile("ca.pem"))
+    client = client_context(impl)
+    client.load_cert_chain(certfile("client.pem"), certfile("client.key"))
+    return server, client
+
+
 class MemoryPair(object):
     """A client and a server SSLObject joined by memory BIOs."""
 
