@@ -102,6 +102,14 @@ def test_empty_or_dotted_hostname_is_value_error(impl, name):
         ctx.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO(), server_hostname=name)
 
 
+def test_hostname_with_nul_is_the_argument_parsers_type_error(impl):
+    # 3.13 parses server_hostname with PyArg_Parse("es"): its TypeError and words.
+    ctx = client_context(impl)
+    with pytest.raises(TypeError) as info:
+        ctx.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO(), server_hostname="local\x00host")
+    assert str(info.value) == "argument must be encoded string without null bytes, not str"
+
+
 # ---- a successful handshake ------------------------------------------------
 
 def test_tls13_handshake_and_data(impl):

@@ -440,9 +440,11 @@ tlsb_connection_set_hostname(tlsb_Connection *self, PyObject *hostname,
         return -1;
     name = PyBytes_AS_STRING(ascii);
     if ((Py_ssize_t)strlen(name) != PyBytes_GET_SIZE(ascii)) {
-        /* TypeError, as the stdlib's argument parser raises it. */
+        /* The TypeError and words of the stdlib's argument parser ("es"). */
         Py_DECREF(ascii);
-        PyErr_SetString(PyExc_TypeError, "server_hostname must not contain null characters");
+        PyErr_Format(PyExc_TypeError,
+                     "argument must be encoded string without null bytes, not %.50s",
+                     Py_TYPE(hostname)->tp_name);
         return -1;
     }
     if (name[0] == '\0' || name[0] == '.') {
