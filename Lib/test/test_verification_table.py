@@ -365,6 +365,23 @@ def test_row(row):
         assert outcome(ssl, row) == row.expected(ssl), "the stdlib (oracle) disagrees"
 
 
+@pytest.mark.parametrize("host, sent", [
+    (BUECHER, "xn--bcher-kva.example"),
+    (u"B\u00dcCHER.example", "xn--bcher-kva.example"),
+    (u"stra\u00dfe.example", "strasse.example"),
+    (b"xn--bcher-kva.example", "xn--bcher-kva.example"),
+    ("LOCALHOST", "LOCALHOST"),
+    ("::1", "::1"),
+])
+def test_server_hostname_is_the_a_label_text(host, sent):
+    # What the rows above verified against, as SSLObject.server_hostname.
+    for impl in tlsb_support.implementations():
+        ctx = impl.create_default_context(cafile=path("root.pem"))
+        obj = ctx.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO(), server_hostname=host)
+        assert obj.server_hostname == sent
+        assert type(obj.server_hostname) is str
+
+
 def test_rows_are_distinct():
     assert len(set(row.id for row in ROWS)) == len(ROWS)
 
