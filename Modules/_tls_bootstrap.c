@@ -205,6 +205,10 @@ tlsb_module_init(PyObject *module)
     /* What timeouts raise: socket.timeout; the graft may change it. */
     if (PyModule_AddObjectRef(module, "_timeout_error", tlsb_state.socket_timeout) < 0)
         return -1;
+    /* Socket errors under TLS are OSErrors; the graft may make them
+     * ragged EOFs (errors.c). */
+    if (PyModule_AddObjectRef(module, "_transport_errors_are_eof", Py_False) < 0)
+        return -1;
     tlsb_state.module = Py_NewRef(module);
     if (PyModule_AddIntConstant(module, "_socket_fast_path", tlsb_state.socket_head_ok) < 0)
         return -1;
