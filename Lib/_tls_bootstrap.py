@@ -1264,7 +1264,11 @@ class SSLSocket(_socket_class):
         raise ValueError("No SSL wrapper around " + str(self))
 
     def _real_close(self):
-        self._sslobj = None
+        connection, self._sslobj = self._sslobj, None
+        if connection is not None:
+            # Threads blocked in its I/O end with OSError(EBADF) before the
+            # descriptor goes (3.13 leaves them blocked: see tlsobject.c).
+            connection._interrupt_io()
         if _PY2:
             _socket_class.close(self)
         else:

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <openssl/opensslv.h>
@@ -162,6 +163,14 @@ PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
     *pobj = Py_NewRef(obj);
     return 1;
 }
+#endif
+
+/* Thread-local storage: the I/O loop records which connections the
+ * current thread is inside (C11's _Thread_local has older spellings). */
+#if defined(_MSC_VER)
+#  define TLSB_THREAD_LOCAL __declspec(thread)
+#else
+#  define TLSB_THREAD_LOCAL __thread
 #endif
 
 /* 2.7 creates the GIL lazily; callbacks from OpenSSL threads use the

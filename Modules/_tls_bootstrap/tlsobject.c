@@ -281,6 +281,97 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
     return NULL;
 }
 
+/* ---- a socket closed under a blocked call ----------------------------- */
+
+/* On Linux close() wakes no thread blocked in poll() or recv() on the fd:
+ * 3.13's ssl leaves such a thread blocked until data, EOF or its timeout,
+ * and then it may use an fd number that now names another file.  Here
+ * SSLSocket.close() calls _interrupt_io(): threads inside the loop below
+ * are woken by shutdown(SHUT_RDWR), raise OSError(EBADF) as a call on a
+ * closed socket does, and are waited for before the fd is closed, so the
+ * number is never reused under OpenSSL. */
+
+/* Give up waiting after this long (a thread stuck in a Python callback). */
+#define TLSB_INTERRUPT_WAIT_SECONDS 5.0
+
+/* The connections whose socket I/O loop the current thread is inside (a
+ * callback may start I/O on another connection): a stack of frames that
+ * live on the C stack of tlsb_connection_run. */
+typedef struct tlsb_io_frame {
+    tlsb_Connection *conn;
+    struct tlsb_io_frame *outer;
+} tlsb_io_frame;
+
+static TLSB_THREAD_LOCAL tlsb_io_frame *tlsb_io_frames;
+
+static void
+tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame)
+{
+    frame->conn = conn;
+    frame->outer = tlsb_io_frames;
+    tlsb_io_frames = frame;
+    conn->io_threads++;
+}
+
+static void
+tlsb_io_leave(tlsb_io_frame *frame)
+{
+    frame->conn->io_threads--;
+    tlsb_io_frames = frame->outer;
+}
+
+/* How many of conn's I/O loops the current thread is inside. */
+static int
+tlsb_io_own_frames(tlsb_Connection *conn)
+{
+    tlsb_io_frame *frame;
+    int count = 0;
+
+    for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer)
+        count += frame->conn == conn;
+    return count;
+}
+
+static PyObject *
+tlsb_raise_interrupted(void)
+{
+    errno = EBADF;
+    return PyErr_SetFromErrno(tlsb_state.socket_error);
+}
+
+/* _interrupt_io() -> None: before the socket is closed, wakes the other
+ * threads blocked in this connection's I/O and waits for them to leave. */
+static PyObject *
+tlsb_Connection_interrupt_io(tlsb_Connection *self, PyObject *unused)
+{
+    tlsb_socket_io io;
+    double deadline;
+    int own;
+
+    if (self->ssl == NULL || self->socket == NULL)
+        Py_RETURN_NONE;
+    self->io_interrupted = 1;
+    own = tlsb_io_own_frames(self);
+    if (self->io_threads <= own)
+        Py_RETURN_NONE;
+    if (tlsb_socket_io_begin(self, &io) < 0) {
+        /* Already closed: nothing left to wake. */
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    /* Wakes recv()/send()/poll() in the other threads; errors (the peer
+     * already gone: ENOTCONN) change nothing. */
+    shutdown(io.fd, SHUT_RDWR);
+    Py_DECREF(io.sock);
+    deadline = tlsb_monotonic() + TLSB_INTERRUPT_WAIT_SECONDS;
+    while (self->io_threads > own && tlsb_monotonic() < deadline) {
+        PyThreadState *thread_state = PyEval_SaveThread();
+        poll(NULL, 0, 1);
+        PyEval_RestoreThread(thread_state);
+    }
+    Py_RETURN_NONE;
+}
+
 /* ---- the I/O loop ------------------------------------------------------ */
 
 /* An upper bound of the plaintext a read can return without more input:
@@ -308,6 +399,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
                     size_t *done, tlsb_io_status *status)
 {
     tlsb_socket_io io;
+    tlsb_io_frame frame;
     PyThreadState *thread_state = NULL;
     int ret, shutdown_zeros = 0, result;
     int release_gil;
@@ -315,9 +407,16 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
 
     if (tlsb_socket_io_begin(conn, &io) < 0)
         return -1;
+    if (io.sock != NULL)
+        tlsb_io_enter(conn, &frame);
     release_gil = io.sock != NULL || op == TLSB_OP_HANDSHAKE ||
                   len >= TLSB_RELEASE_GIL_BYTES;
     for (;;) {
+        if (conn->io_interrupted && io.sock != NULL) {
+            tlsb_raise_interrupted();
+            result = -1;
+            break;
+        }
         if (release_gil)
             thread_state = PyEval_SaveThread();
         /* The queue is empty by our own rule (errors.c clears it whenever
@@ -350,6 +449,11 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         if (ret > 0) {
             *done = moved;
             result = 1;
+            break;
+        }
+        if (conn->io_interrupted && io.sock != NULL) {
+            tlsb_raise_interrupted();
+            result = -1;
             break;
         }
         if (op == TLSB_OP_SHUTDOWN && ret == 0) {
@@ -402,6 +506,8 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     }
     if (result < 0)
         ERR_clear_error();
+    if (io.sock != NULL)
+        tlsb_io_leave(&frame);
     Py_XDECREF(io.sock);
     return result;
 }
@@ -1290,6 +1396,9 @@ static PyMethodDef tlsb_Connection_methods[] = {
      "write(data, /)\n--\n\nWrite data; returns the number of bytes written."},
     {"unwrap", (PyCFunction)tlsb_Connection_unwrap, METH_NOARGS,
      "unwrap()\n--\n\nSend close_notify and wait for the peer's; returns the socket, if any."},
+    {"_interrupt_io", (PyCFunction)tlsb_Connection_interrupt_io, METH_NOARGS,
+     "_interrupt_io()\n--\n\nWake other threads blocked in this connection's socket I/O "
+     "(they raise OSError(EBADF)) and wait for them; SSLSocket.close() calls it."},
     {"pending", (PyCFunction)tlsb_Connection_pending, METH_NOARGS,
      "pending()\n--\n\nNumber of decrypted bytes available without I/O."},
     {"getpeercert", (PyCFunction)(void (*)(void))tlsb_Connection_getpeercert,
