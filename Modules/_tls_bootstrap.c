@@ -8,6 +8,7 @@
  *                                differences, as feature flags
  *   _tls_bootstrap/internal.h    object layouts, module state, prototypes
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
+ *   _tls_bootstrap/settingslock.c  a context's settings vs its handshakes
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
  *   _tls_bootstrap/context.c     _SSLContext (SSL_CTX): settings, loading, SNI
@@ -29,6 +30,7 @@
 #include "_tls_bootstrap/internal.h"
 
 #include "_tls_bootstrap/errors.c"
+#include "_tls_bootstrap/settingslock.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"
 #include "_tls_bootstrap/context.c"

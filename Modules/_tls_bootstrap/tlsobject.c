@@ -400,6 +400,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
 {
     tlsb_socket_io io;
     tlsb_io_frame frame;
+    tlsb_Context *settings;
     PyThreadState *thread_state = NULL;
     int ret, shutdown_zeros = 0, result;
     int release_gil;
@@ -417,8 +418,15 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             result = -1;
             break;
         }
+        /* Handshake steps read the context's settings (settingslock.c);
+         * SNI may switch conn->context meanwhile, hence the reference. */
+        settings = NULL;
+        if (op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl))
+            settings = (tlsb_Context *)Py_NewRef((PyObject *)conn->context);
         if (release_gil)
             thread_state = PyEval_SaveThread();
+        if (settings != NULL)
+            tlsb_settings_acquire(settings, 0, !release_gil);
         /* The queue is empty by our own rule (errors.c clears it whenever
          * it raises); peeking (~150 instructions) instead of clearing
          * (~800) keeps SSL_get_error() right if foreign code left it dirty. */
@@ -439,8 +447,11 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             ret = SSL_shutdown(conn->ssl);
         }
         tlsb_capture_io_status(conn->ssl, ret, status);
+        if (settings != NULL)
+            tlsb_settings_release(settings);
         if (release_gil)
             PyEval_RestoreThread(thread_state);
+        Py_XDECREF(settings);
 
         if (tlsb_pending_exc_raise(&conn->callback_exc)) {
             result = -1;
@@ -614,7 +625,9 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
                         "server_hostname can only be specified in client mode");
         return -1;
     }
+    tlsb_settings_acquire(ctx, 0, 1);
     self->ssl = SSL_new(ctx->ctx);
+    tlsb_settings_release(ctx);
     if (self->ssl == NULL) {
         tlsb_raise_from_queue(NULL);
         return -1;
@@ -1286,6 +1299,7 @@ static int
 tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closure)
 {
     tlsb_Context *ctx;
+    int ok;
 
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete context");
@@ -1296,7 +1310,11 @@ tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closur
     ctx = tlsb_context_check(value);
     if (ctx == NULL)
         return -1;
-    if (SSL_set_SSL_CTX(self->ssl, ctx->ctx) == NULL) {
+    /* Copies the new context's chain and key (settingslock.c). */
+    tlsb_settings_acquire(ctx, 0, 1);
+    ok = SSL_set_SSL_CTX(self->ssl, ctx->ctx) != NULL;
+    tlsb_settings_release(ctx);
+    if (!ok) {
         tlsb_raise_from_queue(NULL);
         return -1;
     }
