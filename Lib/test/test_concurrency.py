@@ -11,13 +11,13 @@ Rules of this file:
   a callback run on the wrong connection or a lost line shows.
 """
 import binascii
-import faulthandler
 import os
 import re
 import socket
 import sys
 import threading
 import time
+import traceback
 
 import pytest
 
@@ -65,14 +65,23 @@ def run_threads(targets, seconds=WATCHDOG_SECONDS):
         thread.join(max(0.0, deadline - time.time()))
     stuck = [t for t in threads if t.is_alive()]
     if stuck:
-        faulthandler.dump_traceback(all_threads=True)
+        dump_stacks()
         pytest.fail("%d of %d threads still running after %ds: deadlock?"
                     % (len(stuck), len(threads), seconds))
     if errors:
-        exc_type, value, tb = errors[0]
-        if tlsb_support.PY2:
-            exec("raise exc_type, value, tb")
-        raise value.with_traceback(tb)
+        reraise(*errors[0])
+
+
+def dump_stacks():
+    """Every thread's stack to stderr (2.7 has no faulthandler)."""
+    for ident, frame in sys._current_frames().items():
+        sys.stderr.write("Thread %s:\n%s\n" % (ident, "".join(traceback.format_stack(frame))))
+
+
+def reraise(exc_type, value, tb):
+    if tlsb_support.PY2:
+        exec("raise exc_type, value, tb")
+    raise value.with_traceback(tb)
 
 
 class Recorder(object):
@@ -175,6 +184,7 @@ def socket_worker(impl, server, client, stats):
                     echoed.append(len(data))
                 finally:
                     tls.close()
+                    conn.close()          # 2.7: the wrapper shares it
             try:
                 raw = socket.create_connection(listener.getsockname())
                 server_thread = threading.Thread(target=serve)
@@ -196,6 +206,7 @@ def socket_worker(impl, server, client, stats):
                     assert back == payload
                 finally:
                     tls.close()
+                    raw.close()           # 2.7: the wrapper shares it
                 server_thread.join(20)
                 assert not server_thread.is_alive()
                 assert echoed == [50000]
@@ -317,8 +328,11 @@ def test_threads_share_contexts(impl, tmpdir):
 
 def test_threads_one_client_context_keylog_switched(impl, tmpdir):
     """keylog_filename changed while handshakes log to it: every file gets
-    whole lines and one header, and (ours) no line is lost: 3.13 drops
-    the lines logged while it reopens."""
+    whole lines and one header, and no line is lost.  3.13's ssl drops the
+    lines logged while it reopens, and now and then aborts (its old BIO
+    freed under a callback still writing), so it is not run here."""
+    if impl.__name__ == "ssl":
+        pytest.skip("3.13's ssl aborts the process in this test")
     server = server_context(impl)
     client = client_context(impl)
     paths = [str(tmpdir.join("keys-%d.log" % i)) for i in range(3)]
@@ -352,7 +366,4 @@ def test_threads_one_client_context_keylog_switched(impl, tmpdir):
         assert lines[0].startswith("# TLS secrets log file")
         assert all(KEYLOG_LINE.match(line) for line in lines[1:]), lines
         total += len(lines) - 1
-    if impl.__name__ == "ssl":
-        assert 0 < total <= TLS13_KEYLOG_LINES * 40
-    else:
-        assert total == TLS13_KEYLOG_LINES * 40
+    assert total == TLS13_KEYLOG_LINES * 40

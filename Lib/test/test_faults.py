@@ -271,6 +271,7 @@ def server_against(impl, behaviour, ctx=None):
             result = ("no error", tls.version())
         finally:
             tls.close()
+            conn.close()                  # 2.7: the wrapper shares it
         thread.join(10)
         assert not thread.is_alive()
         assert not errors, errors
@@ -564,6 +565,7 @@ def test_write_timeout_with_a_peer_that_does_not_read(impl):
                     tls.sendall(data)
         finally:
             tls.close()
+            sock.close()                  # 2.7: the wrapper shares it
             release.set()
         peer.join()
     assert_timed_out(impl, info.value, started, "The write operation timed out")
@@ -723,6 +725,7 @@ def test_close_under_a_blocked_call(impl, operation, timeout):
         started = time.time()
         tls.close()
         closed_in = time.time() - started
+        sock.close()                      # 2.7: the wrapper shares it
         # The descriptor number is free again: whatever gets it now must not
         # be touched by the old call.
         reuse_a, reuse_b = socket.socketpair()
