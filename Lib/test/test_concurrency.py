@@ -367,3 +367,45 @@ def test_threads_one_client_context_keylog_switched(impl, tmpdir):
         assert all(KEYLOG_LINE.match(line) for line in lines[1:]), lines
         total += len(lines) - 1
     assert total == TLS13_KEYLOG_LINES * 40
+
+
+def test_setters_do_not_wait_for_a_stalled_handshake(impl):
+    """A blocking server socket whose client never speaks: its handshake
+    waits for the peer without holding its context (ours waits in poll(),
+    outside the settings lock), so changing the context and starting
+    other connections from another thread does not wait for that peer."""
+    server = server_context(impl)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    silent = socket.create_connection(listener.getsockname())
+    conn, _ = listener.accept()
+    listener.close()
+    tls = server.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
+    outcome = []
+
+    def stalled():
+        try:
+            tls.do_handshake()
+        except Exception as exc:
+            outcome.append(exc)
+    thread = threading.Thread(target=stalled)
+    thread.daemon = True
+    thread.start()
+    try:
+        time.sleep(0.3)
+
+        def change_and_connect():
+            server.set_ciphers("ECDHE+AESGCM")
+            server.load_cert_chain(certfile("localhost-chain.pem"),
+                                   certfile("localhost.key"))
+            MemoryPair(impl, server, client_context(impl)).handshake()
+        run_threads([change_and_connect], seconds=5)
+        assert thread.is_alive()          # still waiting for its peer
+    finally:
+        silent.close()                    # EOF: the stalled handshake ends
+        thread.join(10)
+        tls.close()
+        conn.close()
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], (impl.SSLError, socket.error))

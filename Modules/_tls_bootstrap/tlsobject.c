@@ -374,6 +374,24 @@ tlsb_Connection_interrupt_io(tlsb_Connection *self, PyObject *unused)
 
 /* ---- the I/O loop ------------------------------------------------------ */
 
+/* Makes fd non-blocking for one call: 1 if it is non-blocking now (with
+ * *saved the flags to restore, or -1 if it already was), 0 if not. */
+static int
+tlsb_fd_nonblocking_for_call(int fd, int *saved)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    *saved = -1;
+    if (flags < 0)
+        return 0;
+    if (flags & O_NONBLOCK)
+        return 1;
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return 0;
+    *saved = flags;
+    return 1;
+}
+
 /* An upper bound of the plaintext a read can return without more input:
  * decrypted bytes waiting plus the ciphertext in a memory BIO (plaintext
  * is never longer).  SIZE_MAX where that cannot be known: sockets, or a
@@ -403,6 +421,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     tlsb_Context *settings;
     PyThreadState *thread_state = NULL;
     int ret, shutdown_zeros = 0, result;
+    int in_handshake, never_blocks, saved_flags = -1;
     int release_gil;
     size_t moved = 0;
 
@@ -412,16 +431,22 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         tlsb_io_enter(conn, &frame);
     release_gil = io.sock != NULL || op == TLSB_OP_HANDSHAKE ||
                   len >= TLSB_RELEASE_GIL_BYTES;
+    /* Handshake steps hold the context's settings (settingslock.c), never
+     * while blocked on a peer: a blocking socket's handshake waits in our
+     * poll() (the fd non-blocking for the call) instead of in recv(). */
+    in_handshake = op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl);
+    never_blocks = io.sock == NULL || io.timeout >= 0;
+    if (in_handshake && !never_blocks)
+        never_blocks = tlsb_fd_nonblocking_for_call(io.fd, &saved_flags);
     for (;;) {
         if (conn->io_interrupted && io.sock != NULL) {
             tlsb_raise_interrupted();
             result = -1;
             break;
         }
-        /* Handshake steps read the context's settings (settingslock.c);
-         * SNI may switch conn->context meanwhile, hence the reference. */
+        /* SNI may switch conn->context meanwhile, hence the reference. */
         settings = NULL;
-        if (op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl))
+        if (never_blocks && (op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl)))
             settings = (tlsb_Context *)Py_NewRef((PyObject *)conn->context);
         if (release_gil)
             thread_state = PyEval_SaveThread();
@@ -517,6 +542,8 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     }
     if (result < 0)
         ERR_clear_error();
+    if (saved_flags >= 0)
+        fcntl(io.fd, F_SETFL, saved_flags);
     if (io.sock != NULL)
         tlsb_io_leave(&frame);
     Py_XDECREF(io.sock);
