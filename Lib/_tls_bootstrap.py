@@ -413,6 +413,9 @@ _CHANGED_IN = {
     "secure_default_ciphers": (3, 10),       # before: "DEFAULT:!aNULL:..."
     "strict_default_verify_flags": (3, 13),  # VERIFY_X509_STRICT|PARTIAL_CHAIN
 }
+# 3.10-3.12 report a socket error (ECONNRESET) in read()/write() as a
+# ragged EOF, SSLEOFError; 3.6-3.9 and 3.13 raise the OSError.
+_HOST_TRANSPORT_ERRORS_ARE_EOF = (3, 10) <= _HOST_VERSION < (3, 13)
 # 3.8 and 3.9 set OP_IGNORE_UNEXPECTED_EOF by default on OpenSSL 3.
 _HOST_IGNORES_UNEXPECTED_EOF = (3, 8) <= _HOST_VERSION < (3, 10)
 _HOST_DEFAULT_CIPHERS = "DEFAULT:!aNULL:!eNULL:!MD5:!3DES:!DES:!RC4:!IDEA:!SEED:!aDSS:!SRP:!PSK"
@@ -1261,7 +1264,11 @@ class SSLSocket(_socket_class):
         raise ValueError("No SSL wrapper around " + str(self))
 
     def _real_close(self):
-        self._sslobj = None
+        connection, self._sslobj = self._sslobj, None
+        if connection is not None:
+            # Threads blocked in its I/O end with OSError(EBADF) before the
+            # descriptor goes (3.13 leaves them blocked: see tlsobject.c).
+            connection._interrupt_io()
         if _PY2:
             _socket_class.close(self)
         else:
@@ -1566,6 +1573,7 @@ def monkeypatch_ssl():
                       "rebound": rebound}
             if _legacy_host_behaviour("timeouts_are_socket_timeout"):
                 _core._timeout_error = SSLError
+            _core._transport_errors_are_eof = _HOST_TRANSPORT_ERRORS_ARE_EOF
         return _graft_report()
 
 
@@ -1602,6 +1610,7 @@ def restore_ssl():
             if hasattr(host, name):
                 delattr(host, name)
         _core._timeout_error = _socket_module.timeout
+        _core._transport_errors_are_eof = False
         _graft = None
         return report
 

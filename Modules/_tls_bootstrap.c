@@ -8,6 +8,7 @@
  *                                differences, as feature flags
  *   _tls_bootstrap/internal.h    object layouts, module state, prototypes
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
+ *   _tls_bootstrap/settingslock.c  a context's settings vs its handshakes
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
  *   _tls_bootstrap/context.c     _SSLContext (SSL_CTX): settings, loading, SNI
@@ -29,6 +30,7 @@
 #include "_tls_bootstrap/internal.h"
 
 #include "_tls_bootstrap/errors.c"
+#include "_tls_bootstrap/settingslock.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"
 #include "_tls_bootstrap/context.c"
@@ -204,6 +206,10 @@ tlsb_module_init(PyObject *module)
         return -1;
     /* What timeouts raise: socket.timeout; the graft may change it. */
     if (PyModule_AddObjectRef(module, "_timeout_error", tlsb_state.socket_timeout) < 0)
+        return -1;
+    /* Socket errors under TLS are OSErrors; the graft may make them
+     * ragged EOFs (errors.c). */
+    if (PyModule_AddObjectRef(module, "_transport_errors_are_eof", Py_False) < 0)
         return -1;
     tlsb_state.module = Py_NewRef(module);
     if (PyModule_AddIntConstant(module, "_socket_fast_path", tlsb_state.socket_head_ok) < 0)

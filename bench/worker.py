@@ -3,7 +3,8 @@
     python worker.py API WORKLOAD CERTDIR COUNT
 
 API       stdlib (this interpreter's ssl), tlsb (_tls_bootstrap), pyopenssl
-WORKLOAD  w1-tls13, w1-tls12, w2, w3, w4, mem, import (see bench/README.md)
+WORKLOAD  w1-tls13, w1-tls12, w2, w3, w4, mem, threads, import (see
+          bench/README.md)
 
 Started by bench/run.py, which sets OPENSSL_CONF to bench/openssl-bench.cnf
 (the pinned TLS 1.3 suite and group).  Runs on Python 2.7 and 3.x.
@@ -25,6 +26,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 
@@ -397,6 +399,41 @@ def w1(stack, workload, count):
                 seconds=seconds)
 
 
+def handshake_rate(stack, client_ctx, server_ctx, count, threads):
+    """Handshakes per second of `threads` threads doing `count` each on
+    the shared contexts (one thread is a thread too: the same start-up)."""
+    handshake = stack.handshake
+    errors = []
+
+    def run():
+        try:
+            for _ in repeat(count):
+                handshake(client_ctx, server_ctx)
+        except BaseException as exc:
+            errors.append(exc)
+    workers = [threading.Thread(target=run) for _ in range(threads)]
+    start = timer()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    seconds = timer() - start
+    if errors:
+        raise errors[0]
+    return threads * count / seconds
+
+
+def threads(stack, workload, count):
+    """The w1-tls13 handshake in 1 and in 2 threads of this process: how
+    much of the work runs outside the GIL (2.0 would be all of it)."""
+    client_ctx, server_ctx, pair, info = checked_pair(stack, "ec")
+    handshake_rate(stack, client_ctx, server_ctx, count // 10 + 1, 2)
+    one = handshake_rate(stack, client_ctx, server_ctx, count, 1)
+    two = handshake_rate(stack, client_ctx, server_ctx, count, 2)
+    return dict(info, value=two / one, unit="x (2 threads / 1)", count=count,
+                seconds=0, rate_1=one, rate_2=two)
+
+
 def bulk(stack, workload, count):
     client_ctx, server_ctx, pair, info = checked_pair(stack, "ec")
     if workload == "w3":
@@ -527,6 +564,8 @@ def main(argv):
             result = bulk(stack, workload, count)
         elif workload == "mem":
             result = mem(stack, workload, count)
+        elif workload == "threads":
+            result = threads(stack, workload, count)
         elif workload == "w4":
             result = w4(stack, workload, count, certdir, api)
         else:

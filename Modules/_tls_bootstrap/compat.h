@@ -17,7 +17,10 @@
 #include <pythread.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <openssl/opensslv.h>
@@ -162,6 +165,14 @@ PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
     *pobj = Py_NewRef(obj);
     return 1;
 }
+#endif
+
+/* Thread-local storage: the I/O loop records which connections the
+ * current thread is inside (C11's _Thread_local has older spellings). */
+#if defined(_MSC_VER)
+#  define TLSB_THREAD_LOCAL __declspec(thread)
+#else
+#  define TLSB_THREAD_LOCAL __thread
 #endif
 
 /* 2.7 creates the GIL lazily; callbacks from OpenSSL threads use the

@@ -94,6 +94,7 @@ tlsb_Context_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     self->ctx = ctx;
     self->protocol = protocol;
+    tlsb_settings_init(self);
     self->hostflags = X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
     SSL_CTX_set_ex_data(ctx, tlsb_state.ctx_ex_index, self);
 
@@ -172,6 +173,7 @@ tlsb_Context_dealloc(tlsb_Context *self)
         SSL_CTX_set_ex_data(self->ctx, tlsb_state.ctx_ex_index, NULL);
         SSL_CTX_free(self->ctx);
     }
+    tlsb_settings_fini(self);
     PyMem_Free(self->alpn_protocols);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -620,8 +622,8 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
     PyObject *certfile, *keyfile = Py_None, *password = Py_None;
     PyObject *certpath = NULL, *keypath = NULL;
     tlsb_password_info info;
-    pem_password_cb *saved_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
-    void *saved_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
+    pem_password_cb *saved_cb;
+    void *saved_userdata;
     PyThreadState *thread_state;
     int ok;
 
@@ -648,42 +650,41 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
         else if (tlsb_password_from_object(&info, password, 0) < 0)
             goto error;
     }
+    ERR_clear_error();
+    /* Exclusive: connections being made copy the chain and key, and a
+     * concurrent load_cert_chain() would swap the password callback. */
+    thread_state = PyEval_SaveThread();
+    tlsb_settings_acquire(self, 1, 0);
+    saved_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
+    saved_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
     SSL_CTX_set_default_passwd_cb(self->ctx, tlsb_password_callback);
     SSL_CTX_set_default_passwd_cb_userdata(self->ctx, &info);
-
-    ERR_clear_error();
-    thread_state = PyEval_SaveThread();
     ok = SSL_CTX_use_certificate_chain_file(self->ctx, PyBytes_AS_STRING(certpath));
+    if (ok == 1)
+        ok = SSL_CTX_use_PrivateKey_file(
+            self->ctx, PyBytes_AS_STRING(keypath ? keypath : certpath),
+            SSL_FILETYPE_PEM) == 1 ? 1 : 2;
+    if (ok == 1 && SSL_CTX_check_private_key(self->ctx) != 1)
+        ok = 3;
+    SSL_CTX_set_default_passwd_cb(self->ctx, saved_cb);
+    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, saved_userdata);
+    tlsb_settings_release(self);
     PyEval_RestoreThread(thread_state);
-    if (ok != 1) {
-        if (!tlsb_pending_exc_raise(&info.exc))
-            tlsb_raise_load_error();
-        goto error;
-    }
-    thread_state = PyEval_SaveThread();
-    ok = SSL_CTX_use_PrivateKey_file(
-        self->ctx, PyBytes_AS_STRING(keypath ? keypath : certpath),
-        SSL_FILETYPE_PEM);
-    PyEval_RestoreThread(thread_state);
-    if (ok != 1) {
-        if (!tlsb_pending_exc_raise(&info.exc))
-            tlsb_raise_load_error();
-        goto error;
-    }
-    if (SSL_CTX_check_private_key(self->ctx) != 1) {
+    if (ok == 3) {
         tlsb_raise_from_queue(NULL);
         goto error;
     }
-    SSL_CTX_set_default_passwd_cb(self->ctx, saved_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, saved_userdata);
+    if (ok != 1) {
+        if (!tlsb_pending_exc_raise(&info.exc))
+            tlsb_raise_load_error();
+        goto error;
+    }
     Py_XDECREF(info.password_holder);
     Py_DECREF(certpath);
     Py_XDECREF(keypath);
     Py_RETURN_NONE;
 
 error:
-    SSL_CTX_set_default_passwd_cb(self->ctx, saved_cb);
-    SSL_CTX_set_default_passwd_cb_userdata(self->ctx, saved_userdata);
     tlsb_pending_exc_clear(&info.exc);
     Py_XDECREF(info.password_holder);
     Py_DECREF(certpath);
@@ -816,10 +817,12 @@ tlsb_Context_load_verify_locations(tlsb_Context *self, PyObject *args,
     if (cafile_bytes != NULL || capath_bytes != NULL) {
         ERR_clear_error();
         thread_state = PyEval_SaveThread();
+        tlsb_settings_acquire(self, 1, 0);
         ok = SSL_CTX_load_verify_locations(
             self->ctx,
             cafile_bytes ? PyBytes_AS_STRING(cafile_bytes) : NULL,
             capath_bytes ? PyBytes_AS_STRING(capath_bytes) : NULL);
+        tlsb_settings_release(self);
         PyEval_RestoreThread(thread_state);
         if (ok != 1) {
             tlsb_raise_load_error();
@@ -998,10 +1001,14 @@ static PyObject *
 tlsb_Context_set_ciphers(tlsb_Context *self, PyObject *args)
 {
     const char *cipherlist;
+    int ok;
 
     if (!PyArg_ParseTuple(args, "s:set_ciphers", &cipherlist))
         return NULL;
-    if (!SSL_CTX_set_cipher_list(self->ctx, cipherlist)) {
+    tlsb_settings_acquire(self, 1, 1);
+    ok = SSL_CTX_set_cipher_list(self->ctx, cipherlist);
+    tlsb_settings_release(self);
+    if (!ok) {
         /* The stdlib raises this one with a bare message, no errno. */
         ERR_clear_error();
         PyErr_SetString(tlsb_state.SSLError, "No cipher can be selected.");

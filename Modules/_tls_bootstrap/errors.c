@@ -350,6 +350,28 @@ tlsb_raise_want(PyObject *exc_type, PyObject *args)
     return NULL;
 }
 
+/* The module attribute _transport_errors_are_eof (a rare path, so looked
+ * up each time); an error reading it counts as false. */
+static int
+tlsb_transport_errors_are_eof(void)
+{
+    PyObject *flag = PyObject_GetAttrString(tlsb_state.module,
+                                            "_transport_errors_are_eof");
+    int result;
+
+    if (flag == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    result = PyObject_IsTrue(flag);
+    Py_DECREF(flag);
+    if (result < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return result;
+}
+
 /* The exception for a failed SSL_read/SSL_write/SSL_do_handshake/
  * SSL_shutdown, from what tlsb_capture_io_status saw.  Mirrors the
  * stdlib's choice of class and errno for each SSL_get_error() value. */
@@ -380,9 +402,17 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
                                   "The operation did not complete (connect)");
     case SSL_ERROR_SYSCALL:
         if (code == 0) {
-            /* The transport ended under the TLS layer: an EOF, or an OS
-             * error such as ECONNRESET.  The stdlib (3.10+, which uses the
-             * SSL_*_ex calls) reports both as SSLEOFError; so do we. */
+            /* The transport ended under the TLS layer.  An OS error on a
+             * socket (ECONNRESET, EPIPE) is that OSError, as in 3.13 and
+             * 3.6-3.9; 3.10-3.12 report it as a ragged EOF, which the graft
+             * keeps on those hosts (_transport_errors_are_eof, set by
+             * monkeypatch_ssl()).  A plain EOF is SSLEOFError. */
+            if (conn->socket != NULL && status->sys_errno != 0 &&
+                !tlsb_transport_errors_are_eof()) {
+                errno = status->sys_errno;
+                PyErr_SetFromErrno(tlsb_state.socket_error);
+                break;
+            }
             return tlsb_raise_message(tlsb_state.SSLEOFError,
                                       TLSB_ERROR_EOF,
                                       "EOF occurred in violation of protocol");

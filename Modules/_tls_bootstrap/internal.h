@@ -113,8 +113,15 @@ typedef struct {
     BIO *keylog_bio;
     PyObject *psk_client_callback;
     PyObject *psk_server_callback;
+    pthread_rwlock_t settings_lock;/* see settingslock.c */
+    int settings_lock_ready;
     PyObject *weakreflist;
 } tlsb_Context;
+
+/* settingslock.c: handshakes and SSL_new() hold the context's settings
+ * shared, the setters that free what they read hold them exclusively. */
+static void tlsb_settings_acquire(tlsb_Context *ctx, int exclusive, int gil_held);
+static void tlsb_settings_release(tlsb_Context *ctx);
 
 /* _Connection (tlsobject.c): one TLS connection, over memory BIOs or over
  * a socket; SSLObject is its Python subclass, SSLSocket holds one. */
@@ -134,6 +141,8 @@ typedef struct {
     PyObject *callback_cause;      /* SNI/PSK callback's exception, reported
                                       as unraisable, kept for __cause__ */
     PyThreadState *released_tstate;/* set while the GIL is released */
+    int io_threads;                /* threads inside its socket I/O loop */
+    int io_interrupted;            /* the socket was closed under them */
     PyObject *weakreflist;
 } tlsb_Connection;
 

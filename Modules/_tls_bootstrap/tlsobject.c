@@ -281,7 +281,116 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
     return NULL;
 }
 
+/* ---- a socket closed under a blocked call ----------------------------- */
+
+/* On Linux close() wakes no thread blocked in poll() or recv() on the fd:
+ * 3.13's ssl leaves such a thread blocked until data, EOF or its timeout,
+ * and then it may use an fd number that now names another file.  Here
+ * SSLSocket.close() calls _interrupt_io(): threads inside the loop below
+ * are woken by shutdown(SHUT_RDWR), raise OSError(EBADF) as a call on a
+ * closed socket does, and are waited for before the fd is closed, so the
+ * number is never reused under OpenSSL. */
+
+/* Give up waiting after this long (a thread stuck in a Python callback). */
+#define TLSB_INTERRUPT_WAIT_SECONDS 5.0
+
+/* The connections whose socket I/O loop the current thread is inside (a
+ * callback may start I/O on another connection): a stack of frames that
+ * live on the C stack of tlsb_connection_run. */
+typedef struct tlsb_io_frame {
+    tlsb_Connection *conn;
+    struct tlsb_io_frame *outer;
+} tlsb_io_frame;
+
+static TLSB_THREAD_LOCAL tlsb_io_frame *tlsb_io_frames;
+
+static void
+tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame)
+{
+    frame->conn = conn;
+    frame->outer = tlsb_io_frames;
+    tlsb_io_frames = frame;
+    conn->io_threads++;
+}
+
+static void
+tlsb_io_leave(tlsb_io_frame *frame)
+{
+    frame->conn->io_threads--;
+    tlsb_io_frames = frame->outer;
+}
+
+/* How many of conn's I/O loops the current thread is inside. */
+static int
+tlsb_io_own_frames(tlsb_Connection *conn)
+{
+    tlsb_io_frame *frame;
+    int count = 0;
+
+    for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer)
+        count += frame->conn == conn;
+    return count;
+}
+
+static PyObject *
+tlsb_raise_interrupted(void)
+{
+    errno = EBADF;
+    return PyErr_SetFromErrno(tlsb_state.socket_error);
+}
+
+/* _interrupt_io() -> None: before the socket is closed, wakes the other
+ * threads blocked in this connection's I/O and waits for them to leave. */
+static PyObject *
+tlsb_Connection_interrupt_io(tlsb_Connection *self, PyObject *unused)
+{
+    tlsb_socket_io io;
+    double deadline;
+    int own;
+
+    if (self->ssl == NULL || self->socket == NULL)
+        Py_RETURN_NONE;
+    self->io_interrupted = 1;
+    own = tlsb_io_own_frames(self);
+    if (self->io_threads <= own)
+        Py_RETURN_NONE;
+    if (tlsb_socket_io_begin(self, &io) < 0) {
+        /* Already closed: nothing left to wake. */
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    /* Wakes recv()/send()/poll() in the other threads; errors (the peer
+     * already gone: ENOTCONN) change nothing. */
+    shutdown(io.fd, SHUT_RDWR);
+    Py_DECREF(io.sock);
+    deadline = tlsb_monotonic() + TLSB_INTERRUPT_WAIT_SECONDS;
+    while (self->io_threads > own && tlsb_monotonic() < deadline) {
+        PyThreadState *thread_state = PyEval_SaveThread();
+        poll(NULL, 0, 1);
+        PyEval_RestoreThread(thread_state);
+    }
+    Py_RETURN_NONE;
+}
+
 /* ---- the I/O loop ------------------------------------------------------ */
+
+/* Makes fd non-blocking for one call: 1 if it is non-blocking now (with
+ * *saved the flags to restore, or -1 if it already was), 0 if not. */
+static int
+tlsb_fd_nonblocking_for_call(int fd, int *saved)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    *saved = -1;
+    if (flags < 0)
+        return 0;
+    if (flags & O_NONBLOCK)
+        return 1;
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return 0;
+    *saved = flags;
+    return 1;
+}
 
 /* An upper bound of the plaintext a read can return without more input:
  * decrypted bytes waiting plus the ciphertext in a memory BIO (plaintext
@@ -308,18 +417,41 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
                     size_t *done, tlsb_io_status *status)
 {
     tlsb_socket_io io;
+    tlsb_io_frame frame;
+    tlsb_Context *settings;
     PyThreadState *thread_state = NULL;
     int ret, shutdown_zeros = 0, result;
+    int in_handshake, never_blocks, saved_flags = -1;
     int release_gil;
     size_t moved = 0;
 
     if (tlsb_socket_io_begin(conn, &io) < 0)
         return -1;
+    if (io.sock != NULL)
+        tlsb_io_enter(conn, &frame);
     release_gil = io.sock != NULL || op == TLSB_OP_HANDSHAKE ||
                   len >= TLSB_RELEASE_GIL_BYTES;
+    /* Handshake steps hold the context's settings (settingslock.c), never
+     * while blocked on a peer: a blocking socket's handshake waits in our
+     * poll() (the fd non-blocking for the call) instead of in recv(). */
+    in_handshake = op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl);
+    never_blocks = io.sock == NULL || io.timeout >= 0;
+    if (in_handshake && !never_blocks)
+        never_blocks = tlsb_fd_nonblocking_for_call(io.fd, &saved_flags);
     for (;;) {
+        if (conn->io_interrupted && io.sock != NULL) {
+            tlsb_raise_interrupted();
+            result = -1;
+            break;
+        }
+        /* SNI may switch conn->context meanwhile, hence the reference. */
+        settings = NULL;
+        if (never_blocks && (op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl)))
+            settings = (tlsb_Context *)Py_NewRef((PyObject *)conn->context);
         if (release_gil)
             thread_state = PyEval_SaveThread();
+        if (settings != NULL)
+            tlsb_settings_acquire(settings, 0, !release_gil);
         /* The queue is empty by our own rule (errors.c clears it whenever
          * it raises); peeking (~150 instructions) instead of clearing
          * (~800) keeps SSL_get_error() right if foreign code left it dirty. */
@@ -340,8 +472,11 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             ret = SSL_shutdown(conn->ssl);
         }
         tlsb_capture_io_status(conn->ssl, ret, status);
+        if (settings != NULL)
+            tlsb_settings_release(settings);
         if (release_gil)
             PyEval_RestoreThread(thread_state);
+        Py_XDECREF(settings);
 
         if (tlsb_pending_exc_raise(&conn->callback_exc)) {
             result = -1;
@@ -350,6 +485,11 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         if (ret > 0) {
             *done = moved;
             result = 1;
+            break;
+        }
+        if (conn->io_interrupted && io.sock != NULL) {
+            tlsb_raise_interrupted();
+            result = -1;
             break;
         }
         if (op == TLSB_OP_SHUTDOWN && ret == 0) {
@@ -402,6 +542,10 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     }
     if (result < 0)
         ERR_clear_error();
+    if (saved_flags >= 0)
+        fcntl(io.fd, F_SETFL, saved_flags);
+    if (io.sock != NULL)
+        tlsb_io_leave(&frame);
     Py_XDECREF(io.sock);
     return result;
 }
@@ -510,7 +654,9 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
                         "server_hostname can only be specified in client mode");
         return -1;
     }
+    tlsb_settings_acquire(ctx, 0, 1);
     self->ssl = SSL_new(ctx->ctx);
+    tlsb_settings_release(ctx);
     if (self->ssl == NULL) {
         tlsb_raise_from_queue(NULL);
         return -1;
@@ -1182,6 +1328,7 @@ static int
 tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closure)
 {
     tlsb_Context *ctx;
+    int ok;
 
     if (value == NULL) {
         PyErr_SetString(PyExc_AttributeError, "cannot delete context");
@@ -1192,7 +1339,11 @@ tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closur
     ctx = tlsb_context_check(value);
     if (ctx == NULL)
         return -1;
-    if (SSL_set_SSL_CTX(self->ssl, ctx->ctx) == NULL) {
+    /* Copies the new context's chain and key (settingslock.c). */
+    tlsb_settings_acquire(ctx, 0, 1);
+    ok = SSL_set_SSL_CTX(self->ssl, ctx->ctx) != NULL;
+    tlsb_settings_release(ctx);
+    if (!ok) {
         tlsb_raise_from_queue(NULL);
         return -1;
     }
@@ -1292,6 +1443,9 @@ static PyMethodDef tlsb_Connection_methods[] = {
      "write(data, /)\n--\n\nWrite data; returns the number of bytes written."},
     {"unwrap", (PyCFunction)tlsb_Connection_unwrap, METH_NOARGS,
      "unwrap()\n--\n\nSend close_notify and wait for the peer's; returns the socket, if any."},
+    {"_interrupt_io", (PyCFunction)tlsb_Connection_interrupt_io, METH_NOARGS,
+     "_interrupt_io()\n--\n\nWake other threads blocked in this connection's socket I/O "
+     "(they raise OSError(EBADF)) and wait for them; SSLSocket.close() calls it."},
     {"pending", (PyCFunction)tlsb_Connection_pending, METH_NOARGS,
      "pending()\n--\n\nNumber of decrypted bytes available without I/O."},
     {"getpeercert", (PyCFunction)(void (*)(void))tlsb_Connection_getpeercert,

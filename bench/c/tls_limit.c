@@ -13,6 +13,8 @@
  *           w4         COUNT bytes over loopback TCP (TCP_NODELAY, blocking),
  *                      client and server in two processes (fork)
  *           mem        RSS per idle connection pair after COUNT handshakes
+ *           threads    w1-tls13 handshakes/s in 2 threads / in 1 thread, the
+ *                      threads sharing both contexts (COUNT per thread)
  * CERTDIR   made by bench/run.py: ca-ec.pem, server-ec.pem, server-ec.key,
  *           ca-rsa.pem, server-rsa.pem, server-rsa.key
  *
@@ -38,6 +40,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <pthread.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -201,7 +205,7 @@ endpoint_close(endpoint *end)
 
 /* outgoing.read() then peer_incoming.write(data): one buffer of what is
  * pending, as MemoryBIO.read() makes one bytes object. */
-static unsigned char pump_buffer[1 << 20];
+static __thread unsigned char pump_buffer[1 << 20];
 
 static size_t
 pump(endpoint *from, endpoint *to)
@@ -218,7 +222,7 @@ pump(endpoint *from, endpoint *to)
     return (size_t)n;
 }
 
-static unsigned char read_buffer[CHUNK];
+static __thread unsigned char read_buffer[CHUNK];
 
 /* do_handshake() on both ends until both complete, then one read() on the
  * client (it takes the TLS 1.3 session tickets), as the Python stacks do. */
@@ -314,6 +318,71 @@ w1(const char *workload, long count)
     seconds = now() - start;
     report(workload, count / seconds, "handshakes/s", count, seconds,
            client.ssl, client_ctx, NULL);
+    endpoint_close(&client);
+    endpoint_close(&server);
+    SSL_CTX_free(client_ctx);
+    SSL_CTX_free(server_ctx);
+}
+
+/* threads: COUNT handshakes in each of N threads sharing the contexts. */
+typedef struct {
+    SSL_CTX *client_ctx, *server_ctx;
+    long count;
+} handshake_job;
+
+static void *
+handshake_thread(void *arg)
+{
+    handshake_job *job = arg;
+    endpoint client, server;
+    long i;
+
+    for (i = 0; i < job->count; i++) {
+        endpoint_open(&client, job->client_ctx, 0);
+        endpoint_open(&server, job->server_ctx, 1);
+        handshake(&client, &server);
+        endpoint_close(&client);
+        endpoint_close(&server);
+    }
+    return NULL;
+}
+
+/* Handshakes per second of `threads` threads, `count` each. */
+static double
+handshake_rate(handshake_job *job, int threads)
+{
+    pthread_t ids[2];
+    double start = now();
+    int i;
+
+    for (i = 0; i < threads; i++)
+        if (pthread_create(&ids[i], NULL, handshake_thread, job) != 0)
+            die("pthread_create");
+    for (i = 0; i < threads; i++)
+        pthread_join(ids[i], NULL);
+    return threads * job->count / (now() - start);
+}
+
+static void
+threads(long count)
+{
+    SSL_CTX *client_ctx = make_context(0, "ec", 0);
+    SSL_CTX *server_ctx = make_context(1, "ec", 0);
+    handshake_job job = {client_ctx, server_ctx, count / 10 + 1};
+    endpoint client, server;
+    double one, two;
+    char extra[160];
+
+    handshake_rate(&job, 1);                       /* warm-up */
+    job.count = count;
+    one = handshake_rate(&job, 1);
+    two = handshake_rate(&job, 2);
+    snprintf(extra, sizeof extra, ", \"rate_1\": %.6g, \"rate_2\": %.6g", one, two);
+    endpoint_open(&client, client_ctx, 0);
+    endpoint_open(&server, server_ctx, 1);
+    handshake(&client, &server);
+    report("threads", two / one, "x (2 threads / 1)", count, 0, client.ssl, client_ctx,
+           extra);
     endpoint_close(&client);
     endpoint_close(&server);
     SSL_CTX_free(client_ctx);
@@ -480,7 +549,7 @@ main(int argc, char **argv)
     long count;
 
     if (argc != 4) {
-        fprintf(stderr, "usage: tls_limit w1-tls13|w1-tls12|w2|w3|w4|mem CERTDIR COUNT\n");
+        fprintf(stderr, "usage: tls_limit w1-tls13|w1-tls12|w2|w3|w4|mem|threads CERTDIR COUNT\n");
         return 2;
     }
     snprintf(certdir, sizeof certdir, "%s", argv[2]);
@@ -497,6 +566,8 @@ main(int argc, char **argv)
         w4(count);
     else if (strcmp(argv[1], "mem") == 0)
         mem(count);
+    else if (strcmp(argv[1], "threads") == 0)
+        threads(count);
     else
         die("unknown workload");
     return 0;
