@@ -282,7 +282,16 @@ tlsb_get_writable_buffer(PyObject *obj, Py_buffer *view)
         return PyBuffer_FillInfo(view, obj, data, len, 0, PyBUF_WRITABLE);
     }
 #endif
-    return PyObject_GetBuffer(obj, view, PyBUF_WRITABLE);
+    /* As the stdlib's "w*": any refusal (read-only, not contiguous) is a
+       TypeError, not the BufferError PyObject_GetBuffer raises. */
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE) < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "read-write bytes-like object is required, not '%.100s'",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return 0;
 }
 
 /* A path for fopen(): str, unicode/bytes path or os.PathLike, as the
