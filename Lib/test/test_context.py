@@ -129,6 +129,17 @@ def test_verify_mode_values_and_errors(impl):
         ctx.verify_mode = None
 
 
+def test_verify_mode_beyond_int_is_overflow_not_truncated(impl):
+    # 2**32 truncated to a C int is 0: a server asked for CERT_REQUIRED
+    # would quietly have verified nothing
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    ctx.verify_mode = impl.CERT_REQUIRED
+    for mode in (2 ** 32, 2 ** 32 + 2, -2 ** 63, 2 ** 31):
+        with pytest.raises(OverflowError):
+            ctx.verify_mode = mode
+        assert ctx.verify_mode == impl.CERT_REQUIRED
+
+
 def test_cert_none_refused_while_check_hostname(impl):
     ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
     with pytest.raises(ValueError) as info:

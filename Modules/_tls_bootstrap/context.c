@@ -241,6 +241,13 @@ tlsb_Context_set_verify_mode(tlsb_Context *self, PyObject *value, void *closure)
     mode = tlsb_long_from_int(value);
     if (mode == -1 && PyErr_Occurred())
         return -1;
+    /* Truncated to int, 2**32 would quietly have become CERT_NONE. */
+    if (mode < INT_MIN || mode > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, mode < 0 ?
+                        "signed integer is less than minimum" :
+                        "signed integer is greater than maximum");
+        return -1;
+    }
     return tlsb_context_set_verify_mode_int(self, (int)mode);
 }
 
