@@ -305,13 +305,24 @@ tlsb_fspath_bytes(PyObject *path)
         return NULL;
     return encoded;
 #else
+    PyObject *encoded;
     if (PyString_Check(path))
-        return Py_NewRef(path);
-    if (PyUnicode_Check(path))
-        return PyUnicode_AsEncodedString(path, Py_FileSystemDefaultEncoding, NULL);
-    PyErr_Format(PyExc_TypeError, "path should be string, not %.100s",
-                 Py_TYPE(path)->tp_name);
-    return NULL;
+        encoded = Py_NewRef(path);
+    else if (PyUnicode_Check(path))
+        encoded = PyUnicode_AsEncodedString(path, Py_FileSystemDefaultEncoding, NULL);
+    else {
+        PyErr_Format(PyExc_TypeError, "path should be string, not %.100s",
+                     Py_TYPE(path)->tp_name);
+        return NULL;
+    }
+    /* fopen() would stop at a NUL: refused as 3.x's converter does */
+    if (encoded != NULL &&
+        strlen(PyString_AS_STRING(encoded)) != (size_t)PyString_GET_SIZE(encoded)) {
+        Py_DECREF(encoded);
+        PyErr_SetString(PyExc_ValueError, "embedded null byte");
+        return NULL;
+    }
+    return encoded;
 #endif
 }
 

@@ -619,6 +619,15 @@ tlsb_raise_load_error(void)
     return tlsb_raise_from_queue(NULL);
 }
 
+/* A path argument the converter refused: a wrong type is named as the
+ * stdlib names it; ValueError (an embedded NUL) stays as it is. */
+static void
+tlsb_path_error(const char *what)
+{
+    if (PyErr_ExceptionMatches(PyExc_TypeError))
+        PyErr_Format(PyExc_TypeError, "%s should be a valid filesystem path", what);
+}
+
 /* load_cert_chain(certfile, keyfile=None, password=None) */
 static PyObject *
 tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwargs)
@@ -638,14 +647,14 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
         return NULL;
     certpath = tlsb_fspath_bytes(certfile);
     if (certpath == NULL) {
-        PyErr_SetString(PyExc_TypeError, "certfile should be a valid filesystem path");
+        tlsb_path_error("certfile");
         return NULL;
     }
     if (keyfile != Py_None) {
         keypath = tlsb_fspath_bytes(keyfile);
         if (keypath == NULL) {
             Py_DECREF(certpath);
-            PyErr_SetString(PyExc_TypeError, "keyfile should be a valid filesystem path");
+            tlsb_path_error("keyfile");
             return NULL;
         }
     }
@@ -781,12 +790,12 @@ tlsb_Context_load_verify_locations(tlsb_Context *self, PyObject *args,
         return NULL;
     }
     if (cafile != Py_None && (cafile_bytes = tlsb_fspath_bytes(cafile)) == NULL) {
-        PyErr_SetString(PyExc_TypeError, "cafile should be a valid filesystem path");
+        tlsb_path_error("cafile");
         return NULL;
     }
     if (capath != Py_None && (capath_bytes = tlsb_fspath_bytes(capath)) == NULL) {
         Py_XDECREF(cafile_bytes);
-        PyErr_SetString(PyExc_TypeError, "capath should be a valid filesystem path");
+        tlsb_path_error("capath");
         return NULL;
     }
 
