@@ -543,3 +543,36 @@ def test_rand(impl):
     impl.RAND_add(u"seed", 0.0)
     with pytest.raises(ValueError):
         impl.RAND_bytes(-1)
+
+
+def test_paths_with_nul_are_valueerror(impl):
+    # fopen() would stop at the NUL and open another file; the stdlib's
+    # path converter refuses it with ValueError (a wrong type: TypeError)
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for call in (lambda p: ctx.load_verify_locations(p),
+                 lambda p: ctx.load_verify_locations(None, p),
+                 lambda p: ctx.load_cert_chain(p),
+                 lambda p: ctx.load_cert_chain(certfile("localhost-chain.pem"), p)):
+        for path in (certfile("ca.pem") + "\x00junk", b"ca.pem\x00"):
+            with pytest.raises(ValueError):
+                call(path)
+        with pytest.raises(TypeError) as info:
+            call(1.5)
+        assert "should be a valid filesystem path" in str(info.value)
+
+
+def test_psk_identity_hint_checked_before_the_context_side(impl):
+    if not getattr(impl, "HAS_PSK", False):
+        pytest.skip("no TLS-PSK")
+    server = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    client = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for ctx in (server, client):
+        # a hint with a NUL would be cut short by OpenSSL
+        with pytest.raises(ValueError):
+            ctx.set_psk_server_callback(len, u"id\x00tail")
+        with pytest.raises(TypeError):
+            ctx.set_psk_server_callback(len, 1)
+    with pytest.raises(impl.SSLError):
+        client.set_psk_server_callback(len, u"hint")
+    with pytest.raises(TypeError):
+        server.set_psk_server_callback(1, u"hint")

@@ -326,12 +326,6 @@ tlsb_Context_set_psk_server_callback(tlsb_Context *self, PyObject *args,
                     "TLS-PSK is not supported by this OpenSSL build");
     return NULL;
 #else
-    if (self->protocol == TLSB_PROTOCOL_TLS_CLIENT)
-        return tlsb_raise_message(tlsb_state.SSLError, 0,
-                                  "Cannot add PSK server callback to a "
-                                  "PROTOCOL_TLS_CLIENT context");
-    if (tlsb_psk_check_callback(callback) < 0)
-        return NULL;
     if (hint != Py_None) {
         if (PyUnicode_Check(hint))
             hint_bytes = PyUnicode_AsUTF8String(hint);
@@ -345,6 +339,22 @@ tlsb_Context_set_psk_server_callback(tlsb_Context *self, PyObject *args,
                          "must be str or None, not %.100s", Py_TYPE(hint)->tp_name);
         if (hint_bytes == NULL)
             return NULL;
+        /* the hint is a C string: a NUL would cut it short */
+        if (strlen(PyBytes_AS_STRING(hint_bytes)) != (size_t)PyBytes_GET_SIZE(hint_bytes)) {
+            Py_DECREF(hint_bytes);
+            PyErr_SetString(PyExc_ValueError, "embedded null character");
+            return NULL;
+        }
+    }
+    if (self->protocol == TLSB_PROTOCOL_TLS_CLIENT) {
+        Py_XDECREF(hint_bytes);
+        return tlsb_raise_message(tlsb_state.SSLError, 0,
+                                  "Cannot add PSK server callback to a "
+                                  "PROTOCOL_TLS_CLIENT context");
+    }
+    if (tlsb_psk_check_callback(callback) < 0) {
+        Py_XDECREF(hint_bytes);
+        return NULL;
     }
     if (!SSL_CTX_use_psk_identity_hint(
             self->ctx, hint_bytes ? PyBytes_AS_STRING(hint_bytes) : NULL)) {
