@@ -576,3 +576,14 @@ def test_psk_identity_hint_checked_before_the_context_side(impl):
         client.set_psk_server_callback(len, u"hint")
     with pytest.raises(TypeError):
         server.set_psk_server_callback(1, u"hint")
+
+
+def test_version_bounds_take_ints_as_the_stdlib_does(impl):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for name in ("minimum_version", "maximum_version"):
+        with pytest.raises(ValueError):
+            setattr(ctx, name, True)             # an int: version 0x1
+        with pytest.raises(OverflowError):
+            setattr(ctx, name, 2 ** 31)
+        with pytest.raises(TypeError):
+            setattr(ctx, name, 1.5)

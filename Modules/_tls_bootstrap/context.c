@@ -461,7 +461,8 @@ tlsb_context_set_version_bound(tlsb_Context *self, PyObject *value, int is_max)
         PyErr_SetString(PyExc_AttributeError, "cannot delete version bound");
         return -1;
     }
-    if (!tlsb_is_int(value)) {
+    /* as the stdlib's "l": bool is an int (an unsupported version) */
+    if (!tlsb_is_int(value) && !PyBool_Check(value)) {
         PyErr_Format(PyExc_TypeError,
                      "'%.100s' object cannot be interpreted as an integer",
                      Py_TYPE(value)->tp_name);
@@ -470,6 +471,10 @@ tlsb_context_set_version_bound(tlsb_Context *self, PyObject *value, int is_max)
     version = tlsb_long_from_int(value);
     if (version == -1 && PyErr_Occurred())
         return -1;
+    if (version > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Option is too long");
+        return -1;
+    }
     if (self->protocol != TLSB_PROTOCOL_TLS &&
         self->protocol != TLSB_PROTOCOL_TLS_CLIENT &&
         self->protocol != TLSB_PROTOCOL_TLS_SERVER) {
