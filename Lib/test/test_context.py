@@ -587,3 +587,11 @@ def test_version_bounds_take_ints_as_the_stdlib_does(impl):
             setattr(ctx, name, 2 ** 31)
         with pytest.raises(TypeError):
             setattr(ctx, name, 1.5)
+
+
+def test_empty_cadata_is_valueerror(impl):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for empty in (u"", b"", bytearray()):
+        with pytest.raises(ValueError) as info:
+            ctx.load_verify_locations(cadata=empty)
+        assert "Empty certificate data" in str(info.value)

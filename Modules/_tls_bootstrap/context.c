@@ -723,6 +723,10 @@ tlsb_context_add_cadata(tlsb_Context *self, const void *data, Py_ssize_t len,
     BIO *bio;
     int loaded = 0;
 
+    if (len == 0) {               /* as 3.13, before any parsing */
+        PyErr_SetString(PyExc_ValueError, "Empty certificate data");
+        return -1;
+    }
     if (len > INT_MAX) {
         PyErr_SetString(PyExc_OverflowError, "cadata is too long");
         return -1;
