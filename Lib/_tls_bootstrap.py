@@ -378,6 +378,26 @@ def _encode_hostname(hostname):
     return hostname.decode("ascii")
 
 
+def _protocol_list_wire(protocols, what):
+    """ALPN/NPN names as the wire's length-prefixed list.  str as the
+    stdlib takes them, and bytes (2.7's native strings); anything else is
+    the TypeError the stdlib's bytes(protocol, 'ascii') raises."""
+    wire = bytearray()
+    for protocol in protocols:
+        if isinstance(protocol, _text_type):
+            encoded = protocol.encode("ascii")
+        elif isinstance(protocol, (bytes, bytearray)):
+            encoded = bytes(protocol)
+        else:
+            raise TypeError("%s protocols must be str, not %s"
+                            % (what, type(protocol).__name__))
+        if len(encoded) == 0 or len(encoded) > 255:
+            raise SSLError("%s protocols must be 1 to 255 in length" % what)
+        wire.append(len(encoded))
+        wire.extend(encoded)
+    return bytes(wire)
+
+
 def _enum_or_value(enum_class, value):
     try:
         return enum_class(value)
@@ -514,6 +534,7 @@ class SSLContext(_CoreContext):
 
     def set_npn_protocols(self, npn_protocols):
         _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        _protocol_list_wire(npn_protocols, "NPN")   # the stdlib's checks first
         raise NotImplementedError(
             "NPN is not supported: OpenSSL 1.1.1+ builds use ALPN")
 
@@ -531,17 +552,7 @@ class SSLContext(_CoreContext):
         self.sni_callback = shim_cb
 
     def set_alpn_protocols(self, alpn_protocols):
-        wire = bytearray()
-        for protocol in alpn_protocols:
-            if isinstance(protocol, _text_type):
-                encoded = protocol.encode("ascii")
-            else:
-                encoded = bytes(protocol)
-            if len(encoded) == 0 or len(encoded) > 255:
-                raise SSLError("ALPN protocols must be 1 to 255 in length")
-            wire.append(len(encoded))
-            wire.extend(encoded)
-        self._set_alpn_protocols(bytes(wire))
+        self._set_alpn_protocols(_protocol_list_wire(alpn_protocols, "ALPN"))
 
     def load_default_certs(self, purpose=Purpose.SERVER_AUTH):
         if not isinstance(purpose, _ASN1Object):
@@ -675,6 +686,11 @@ class SSLObject(_core._Connection):
     @classmethod
     def _create(cls, incoming, outgoing, server_side=False,
                 server_hostname=None, session=None, context=None):
+        # argument types before the side, in the order 3.13 checks them
+        for bio in (incoming, outgoing):
+            if not isinstance(bio, MemoryBIO):
+                raise TypeError("_wrap_bio() argument must be MemoryBIO, not %s"
+                                % type(bio).__name__)
         context._check_side(server_side)
         self = cls.__new__(cls)
         context._wrap_bio(incoming, outgoing, server_side, server_hostname,
@@ -922,6 +938,8 @@ class SSLSocket(_socket_class):
 
     @context.setter
     def context(self, ctx):
+        if not isinstance(ctx, _CoreContext):
+            raise TypeError("The value must be a SSLContext")
         self._context = ctx
         if self._sslobj is not None:
             self._sslobj.context = ctx
@@ -1154,7 +1172,7 @@ class SSLSocket(_socket_class):
         if self._sslobj is not None:
             return self._sslobj.get_channel_binding(cb_type)
         if cb_type not in CHANNEL_BINDING_TYPES:
-            raise ValueError("%s channel binding type not implemented" % cb_type)
+            raise ValueError("%s channel binding type not implemented" % (cb_type,))
         return None
 
     def version(self):

@@ -595,3 +595,24 @@ def test_empty_cadata_is_valueerror(impl):
         with pytest.raises(ValueError) as info:
             ctx.load_verify_locations(cadata=empty)
         assert "Empty certificate data" in str(info.value)
+
+
+def test_protocol_lists_refuse_what_is_not_a_string(impl):
+    import warnings
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    with pytest.raises(TypeError):
+        ctx.set_alpn_protocols([1, 2])       # bytes(1) would have been b"\0"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(TypeError):
+            ctx.set_npn_protocols(None)
+        with pytest.raises(TypeError):
+            ctx.set_npn_protocols([1])
+
+
+def test_wrap_bio_checks_its_bios_before_the_context_side(impl):
+    server = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    with pytest.raises(TypeError):
+        server.wrap_bio(u"", u"")
+    with pytest.raises(impl.SSLError):
+        server.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO())
