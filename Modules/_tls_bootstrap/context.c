@@ -812,6 +812,10 @@ tlsb_Context_load_verify_locations(tlsb_Context *self, PyObject *args,
         int loaded;
         if (PyUnicode_Check(cadata)) {
             PyObject *ascii = PyUnicode_AsASCIIString(cadata);
+            if (ascii == NULL && PyErr_ExceptionMatches(PyExc_UnicodeError)) {
+                PyErr_SetString(PyExc_TypeError, "cadata should be an ASCII "
+                                "string or a bytes-like object");   /* as 3.13 */
+            }
             if (ascii == NULL)
                 goto error;
             loaded = tlsb_context_add_cadata(self, PyBytes_AS_STRING(ascii),
