@@ -468,7 +468,9 @@ class SSLContext(_CoreContext):
         elif protocol not in (_core.PROTOCOL_TLS_CLIENT,
                               _core.PROTOCOL_TLS_SERVER):
             # 3.10+ deprecates every protocol but the two role-specific ones.
-            name = _PROTOCOL_NAMES.get(protocol)
+            # (not hashed unless an int: a writable memoryview cannot be)
+            name = (_PROTOCOL_NAMES.get(protocol)
+                    if isinstance(protocol, _integer_types) else None)
             if name is not None:
                 _warn_deprecated("ssl.%s is deprecated" % name)
         self = _CoreContext.__new__(cls, protocol)

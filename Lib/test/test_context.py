@@ -616,3 +616,15 @@ def test_wrap_bio_checks_its_bios_before_the_context_side(impl):
         server.wrap_bio(u"", u"")
     with pytest.raises(impl.SSLError):
         server.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO())
+
+
+def test_cadata_text_beyond_ascii_is_typeerror(impl):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for text in (u"caf\xe9", u"\udcff"):
+        with pytest.raises(TypeError):
+            ctx.load_verify_locations(cadata=text)
+
+
+def test_protocol_that_cannot_be_hashed_is_typeerror(impl):
+    with pytest.raises(TypeError):
+        impl.SSLContext(memoryview(bytearray(4)))
