@@ -313,8 +313,19 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     int release_gil;
     size_t moved = 0;
 
+    /* A callback (SNI, PSK, _msg_callback, password) calling back into its
+     * own connection's handshake, read, write or shutdown would re-enter
+     * OpenSSL's state machine mid-step (a double free in OpenSSL 3.0; the
+     * stdlib crashes there).  Refused as io refuses a reentrant call. */
+    if (conn->running) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "reentrant call: a callback of this TLS connection "
+                        "cannot run its handshake, read, write or shutdown");
+        return -1;
+    }
     if (tlsb_socket_io_begin(conn, &io) < 0)
         return -1;
+    conn->running = 1;
     release_gil = io.sock != NULL || op == TLSB_OP_HANDSHAKE ||
                   len >= TLSB_RELEASE_GIL_BYTES;
     for (;;) {
@@ -400,6 +411,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         result = 0;
         break;
     }
+    conn->running = 0;
     if (result < 0)
         ERR_clear_error();
     Py_XDECREF(io.sock);
