@@ -382,7 +382,17 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
         if (code == 0) {
             /* The transport ended under the TLS layer: an EOF, or an OS
              * error such as ECONNRESET.  The stdlib (3.10+, which uses the
-             * SSL_*_ex calls) reports both as SSLEOFError; so do we. */
+             * SSL_*_ex calls) reports both as SSLEOFError; so do we.  Only
+             * where the call returned -1 (handshake, shutdown) over a
+             * socket with errno set, 3.13 raises that OSError itself. */
+#ifdef TLSB_PY3
+            if (status->ret == -1 && status->sys_errno != 0 &&
+                conn != NULL && conn->socket != NULL) {
+                ERR_clear_error();
+                errno = status->sys_errno;
+                return PyErr_SetFromErrno(PyExc_OSError);
+            }
+#endif
             return tlsb_raise_message(tlsb_state.SSLEOFError,
                                       TLSB_ERROR_EOF,
                                       "EOF occurred in violation of protocol");
