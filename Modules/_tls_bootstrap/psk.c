@@ -101,8 +101,16 @@ tlsb_psk_client_callback(SSL *ssl, const char *hint, char *identity,
     } else if (PyString_Check(identity_obj)) {
         identity_bytes = Py_NewRef(identity_obj);
 #endif
+    } else if (PyObject_CheckBuffer(identity_obj)) {
+        /* 3.13 parses the identity with "z#": bytes-like objects too */
+        Py_buffer view;
+        if (tlsb_get_bytes_buffer(identity_obj, &view) < 0)
+            goto error;
+        identity_bytes = PyBytes_FromStringAndSize(view.buf, view.len);
+        PyBuffer_Release(&view);
     } else {
-        PyErr_SetString(PyExc_TypeError, "PSK identity must be a str or None");
+        PyErr_SetString(PyExc_TypeError,
+                        "PSK identity must be a str, a bytes-like object or None");
         goto error;
     }
     if (identity_bytes == NULL)
