@@ -178,9 +178,21 @@ def sni_scenario(impl, behaviour):
     server, client = server_context(impl), client_context(impl)
     other = server_context(impl)
 
+    transport = {}
+
     def callback(conn, servername, ctx):
+        if behaviour == "eof-transport":
+            # an SSLObject's transport is its BIOs: the peer's data ends
+            transport["incoming"].write_eof()
+            return None
         return SNI_BEHAVIOURS[behaviour](impl, conn, ctx, other)
     server.sni_callback = callback
+    wrap_bio = server.wrap_bio
+
+    def recording_wrap_bio(incoming, outgoing, **kwargs):
+        transport["incoming"] = incoming
+        return wrap_bio(incoming, outgoing, **kwargs)
+    server.wrap_bio = recording_wrap_bio
     record, result, pair = run_memory(impl, server, client)
     if behaviour == "switch-twice":
         record["context_is_original"] = pair.server.context is server
@@ -216,6 +228,7 @@ SNI_BEHAVIOURS = {
     "return-negative": lambda impl, conn, ctx, other: -1,
     "return-alert": lambda impl, conn, ctx, other: impl.ALERT_DESCRIPTION_ACCESS_DENIED,
     "return-None": lambda impl, conn, ctx, other: None,
+    "eof-transport": None,                  # handled in sni_scenario
 }
 
 
@@ -253,7 +266,7 @@ class SocketServer(object):
 
     def __init__(self, impl, server_ctx, client_ctx):
         self.impl = impl
-        plain_client, plain_server = socket.socketpair()
+        plain_client, plain_server = tlsb_support.socketpair()
         for sock in (plain_client, plain_server):
             sock.settimeout(5)
         self.result = {}
