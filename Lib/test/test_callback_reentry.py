@@ -541,3 +541,41 @@ def test_post_handshake_auth_from_inside_callbacks(where):
     # asked mid-handshake, OpenSSL refuses; the handshake itself goes on
     assert record["asked"] and record["asked"][0] is not None, record
     assert record["client"] is None and record["server"] is None, record
+
+
+def test_another_threads_call_is_not_reentry():
+    # the re-entry guard is per thread: one thread blocked in recv() while
+    # another sends on the same SSLSocket (full duplex) keeps working
+    plain_client, plain_server = tlsb_support.socketpair()
+    for sock in (plain_client, plain_server):
+        sock.settimeout(10)
+    server_ctx = server_context(tlsb)
+    echoed = {}
+
+    def echo():
+        tls = server_ctx.wrap_socket(plain_server, server_side=True)
+        echoed["data"] = tls.recv(5)
+        tls.sendall(echoed["data"])
+        tls.recv(1)                             # until the client closes
+        tls.close()
+    server = threading.Thread(target=echo)
+    server.daemon = True
+    server.start()
+    client = client_context(tlsb).wrap_socket(plain_client, server_hostname="localhost")
+    received = {}
+
+    def receive():
+        try:
+            received["data"] = client.recv(5)
+        except Exception as exc:
+            received["error"] = exc
+    reader = threading.Thread(target=receive)
+    reader.daemon = True
+    reader.start()
+    import time
+    time.sleep(0.2)                             # the reader is inside SSL_read
+    client.sendall(b"hello")
+    reader.join(10)
+    assert received == {"data": b"hello"}, received
+    client.close()
+    server.join(10)

@@ -269,6 +269,13 @@ tlsb_get_bytes_buffer(PyObject *obj, Py_buffer *view)
     return PyObject_GetBuffer(obj, view, PyBUF_SIMPLE);
 }
 
+/* Thread-local storage for plain C data (no Python objects). */
+#if defined(_MSC_VER)
+#define TLSB_THREAD_LOCAL __declspec(thread)
+#else
+#define TLSB_THREAD_LOCAL __thread
+#endif
+
 /* A writable buffer (read(n, buffer), recv_into). */
 static inline int
 tlsb_get_writable_buffer(PyObject *obj, Py_buffer *view)

@@ -134,8 +134,6 @@ typedef struct {
     PyObject *callback_cause;      /* SNI/PSK callback's exception, reported
                                       as unraisable, kept for __cause__ */
     PyThreadState *released_tstate;/* set while the GIL is released */
-    int running;                   /* inside SSL_do_handshake/read/write/
-                                      shutdown: callbacks may not re-enter */
     PyObject *weakreflist;
 } tlsb_Connection;
 

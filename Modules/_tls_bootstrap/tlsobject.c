@@ -299,6 +299,27 @@ tlsb_connection_readable(tlsb_Connection *conn)
     return pending + BIO_ctrl_pending(rbio);
 }
 
+/* The operations this thread is inside, innermost first: callbacks run
+ * within them, and may use other connections but not these. */
+typedef struct tlsb_running_op {
+    tlsb_Connection *conn;
+    struct tlsb_running_op *outer;
+} tlsb_running_op;
+
+static TLSB_THREAD_LOCAL tlsb_running_op *tlsb_running_ops;
+
+static int
+tlsb_is_running(tlsb_Connection *conn)
+{
+    tlsb_running_op *op;
+
+    for (op = tlsb_running_ops; op != NULL; op = op->outer) {
+        if (op->conn == conn)
+            return 1;
+    }
+    return 0;
+}
+
 /* Runs one OpenSSL operation to completion as the socket's timeout allows.
  * Returns 1 on success (*done = bytes moved), 0 when OpenSSL failed
  * (status says how; the caller turns it into an exception), -1 when a
@@ -313,11 +334,14 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     int release_gil;
     size_t moved = 0;
 
-    /* A callback (SNI, PSK, _msg_callback, password) calling back into its
-     * own connection's handshake, read, write or shutdown would re-enter
+    tlsb_running_op running;
+
+    /* A callback (SNI, PSK, _msg_callback) calling back into its own
+     * connection's handshake, read, write or shutdown would re-enter
      * OpenSSL's state machine mid-step (a double free in OpenSSL 3.0; the
-     * stdlib crashes there).  Refused as io refuses a reentrant call. */
-    if (conn->running) {
+     * stdlib crashes there).  Refused as io refuses a reentrant call.  Per
+     * thread: another thread's call on the connection is not re-entry. */
+    if (tlsb_is_running(conn)) {
         PyErr_SetString(PyExc_RuntimeError,
                         "reentrant call: a callback of this TLS connection "
                         "cannot run its handshake, read, write or shutdown");
@@ -325,7 +349,9 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     }
     if (tlsb_socket_io_begin(conn, &io) < 0)
         return -1;
-    conn->running = 1;
+    running.conn = conn;
+    running.outer = tlsb_running_ops;
+    tlsb_running_ops = &running;
     release_gil = io.sock != NULL || op == TLSB_OP_HANDSHAKE ||
                   len >= TLSB_RELEASE_GIL_BYTES;
     for (;;) {
@@ -411,7 +437,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         result = 0;
         break;
     }
-    conn->running = 0;
+    tlsb_running_ops = running.outer;
     if (result < 0)
         ERR_clear_error();
     Py_XDECREF(io.sock);
