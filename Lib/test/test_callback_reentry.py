@@ -28,7 +28,6 @@ from tlsb_support import (MemoryPair, catch_unraisable, certfile, client_context
 
 IMPLS = tlsb_support.implementations()
 ORACLE = sys.version_info[:2] >= (3, 13)
-PY2 = sys.version_info[0] == 2
 
 
 @pytest.fixture(params=IMPLS, ids=tlsb_support.impl_id)
