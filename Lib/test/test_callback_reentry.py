@@ -270,9 +270,14 @@ class SocketServer(object):
             sock.settimeout(5)
         self.result = {}
 
+        # 2.7's plain socket objects keep the descriptor open after the
+        # SSLSocket closes: each is closed as soon as it is wrapped
         def serve():
             try:
-                tls = server_ctx.wrap_socket(plain_server, server_side=True)
+                try:
+                    tls = server_ctx.wrap_socket(plain_server, server_side=True)
+                finally:
+                    plain_server.close()
                 self.result["server"] = None
                 self.result["server_recv"] = attempt(lambda: tls.recv(4))
                 tls.close()
@@ -284,7 +289,10 @@ class SocketServer(object):
         self.thread.daemon = True
         self.thread.start()
         try:
-            tls = client_ctx.wrap_socket(plain_client, server_hostname="localhost")
+            try:
+                tls = client_ctx.wrap_socket(plain_client, server_hostname="localhost")
+            finally:
+                plain_client.close()
             self.result["client"] = None
             self.result["client_send"] = attempt(lambda: tls.sendall(b"ping"))
             tls.close()
@@ -553,6 +561,7 @@ def test_another_threads_call_is_not_reentry():
 
     def echo():
         tls = server_ctx.wrap_socket(plain_server, server_side=True)
+        plain_server.close()                    # 2.7: the SSLSocket's alone
         echoed["data"] = tls.recv(5)
         tls.sendall(echoed["data"])
         tls.recv(1)                             # until the client closes
@@ -561,6 +570,7 @@ def test_another_threads_call_is_not_reentry():
     server.daemon = True
     server.start()
     client = client_context(tlsb).wrap_socket(plain_client, server_hostname="localhost")
+    plain_client.close()
     received = {}
 
     def receive():
