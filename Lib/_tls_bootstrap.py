@@ -688,11 +688,14 @@ class SSLObject(_core._Connection):
     @classmethod
     def _create(cls, incoming, outgoing, server_side=False,
                 server_hostname=None, session=None, context=None):
-        # argument types before the side, in the order 3.13 checks them
+        # 3.13's order: what its argument parsing refuses (types, a NUL in
+        # the name), then the context's side, then the name's value
         for bio in (incoming, outgoing):
             if not isinstance(bio, MemoryBIO):
                 raise TypeError("_wrap_bio() argument must be MemoryBIO, not %s"
                                 % type(bio).__name__)
+        if server_hostname is not None and "\x00" in server_hostname:
+            raise TypeError("server_hostname must not contain null characters")
         context._check_side(server_side)
         self = cls.__new__(cls)
         context._wrap_bio(incoming, outgoing, server_side, server_hostname,

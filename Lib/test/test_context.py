@@ -628,3 +628,11 @@ def test_cadata_text_beyond_ascii_is_typeerror(impl):
 def test_protocol_that_cannot_be_hashed_is_typeerror(impl):
     with pytest.raises(TypeError):
         impl.SSLContext(memoryview(bytearray(4)))
+
+
+def test_wrap_bio_refuses_a_nul_in_the_name_before_the_side(impl):
+    server = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    with pytest.raises(TypeError):
+        server.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO(), False, u"a\x00b")
+    with pytest.raises(impl.SSLError):                  # then the side
+        server.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO(), False, u"")

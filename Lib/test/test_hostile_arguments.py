@@ -56,8 +56,17 @@ VALUES = [
 
 
 def value_id(value):
+    """A stable label: case names are keys, and reprs with addresses in
+    them would differ between the two implementations' runs."""
     text = repr(value)
-    return text if len(text) <= 24 else text[:20] + "..." + str(len(text))
+    if " at 0x" in text:
+        text = "<%s>" % type(value).__name__
+    elif len(text) > 24:
+        text = text[:20] + "..." + str(len(text))
+    for index, known in enumerate(VALUES):
+        if known is value:
+            return "%s#%d" % (text, index)
+    return text
 
 
 # Plausible leading arguments, so that the hostile value also reaches the
