@@ -378,6 +378,26 @@ def _encode_hostname(hostname):
     return hostname.decode("ascii")
 
 
+def _protocol_list_wire(protocols, what):
+    """ALPN/NPN names as the wire's length-prefixed list.  str as the
+    stdlib takes them, and bytes (2.7's native strings); anything else is
+    the TypeError the stdlib's bytes(protocol, 'ascii') raises."""
+    wire = bytearray()
+    for protocol in protocols:
+        if isinstance(protocol, _text_type):
+            encoded = protocol.encode("ascii")
+        elif isinstance(protocol, (bytes, bytearray)):
+            encoded = bytes(protocol)
+        else:
+            raise TypeError("%s protocols must be str, not %s"
+                            % (what, type(protocol).__name__))
+        if len(encoded) == 0 or len(encoded) > 255:
+            raise SSLError("%s protocols must be 1 to 255 in length" % what)
+        wire.append(len(encoded))
+        wire.extend(encoded)
+    return bytes(wire)
+
+
 def _enum_or_value(enum_class, value):
     try:
         return enum_class(value)
@@ -451,7 +471,9 @@ class SSLContext(_CoreContext):
         elif protocol not in (_core.PROTOCOL_TLS_CLIENT,
                               _core.PROTOCOL_TLS_SERVER):
             # 3.10+ deprecates every protocol but the two role-specific ones.
-            name = _PROTOCOL_NAMES.get(protocol)
+            # (not hashed unless an int: a writable memoryview cannot be)
+            name = (_PROTOCOL_NAMES.get(protocol)
+                    if isinstance(protocol, _integer_types) else None)
             if name is not None:
                 _warn_deprecated("ssl.%s is deprecated" % name)
         self = _CoreContext.__new__(cls, protocol)
@@ -517,6 +539,7 @@ class SSLContext(_CoreContext):
 
     def set_npn_protocols(self, npn_protocols):
         _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        _protocol_list_wire(npn_protocols, "NPN")   # the stdlib's checks first
         raise NotImplementedError(
             "NPN is not supported: OpenSSL 1.1.1+ builds use ALPN")
 
@@ -534,17 +557,7 @@ class SSLContext(_CoreContext):
         self.sni_callback = shim_cb
 
     def set_alpn_protocols(self, alpn_protocols):
-        wire = bytearray()
-        for protocol in alpn_protocols:
-            if isinstance(protocol, _text_type):
-                encoded = protocol.encode("ascii")
-            else:
-                encoded = bytes(protocol)
-            if len(encoded) == 0 or len(encoded) > 255:
-                raise SSLError("ALPN protocols must be 1 to 255 in length")
-            wire.append(len(encoded))
-            wire.extend(encoded)
-        self._set_alpn_protocols(bytes(wire))
+        self._set_alpn_protocols(_protocol_list_wire(alpn_protocols, "ALPN"))
 
     def load_default_certs(self, purpose=Purpose.SERVER_AUTH):
         if not isinstance(purpose, _ASN1Object):
@@ -678,6 +691,19 @@ class SSLObject(_core._Connection):
     @classmethod
     def _create(cls, incoming, outgoing, server_side=False,
                 server_hostname=None, session=None, context=None):
+        # 3.13's order: what its argument parsing refuses (types, a NUL in
+        # the name), then the context's side, then the name's value
+        for bio in (incoming, outgoing):
+            if not isinstance(bio, MemoryBIO):
+                raise TypeError("_wrap_bio() argument must be MemoryBIO, not %s"
+                                % type(bio).__name__)
+        if isinstance(server_hostname, (bytes, _text_type)):
+            nul = b"\x00" if isinstance(server_hostname, bytes) else u"\x00"
+            if nul in server_hostname:
+                # the words of 3.13's argument parser ("es"), as the core's
+                raise TypeError("argument must be encoded string without "
+                                "null bytes, not %s"
+                                % type(server_hostname).__name__)
         context._check_side(server_side)
         self = cls.__new__(cls)
         context._wrap_bio(incoming, outgoing, server_side, server_hostname,
@@ -925,6 +951,8 @@ class SSLSocket(_socket_class):
 
     @context.setter
     def context(self, ctx):
+        if not isinstance(ctx, _CoreContext):
+            raise TypeError("The value must be a SSLContext")
         self._context = ctx
         if self._sslobj is not None:
             self._sslobj.context = ctx
@@ -1157,7 +1185,7 @@ class SSLSocket(_socket_class):
         if self._sslobj is not None:
             return self._sslobj.get_channel_binding(cb_type)
         if cb_type not in CHANNEL_BINDING_TYPES:
-            raise ValueError("%s channel binding type not implemented" % cb_type)
+            raise ValueError("%s channel binding type not implemented" % (cb_type,))
         return None
 
     def version(self):

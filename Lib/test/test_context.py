@@ -129,6 +129,17 @@ def test_verify_mode_values_and_errors(impl):
         ctx.verify_mode = None
 
 
+def test_verify_mode_beyond_int_is_overflow_not_truncated(impl):
+    # 2**32 truncated to a C int is 0: a server asked for CERT_REQUIRED
+    # would quietly have verified nothing
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    ctx.verify_mode = impl.CERT_REQUIRED
+    for mode in (2 ** 32, 2 ** 32 + 2, -2 ** 63, 2 ** 31):
+        with pytest.raises(OverflowError):
+            ctx.verify_mode = mode
+        assert ctx.verify_mode == impl.CERT_REQUIRED
+
+
 def test_cert_none_refused_while_check_hostname(impl):
     ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
     with pytest.raises(ValueError) as info:
@@ -532,3 +543,96 @@ def test_rand(impl):
     impl.RAND_add(u"seed", 0.0)
     with pytest.raises(ValueError):
         impl.RAND_bytes(-1)
+
+
+def test_paths_with_nul_are_valueerror(impl):
+    # fopen() would stop at the NUL and open another file; the stdlib's
+    # path converter refuses it with ValueError (a wrong type: TypeError)
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for call in (lambda p: ctx.load_verify_locations(p),
+                 lambda p: ctx.load_verify_locations(None, p),
+                 lambda p: ctx.load_cert_chain(p),
+                 lambda p: ctx.load_cert_chain(certfile("localhost-chain.pem"), p)):
+        for path in (certfile("ca.pem") + "\x00junk", b"ca.pem\x00"):
+            with pytest.raises(ValueError):
+                call(path)
+        with pytest.raises(TypeError) as info:
+            call(1.5)
+        assert "should be a valid filesystem path" in str(info.value)
+
+
+def test_psk_identity_hint_checked_before_the_context_side(impl):
+    if not getattr(impl, "HAS_PSK", False):
+        pytest.skip("no TLS-PSK")
+    server = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    client = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for ctx in (server, client):
+        # a hint with a NUL would be cut short by OpenSSL
+        with pytest.raises(ValueError):
+            ctx.set_psk_server_callback(len, u"id\x00tail")
+        with pytest.raises(TypeError):
+            ctx.set_psk_server_callback(len, 1)
+    with pytest.raises(impl.SSLError):
+        client.set_psk_server_callback(len, u"hint")
+    with pytest.raises(TypeError):
+        server.set_psk_server_callback(1, u"hint")
+
+
+def test_version_bounds_take_ints_as_the_stdlib_does(impl):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for name in ("minimum_version", "maximum_version"):
+        with pytest.raises(ValueError):
+            setattr(ctx, name, True)             # an int: version 0x1
+        with pytest.raises(OverflowError):
+            setattr(ctx, name, 2 ** 31)
+        with pytest.raises(TypeError):
+            setattr(ctx, name, 1.5)
+
+
+def test_empty_cadata_is_valueerror(impl):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for empty in (u"", b"", bytearray()):
+        with pytest.raises(ValueError) as info:
+            ctx.load_verify_locations(cadata=empty)
+        assert "Empty certificate data" in str(info.value)
+
+
+def test_protocol_lists_refuse_what_is_not_a_string(impl):
+    import warnings
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    with pytest.raises(TypeError):
+        ctx.set_alpn_protocols([1, 2])       # bytes(1) would have been b"\0"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(TypeError):
+            ctx.set_npn_protocols(None)
+        with pytest.raises(TypeError):
+            ctx.set_npn_protocols([1])
+
+
+def test_wrap_bio_checks_its_bios_before_the_context_side(impl):
+    server = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    with pytest.raises(TypeError):
+        server.wrap_bio(u"", u"")
+    with pytest.raises(impl.SSLError):
+        server.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO())
+
+
+def test_cadata_text_beyond_ascii_is_typeerror(impl):
+    ctx = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    for text in (u"caf\xe9", u"\udcff"):
+        with pytest.raises(TypeError):
+            ctx.load_verify_locations(cadata=text)
+
+
+def test_protocol_that_cannot_be_hashed_is_typeerror(impl):
+    with pytest.raises(TypeError):
+        impl.SSLContext(memoryview(bytearray(4)))
+
+
+def test_wrap_bio_refuses_a_nul_in_the_name_before_the_side(impl):
+    server = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    with pytest.raises(TypeError):
+        server.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO(), False, u"a\x00b")
+    with pytest.raises(impl.SSLError):                  # then the side
+        server.wrap_bio(impl.MemoryBIO(), impl.MemoryBIO(), False, u"")

@@ -240,3 +240,13 @@ def test_create_and_destroy_in_a_loop_does_not_grow(pki):
     grown = rss_kib() - before
     # A leak of one certificate per round would be about 6 MiB.
     assert grown < 1024, "RSS grew by %d KiB over 4000 rounds" % grown
+
+
+@pytest.mark.parametrize("key_type", ["TYPE_RSA", "TYPE_DSA"])
+def test_generate_key_refuses_moduli_openssl_will_not_use(key_type):
+    # 2**24 bits used to start a generation that runs for hours; OpenSSL
+    # refuses RSA above 16384 and DSA above 10000 bits for any use anyway.
+    key = crypto.PKey()
+    for bits in (2 ** 24, 2 ** 20, 16385 if key_type == "TYPE_RSA" else 10001):
+        with pytest.raises(ValueError):
+            key.generate_key(getattr(crypto, key_type), bits)

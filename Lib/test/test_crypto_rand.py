@@ -1,5 +1,6 @@
 """_tls_bootstrap.rand: pyOpenSSL's OpenSSL.rand of its 2.7-era releases."""
 import os
+import sys
 
 import pytest
 
@@ -61,3 +62,11 @@ def test_cleanup_and_egd_are_documented_no_ops():
 
 def test_rand_error_is_an_exception_class():
     assert issubclass(rand.Error, Exception)
+
+
+def test_bytes_beyond_int_is_overflowerror_as_ssl_rand_bytes():
+    # RAND_bytes takes an int: the stdlib's ssl.RAND_bytes answers
+    # OverflowError without allocating anything, and so does rand.bytes
+    for count in (2 ** 31, sys.maxsize, 2 ** 64):
+        with pytest.raises(OverflowError):
+            rand.bytes(count)

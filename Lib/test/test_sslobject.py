@@ -1,6 +1,7 @@
 """SSLObject over memory BIOs: an in-memory client/server pair, results as
 CPython 3.13 gives them.  On 3.13 each test also runs with the host's ssl
 as oracle."""
+import sys
 import warnings
 
 import pytest
@@ -586,3 +587,17 @@ def test_session_stats_count_handshakes(impl):
     p.handshake()
     assert client.session_stats()["connect_good"] == 1
     assert server.session_stats()["accept_good"] == 1
+
+
+def test_read_into_a_buffer_it_cannot_write_is_typeerror():
+    # the stdlib's "w*" answers TypeError for read-only and non-contiguous
+    # buffers (PyObject_GetBuffer's BufferError is not what it raises)
+    for impl in tlsb_support.implementations():
+        conn = tlsb_support.client_context(impl).wrap_bio(
+            impl.MemoryBIO(), impl.MemoryBIO(), server_hostname="localhost")
+        buffers = [b"abc"]
+        if sys.version_info[0] > 2:          # 2.7's memoryview has no steps
+            buffers.append(memoryview(bytearray(8))[::2])
+        for buffer in buffers:
+            with pytest.raises(TypeError):
+                conn.read(4, buffer)

@@ -485,3 +485,18 @@ def test_cleartext_before_handshake_is_refused(impl):
         assert "Closed before TLS handshake with data in recv buffer" in str(info.value)
     finally:
         conn.close()
+
+
+def test_unconnected_socket_context_and_channel_binding_arguments():
+    sock = client_context(tlsb).wrap_socket(socket.socket(), server_hostname="localhost")
+    try:
+        with pytest.raises(TypeError):
+            sock.context = 1                  # was stored as the context
+        other = client_context(tlsb)
+        sock.context = other
+        assert sock.context is other
+        # a tuple once broke the message's % formatting (TypeError)
+        with pytest.raises(ValueError):
+            sock.get_channel_binding((1, 2))
+    finally:
+        sock.close()

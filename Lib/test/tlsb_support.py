@@ -214,3 +214,13 @@ class catch_unraisable(object):
     def __exit__(self, *exc):
         if hasattr(self, "saved"):
             sys.unraisablehook = self.saved
+
+
+def socketpair():
+    """A connected pair of socket.socket objects (2.7's socket.socketpair()
+    returns bare _socket.socket objects, which wrap_socket cannot take)."""
+    import socket
+    first, second = socket.socketpair()
+    if PY2:
+        first, second = socket.socket(_sock=first), socket.socket(_sock=second)
+    return first, second

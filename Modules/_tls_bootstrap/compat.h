@@ -280,6 +280,13 @@ tlsb_get_bytes_buffer(PyObject *obj, Py_buffer *view)
     return PyObject_GetBuffer(obj, view, PyBUF_SIMPLE);
 }
 
+/* Thread-local storage for plain C data (no Python objects). */
+#if defined(_MSC_VER)
+#define TLSB_THREAD_LOCAL __declspec(thread)
+#else
+#define TLSB_THREAD_LOCAL __thread
+#endif
+
 /* A writable buffer (read(n, buffer), recv_into). */
 static inline int
 tlsb_get_writable_buffer(PyObject *obj, Py_buffer *view)
@@ -293,7 +300,16 @@ tlsb_get_writable_buffer(PyObject *obj, Py_buffer *view)
         return PyBuffer_FillInfo(view, obj, data, len, 0, PyBUF_WRITABLE);
     }
 #endif
-    return PyObject_GetBuffer(obj, view, PyBUF_WRITABLE);
+    /* As the stdlib's "w*": any refusal (read-only, not contiguous) is a
+       TypeError, not the BufferError PyObject_GetBuffer raises. */
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE) < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError,
+                     "read-write bytes-like object is required, not '%.100s'",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    return 0;
 }
 
 /* A path for fopen(): str, unicode/bytes path or os.PathLike, as the
@@ -307,13 +323,24 @@ tlsb_fspath_bytes(PyObject *path)
         return NULL;
     return encoded;
 #else
+    PyObject *encoded;
     if (PyString_Check(path))
-        return Py_NewRef(path);
-    if (PyUnicode_Check(path))
-        return PyUnicode_AsEncodedString(path, Py_FileSystemDefaultEncoding, NULL);
-    PyErr_Format(PyExc_TypeError, "path should be string, not %.100s",
-                 Py_TYPE(path)->tp_name);
-    return NULL;
+        encoded = Py_NewRef(path);
+    else if (PyUnicode_Check(path))
+        encoded = PyUnicode_AsEncodedString(path, Py_FileSystemDefaultEncoding, NULL);
+    else {
+        PyErr_Format(PyExc_TypeError, "path should be string, not %.100s",
+                     Py_TYPE(path)->tp_name);
+        return NULL;
+    }
+    /* fopen() would stop at a NUL: refused as 3.x's converter does */
+    if (encoded != NULL &&
+        strlen(PyString_AS_STRING(encoded)) != (size_t)PyString_GET_SIZE(encoded)) {
+        Py_DECREF(encoded);
+        PyErr_SetString(PyExc_ValueError, "embedded null byte");
+        return NULL;
+    }
+    return encoded;
 #endif
 }
 

@@ -243,6 +243,13 @@ tlsb_Context_set_verify_mode(tlsb_Context *self, PyObject *value, void *closure)
     mode = tlsb_long_from_int(value);
     if (mode == -1 && PyErr_Occurred())
         return -1;
+    /* Truncated to int, 2**32 would quietly have become CERT_NONE. */
+    if (mode < INT_MIN || mode > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, mode < 0 ?
+                        "signed integer is less than minimum" :
+                        "signed integer is greater than maximum");
+        return -1;
+    }
     return tlsb_context_set_verify_mode_int(self, (int)mode);
 }
 
@@ -456,7 +463,8 @@ tlsb_context_set_version_bound(tlsb_Context *self, PyObject *value, int is_max)
         PyErr_SetString(PyExc_AttributeError, "cannot delete version bound");
         return -1;
     }
-    if (!tlsb_is_int(value)) {
+    /* as the stdlib's "l": bool is an int (an unsupported version) */
+    if (!tlsb_is_int(value) && !PyBool_Check(value)) {
         PyErr_Format(PyExc_TypeError,
                      "'%.100s' object cannot be interpreted as an integer",
                      Py_TYPE(value)->tp_name);
@@ -465,6 +473,10 @@ tlsb_context_set_version_bound(tlsb_Context *self, PyObject *value, int is_max)
     version = tlsb_long_from_int(value);
     if (version == -1 && PyErr_Occurred())
         return -1;
+    if (version > INT_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Option is too long");
+        return -1;
+    }
     if (self->protocol != TLSB_PROTOCOL_TLS &&
         self->protocol != TLSB_PROTOCOL_TLS_CLIENT &&
         self->protocol != TLSB_PROTOCOL_TLS_SERVER) {
@@ -614,6 +626,15 @@ tlsb_raise_load_error(void)
     return tlsb_raise_from_queue(NULL);
 }
 
+/* A path argument the converter refused: a wrong type is named as the
+ * stdlib names it; ValueError (an embedded NUL) stays as it is. */
+static void
+tlsb_path_error(const char *what)
+{
+    if (PyErr_ExceptionMatches(PyExc_TypeError))
+        PyErr_Format(PyExc_TypeError, "%s should be a valid filesystem path", what);
+}
+
 /* load_cert_chain(certfile, keyfile=None, password=None) */
 static PyObject *
 tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwargs)
@@ -633,14 +654,14 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
         return NULL;
     certpath = tlsb_fspath_bytes(certfile);
     if (certpath == NULL) {
-        PyErr_SetString(PyExc_TypeError, "certfile should be a valid filesystem path");
+        tlsb_path_error("certfile");
         return NULL;
     }
     if (keyfile != Py_None) {
         keypath = tlsb_fspath_bytes(keyfile);
         if (keypath == NULL) {
             Py_DECREF(certpath);
-            PyErr_SetString(PyExc_TypeError, "keyfile should be a valid filesystem path");
+            tlsb_path_error("keyfile");
             return NULL;
         }
     }
@@ -703,6 +724,10 @@ tlsb_context_add_cadata(tlsb_Context *self, const void *data, Py_ssize_t len,
     BIO *bio;
     int loaded = 0;
 
+    if (len == 0) {               /* as 3.13, before any parsing */
+        PyErr_SetString(PyExc_ValueError, "Empty certificate data");
+        return -1;
+    }
     if (len > INT_MAX) {
         PyErr_SetString(PyExc_OverflowError, "cadata is too long");
         return -1;
@@ -775,12 +800,12 @@ tlsb_Context_load_verify_locations(tlsb_Context *self, PyObject *args,
         return NULL;
     }
     if (cafile != Py_None && (cafile_bytes = tlsb_fspath_bytes(cafile)) == NULL) {
-        PyErr_SetString(PyExc_TypeError, "cafile should be a valid filesystem path");
+        tlsb_path_error("cafile");
         return NULL;
     }
     if (capath != Py_None && (capath_bytes = tlsb_fspath_bytes(capath)) == NULL) {
         Py_XDECREF(cafile_bytes);
-        PyErr_SetString(PyExc_TypeError, "capath should be a valid filesystem path");
+        tlsb_path_error("capath");
         return NULL;
     }
 
@@ -788,6 +813,10 @@ tlsb_Context_load_verify_locations(tlsb_Context *self, PyObject *args,
         int loaded;
         if (PyUnicode_Check(cadata)) {
             PyObject *ascii = PyUnicode_AsASCIIString(cadata);
+            if (ascii == NULL && PyErr_ExceptionMatches(PyExc_UnicodeError)) {
+                PyErr_SetString(PyExc_TypeError, "cadata should be an ASCII "
+                                "string or a bytes-like object");   /* as 3.13 */
+            }
             if (ascii == NULL)
                 goto error;
             loaded = tlsb_context_add_cadata(self, PyBytes_AS_STRING(ascii),

@@ -296,7 +296,10 @@ tlsb_PKey_generate_key(tlsb_PKey *self, PyObject *args)
     case EVP_PKEY_DSA:
         if (tlsb_long_arg(bits_obj, &bits, "bits must be an integer") < 0)
             return NULL;
-        if (bits <= 0 || bits > INT_MAX) {
+        /* Above the moduli OpenSSL will use (RSA/DSA_R_MODULUS_TOO_LARGE
+           later), generating runs for hours with the GIL released. */
+        if (bits <= 0 || bits > (type == EVP_PKEY_RSA ? OPENSSL_RSA_MAX_MODULUS_BITS
+                                                      : OPENSSL_DSA_MAX_MODULUS_BITS)) {
             PyErr_SetString(PyExc_ValueError, "Invalid number of bits");
             return NULL;
         }

@@ -81,8 +81,10 @@ tlsb_rand_bytes(PyObject *module, PyObject *arg)
         PyErr_SetString(PyExc_ValueError, "num_bytes must not be negative");
         return NULL;
     }
-    if (count > INT_MAX)
-        return PyErr_NoMemory();
+    if (count > INT_MAX) {       /* RAND_bytes takes an int, as ssl.RAND_bytes */
+        PyErr_SetString(PyExc_OverflowError, "num_bytes is greater than maximum");
+        return NULL;
+    }
     result = PyBytes_FromStringAndSize(NULL, count);
     if (result == NULL)
         return NULL;

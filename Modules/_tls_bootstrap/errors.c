@@ -402,16 +402,19 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
                                   "The operation did not complete (connect)");
     case SSL_ERROR_SYSCALL:
         if (code == 0) {
-            /* The transport ended under the TLS layer.  An OS error on a
-             * socket (ECONNRESET, EPIPE) is that OSError, as in 3.13 and
-             * 3.6-3.9; 3.10-3.12 report it as a ragged EOF, which the graft
-             * keeps on those hosts (_transport_errors_are_eof, set by
-             * monkeypatch_ssl()).  A plain EOF is SSLEOFError. */
-            if (conn->socket != NULL && status->sys_errno != 0 &&
-                !tlsb_transport_errors_are_eof()) {
+            /* The transport ended under the TLS layer: an EOF, or an OS
+             * error such as ECONNRESET.  Where the call returned -1 (the
+             * handshake, shutdown) over a socket with errno set, that
+             * OSError, as in 3.13 and 3.6-3.9; 3.10-3.12 report it as a
+             * ragged EOF, which the graft keeps on those hosts
+             * (_transport_errors_are_eof, set by monkeypatch_ssl()).  Reads
+             * and writes (the SSL_*_ex calls, returning 0) and a plain EOF
+             * are SSLEOFError, as in 3.13. */
+            if (conn != NULL && conn->socket != NULL && status->ret == -1 &&
+                status->sys_errno != 0 && !tlsb_transport_errors_are_eof()) {
+                ERR_clear_error();
                 errno = status->sys_errno;
-                PyErr_SetFromErrno(tlsb_state.socket_error);
-                break;
+                return PyErr_SetFromErrno(tlsb_state.socket_error);
             }
             return tlsb_raise_message(tlsb_state.SSLEOFError,
                                       TLSB_ERROR_EOF,

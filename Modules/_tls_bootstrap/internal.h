@@ -141,7 +141,7 @@ typedef struct {
     PyObject *callback_cause;      /* SNI/PSK callback's exception, reported
                                       as unraisable, kept for __cause__ */
     PyThreadState *released_tstate;/* set while the GIL is released */
-    int io_threads;                /* threads inside its socket I/O loop */
+    int io_threads;                /* threads inside its I/O loop */
     int io_interrupted;            /* the socket was closed under them */
     PyObject *weakreflist;
 } tlsb_Connection;

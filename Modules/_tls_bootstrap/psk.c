@@ -101,8 +101,16 @@ tlsb_psk_client_callback(SSL *ssl, const char *hint, char *identity,
     } else if (PyString_Check(identity_obj)) {
         identity_bytes = Py_NewRef(identity_obj);
 #endif
+    } else if (PyObject_CheckBuffer(identity_obj)) {
+        /* 3.13 parses the identity with "z#": bytes-like objects too */
+        Py_buffer view;
+        if (tlsb_get_bytes_buffer(identity_obj, &view) < 0)
+            goto error;
+        identity_bytes = PyBytes_FromStringAndSize(view.buf, view.len);
+        PyBuffer_Release(&view);
     } else {
-        PyErr_SetString(PyExc_TypeError, "PSK identity must be a str or None");
+        PyErr_SetString(PyExc_TypeError,
+                        "PSK identity must be a str, a bytes-like object or None");
         goto error;
     }
     if (identity_bytes == NULL)
@@ -326,12 +334,6 @@ tlsb_Context_set_psk_server_callback(tlsb_Context *self, PyObject *args,
                     "TLS-PSK is not supported by this OpenSSL build");
     return NULL;
 #else
-    if (self->protocol == TLSB_PROTOCOL_TLS_CLIENT)
-        return tlsb_raise_message(tlsb_state.SSLError, 0,
-                                  "Cannot add PSK server callback to a "
-                                  "PROTOCOL_TLS_CLIENT context");
-    if (tlsb_psk_check_callback(callback) < 0)
-        return NULL;
     if (hint != Py_None) {
         if (PyUnicode_Check(hint))
             hint_bytes = PyUnicode_AsUTF8String(hint);
@@ -345,6 +347,22 @@ tlsb_Context_set_psk_server_callback(tlsb_Context *self, PyObject *args,
                          "must be str or None, not %.100s", Py_TYPE(hint)->tp_name);
         if (hint_bytes == NULL)
             return NULL;
+        /* the hint is a C string: a NUL would cut it short */
+        if (strlen(PyBytes_AS_STRING(hint_bytes)) != (size_t)PyBytes_GET_SIZE(hint_bytes)) {
+            Py_DECREF(hint_bytes);
+            PyErr_SetString(PyExc_ValueError, "embedded null character");
+            return NULL;
+        }
+    }
+    if (self->protocol == TLSB_PROTOCOL_TLS_CLIENT) {
+        Py_XDECREF(hint_bytes);
+        return tlsb_raise_message(tlsb_state.SSLError, 0,
+                                  "Cannot add PSK server callback to a "
+                                  "PROTOCOL_TLS_CLIENT context");
+    }
+    if (tlsb_psk_check_callback(callback) < 0) {
+        Py_XDECREF(hint_bytes);
+        return NULL;
     }
     if (!SSL_CTX_use_psk_identity_hint(
             self->ctx, hint_bytes ? PyBytes_AS_STRING(hint_bytes) : NULL)) {

@@ -294,9 +294,10 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
 /* Give up waiting after this long (a thread stuck in a Python callback). */
 #define TLSB_INTERRUPT_WAIT_SECONDS 5.0
 
-/* The connections whose socket I/O loop the current thread is inside (a
- * callback may start I/O on another connection): a stack of frames that
- * live on the C stack of tlsb_connection_run. */
+/* The connections whose I/O loop the current thread is inside, innermost
+ * first: a stack of frames on the C stack of tlsb_connection_run.  A
+ * callback may run I/O on another connection, never on these (re-entry),
+ * and close() waits for the other threads' frames (io_threads). */
 typedef struct tlsb_io_frame {
     tlsb_Connection *conn;
     struct tlsb_io_frame *outer;
@@ -425,10 +426,20 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     int release_gil;
     size_t moved = 0;
 
+    /* A callback (SNI, PSK, _msg_callback) calling back into its own
+     * connection's handshake, read, write or shutdown would re-enter
+     * OpenSSL's state machine mid-step (a double free in OpenSSL 3.0; the
+     * stdlib crashes there).  Refused as io refuses a reentrant call.  Per
+     * thread: another thread's call on the connection is not re-entry. */
+    if (tlsb_io_own_frames(conn) > 0) {
+        PyErr_SetString(PyExc_RuntimeError,
+                        "reentrant call: a callback of this TLS connection "
+                        "cannot run its handshake, read, write or shutdown");
+        return -1;
+    }
     if (tlsb_socket_io_begin(conn, &io) < 0)
         return -1;
-    if (io.sock != NULL)
-        tlsb_io_enter(conn, &frame);
+    tlsb_io_enter(conn, &frame);
     release_gil = io.sock != NULL || op == TLSB_OP_HANDSHAKE ||
                   len >= TLSB_RELEASE_GIL_BYTES;
     /* Handshake steps hold the context's settings (settingslock.c), never
@@ -544,8 +555,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         ERR_clear_error();
     if (saved_flags >= 0)
         fcntl(io.fd, F_SETFL, saved_flags);
-    if (io.sock != NULL)
-        tlsb_io_leave(&frame);
+    tlsb_io_leave(&frame);
     Py_XDECREF(io.sock);
     return result;
 }
