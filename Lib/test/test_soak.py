@@ -1,0 +1,141 @@
+"""The soak tests (soak.py) at a hundredth of their counts, so the
+machinery keeps working on every interpreter, and proof that the detector
+trips on deliberate leaks of each kind it watches.
+
+TLSB_SOAK=full runs the full counts (minutes: tools/soak does that for
+all nine interpreters and prints the figures); TLSB_SOAK=0.1 any fraction.
+"""
+import ctypes
+import os
+import sys
+
+import pytest
+
+import soak
+from tlsb_support import need
+
+SCALE = {"": 0.01, "full": 1.0}.get(os.environ.get("TLSB_SOAK", ""), None)
+if SCALE is None:
+    SCALE = float(os.environ["TLSB_SOAK"])
+
+
+def figures(result):
+    return "\n".join([soak.HEADER, soak.format_row(result)])
+
+
+@pytest.mark.parametrize("name", [name for name, _ in soak.SOAKS])
+def test_soak_stays_flat(name):
+    make = dict(soak.SOAKS)[name]
+    count = soak.counts_for(SCALE)[name]
+    result = soak.run(name, make, count)
+    assert result["ok"], figures(result)
+    assert result["iterations"] == count
+    # The work was done, not skipped.
+    if name == "handshakes":
+        counts = result["counts"]
+        assert counts["tls12"] + counts["tls13"] == count
+        assert counts["sni"] == count
+        assert counts["resumed"] == count // 4
+        assert counts["rsa"] > 0 and counts["tls12"] > 0 and counts["tls13"] > 0
+    elif name == "sslobject_data":
+        assert result["bytes_moved"] >= 2 * count * soak.CHUNK
+    elif name == "error_paths":
+        assert len(result["counts"]) == 20
+        assert sum(result["counts"].values()) == count
+
+
+# ---- the detector can fail ---------------------------------------------------
+
+def leaking(step, watched=None, finish=None):
+    return lambda: soak.Soak(step, watched=watched, finish=finish)
+
+
+def test_detector_quiet_when_nothing_is_kept():
+    def step(i):
+        [bytearray(1000), {"i": i}, str(i) * 100]
+    result = soak.run("quiet", leaking(step), 20000)
+    assert result["ok"], result["failures"]
+
+
+def test_detector_trips_on_python_objects_kept():
+    kept = []
+
+    def step(i):
+        kept.append([i])
+    result = soak.run("objects", leaking(step), 5000)
+    assert not result["ok"]
+    tripped = " ".join(result["failures"])
+    assert "gc_objects" in tripped
+    if hasattr(sys, "getallocatedblocks"):
+        assert "blocks" in tripped
+
+
+def libc():
+    need(soak.LIBC is not None and soak.malloc_in_use() is not None,
+         "needs glibc's mallinfo2")
+    lib = soak.LIBC
+    lib.malloc.restype = ctypes.c_void_p
+    lib.malloc.argtypes = [ctypes.c_size_t]
+    lib.free.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+def c_leak(size, iterations, touch=False):
+    """A soak whose step mallocs `size` bytes and never frees them (until
+    the end): what a missing free in our C code would do."""
+    lib = libc()
+    pointers = (ctypes.c_void_p * iterations)()
+
+    def step(i):
+        pointers[i] = lib.malloc(size)
+        if touch:
+            ctypes.memset(pointers[i], 1, size)
+
+    def finish():
+        for pointer in pointers:
+            lib.free(pointer)
+    return leaking(step, finish=finish)
+
+
+def test_detector_trips_on_16_bytes_a_step_over_the_full_count():
+    # The issue's yardstick: 16 bytes per iteration at 100 000 iterations.
+    result = soak.run("malloc16", c_leak(16, 100000), 100000)
+    assert not result["ok"]
+    assert "malloc grew" in " ".join(result["failures"])
+    assert result["growth"]["malloc"] >= 16 * 90000
+
+
+def test_detector_trips_on_resident_memory():
+    # 32 MiB: more than the freed but still resident heap earlier tests
+    # may have left, which a leak would fill first without new pages.
+    result = soak.run("rss", c_leak(65536, 512, touch=True), 512)
+    tripped = " ".join(result["failures"])
+    assert "rss grew" in tripped and "malloc grew" in tripped
+
+
+def test_detector_trips_on_a_reference_leaked_per_call():
+    incref = ctypes.pythonapi.Py_IncRef
+    decref = ctypes.pythonapi.Py_DecRef
+    incref.argtypes = decref.argtypes = [ctypes.py_object]
+    callback = lambda: None  # noqa: E731
+    leaked = []
+
+    def step(i):
+        incref(callback)
+        leaked.append(callback)
+        leaked.pop()
+        if sys.version_info < (3, 12):
+            for _ in range(10):
+                incref(None)
+
+    def finish():
+        for _ in range(1000):
+            decref(callback)
+            if sys.version_info < (3, 12):
+                for _ in range(10):
+                    decref(None)
+    result = soak.run("refs", leaking(step, {"callback": callback}, finish), 1000)
+    tripped = " ".join(result["failures"])
+    assert "refs:callback grew by 900" in tripped
+    if sys.version_info < (3, 12):
+        assert "none_refs" in tripped
