@@ -416,7 +416,6 @@ def soak_sslobject_data():
     """64 KiB each way per step (1 GiB each way over the full count),
     read as bytes or into a buffer, with odd sizes (1 byte, a record plus
     one) every sixteenth step; a new connection every 2048 steps."""
-    t = tls()
     sctx, cctx = server_ctx(), client_ctx()
     payload = os.urandom(CHUNK)
     odd = (payload[:1], payload[:16385])
