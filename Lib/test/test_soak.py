@@ -40,8 +40,23 @@ def test_soak_stays_flat(name):
     elif name == "sslobject_data":
         assert result["bytes_moved"] >= 2 * count * soak.CHUNK
     elif name == "error_paths":
-        assert len(result["counts"]) == 20
+        assert len(result["counts"]) == 22
         assert sum(result["counts"].values()) == count
+
+
+@pytest.mark.skipif(sys.version_info < (3, 13), reason="the 3.13 stdlib is the oracle")
+def test_error_paths_expect_what_the_stdlib_raises():
+    # The same cases against the host's ssl (the crypto ones stay ours).
+    soak.IMPL_NAME = "ssl"
+    try:
+        errors = soak.soak_error_paths()
+        try:
+            for i in range(2 * 22):
+                errors.step(i)
+        finally:
+            errors.finish()
+    finally:
+        soak.IMPL_NAME = "_tls_bootstrap"
 
 
 # ---- the detector can fail ---------------------------------------------------
