@@ -207,6 +207,8 @@ def run(name, make, iterations, samples=SAMPLES, warmup_fraction=WARMUP_FRACTION
     result = judge(name, iterations, warmup, taken, soak.info())
     result.update(seconds=round(seconds, 2), warmup_seconds=round(warm_seconds, 2),
                   cpu_seconds=round(cpu, 2))
+    if _tracemalloc_current() is not None:
+        result["tracemalloc_peak"] = sys.modules["tracemalloc"].get_traced_memory()[1]
     return result
 
 
@@ -349,7 +351,7 @@ def client_ctx(cafile="ca.pem"):
 # (a) handshakes
 # ---------------------------------------------------------------------------
 
-CONTEXT_LIFETIME = 500     # handshakes per set of contexts: bounds caches
+CONTEXT_LIFETIME = 200     # handshakes per set of contexts: bounds caches
 
 
 def connection_details(pair, tls13):
@@ -370,7 +372,7 @@ def soak_handshakes():
     (one in eight) RSA servers, TLS 1.2 and 1.3 in turn, one in four
     resuming the session of the one before, half closed with
     close_notify; cipher, channel binding and session details read from
-    each.  The contexts are replaced every 500 handshakes (their session
+    each.  The contexts are replaced every 200 handshakes (their session
     caches would otherwise fill for 20 000 handshakes, which is growth
     but not a leak), their statistics read before."""
     t = tls()

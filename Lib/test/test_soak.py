@@ -1,4 +1,4 @@
-"""The soak tests (soak.py) at a hundredth of their counts, so the
+"""The soak tests (soak.py) at 1/200 of their counts, so the
 machinery keeps working on every interpreter, and proof that the detector
 trips on deliberate leaks of each kind it watches.
 
@@ -15,7 +15,7 @@ import pytest
 import soak
 from tlsb_support import need
 
-SCALE = {"": 0.01, "full": 1.0}.get(os.environ.get("TLSB_SOAK", ""), None)
+SCALE = {"": 0.005, "full": 1.0}.get(os.environ.get("TLSB_SOAK", ""), None)
 if SCALE is None:
     SCALE = float(os.environ["TLSB_SOAK"])
 
@@ -43,6 +43,20 @@ def test_soak_stays_flat(name):
     elif name == "error_paths":
         assert len(result["counts"]) == 22
         assert sum(result["counts"].values()) == count
+
+
+@pytest.mark.skipif(sys.version_info < (3, 4), reason="tracemalloc is 3.4+")
+@pytest.mark.parametrize("name", ["error_paths", "certs_crypto"])
+def test_soak_stays_flat_under_tracemalloc(name):
+    # Every Python allocation traced: slower, so a smaller count.
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        result = soak.run(name, dict(soak.SOAKS)[name], soak.counts_for(SCALE / 2)[name])
+    finally:
+        tracemalloc.stop()
+    assert "tracemalloc" in result["growth"] and result["tracemalloc_peak"] > 0
+    assert result["ok"], figures(result)
 
 
 @pytest.mark.skipif(sys.version_info < (3, 13), reason="the 3.13 stdlib is the oracle")
