@@ -13,6 +13,7 @@ import sys
 import pytest
 
 import soak
+import soak_meter as meter
 from tlsb_support import need
 
 SCALE = {"": 0.005, "full": 1.0}.get(os.environ.get("TLSB_SOAK", ""), None)
@@ -21,14 +22,14 @@ if SCALE is None:
 
 
 def figures(result):
-    return "\n".join([soak.HEADER, soak.format_row(result)])
+    return "\n".join([meter.HEADER, meter.format_row(result)])
 
 
 @pytest.mark.parametrize("name", [name for name, _ in soak.SOAKS])
 def test_soak_stays_flat(name):
     make = dict(soak.SOAKS)[name]
     count = soak.counts_for(SCALE)[name]
-    result = soak.run(name, make, count)
+    result = meter.run(name, make, count)
     assert result["ok"], figures(result)
     assert result["iterations"] == count
     # The work was done, not skipped.
@@ -52,7 +53,7 @@ def test_soak_stays_flat_under_tracemalloc(name):
     import tracemalloc
     tracemalloc.start()
     try:
-        result = soak.run(name, dict(soak.SOAKS)[name], soak.counts_for(SCALE / 2)[name])
+        result = meter.run(name, dict(soak.SOAKS)[name], soak.counts_for(SCALE / 2)[name])
     finally:
         tracemalloc.stop()
     assert "tracemalloc" in result["growth"] and result["tracemalloc_peak"] > 0
@@ -77,13 +78,13 @@ def test_error_paths_expect_what_the_stdlib_raises():
 # ---- the detector can fail ---------------------------------------------------
 
 def leaking(step, watched=None, finish=None):
-    return lambda: soak.Soak(step, watched=watched, finish=finish)
+    return lambda: meter.Soak(step, watched=watched, finish=finish)
 
 
 def test_detector_quiet_when_nothing_is_kept():
     def step(i):
         [bytearray(1000), {"i": i}, str(i) * 100]
-    result = soak.run("quiet", leaking(step), 20000)
+    result = meter.run("quiet", leaking(step), 20000)
     assert result["ok"], result["failures"]
 
 
@@ -92,7 +93,7 @@ def test_detector_trips_on_python_objects_kept():
 
     def step(i):
         kept.append([i])
-    result = soak.run("objects", leaking(step), 5000)
+    result = meter.run("objects", leaking(step), 5000)
     assert not result["ok"]
     tripped = " ".join(result["failures"])
     assert "gc_objects" in tripped
@@ -101,9 +102,9 @@ def test_detector_trips_on_python_objects_kept():
 
 
 def libc():
-    need(soak.LIBC is not None and soak.malloc_in_use() is not None,
+    need(meter.LIBC is not None and meter.malloc_in_use() is not None,
          "needs glibc's mallinfo2")
-    lib = soak.LIBC
+    lib = meter.LIBC
     lib.malloc.restype = ctypes.c_void_p
     lib.malloc.argtypes = [ctypes.c_size_t]
     lib.free.argtypes = [ctypes.c_void_p]
@@ -129,7 +130,7 @@ def c_leak(size, iterations, touch=False):
 
 def test_detector_trips_on_16_bytes_a_step_over_the_full_count():
     # The yardstick: 16 bytes per iteration at 100 000 iterations.
-    result = soak.run("malloc16", c_leak(16, 100000), 100000)
+    result = meter.run("malloc16", c_leak(16, 100000), 100000)
     assert not result["ok"]
     assert "malloc grew" in " ".join(result["failures"])
     assert result["growth"]["malloc"] >= 16 * 90000
@@ -152,14 +153,14 @@ def test_detector_sees_openssl_objects_never_freed():
     def finish():
         for x509 in made:
             crypto.X509_free(x509)
-    result = soak.run("x509", leaking(step, finish=finish), 10000)
+    result = meter.run("x509", leaking(step, finish=finish), 10000)
     assert "malloc grew" in " ".join(result["failures"])
 
 
 def test_detector_trips_on_resident_memory():
     # 32 MiB: more than the freed but still resident heap earlier tests
     # may have left, which a leak would fill first without new pages.
-    result = soak.run("rss", c_leak(65536, 512, touch=True), 512)
+    result = meter.run("rss", c_leak(65536, 512, touch=True), 512)
     tripped = " ".join(result["failures"])
     assert "rss grew" in tripped and "malloc grew" in tripped
 
@@ -185,7 +186,7 @@ def test_detector_trips_on_a_reference_leaked_per_call():
             if sys.version_info < (3, 12):
                 for _ in range(10):
                     decref(None)
-    result = soak.run("refs", leaking(step, {"callback": callback}, finish), 1000)
+    result = meter.run("refs", leaking(step, {"callback": callback}, finish), 1000)
     tripped = " ".join(result["failures"])
     assert "refs:callback grew by 900" in tripped
     if sys.version_info < (3, 12):
