@@ -1,8 +1,9 @@
 """Threads sharing one client and one server SSLContext, handshaking and
 moving data at the same time over memory BIOs and loopback sockets, with
-every callback set (SNI, _msg_callback, key logging, PSK, password) and
-the contexts changed (load_verify_locations, set_ciphers, load_cert_chain)
-while others handshake.  On 3.13 the host's ssl runs the same test.
+every callback set (SNI, _msg_callback, key logging, PSK, password, ALPN)
+and the contexts changed (load_verify_locations, set_ciphers,
+load_cert_chain, set_alpn_protocols; ours also set_ciphersuites and
+load_cert_chain_data) while others handshake.  On 3.13 the host's ssl runs the same test.
 
 Rules of this file:
 - A watchdog bounds every run: a deadlock fails the test with every
@@ -36,6 +37,7 @@ KEYLOG_LINE = re.compile(
     r"CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) "
     r"[0-9a-f]{64} [0-9a-f]{64,96}$")
 TLS13_KEYLOG_LINES = 5      # per client handshake
+ALPN = ["h2", "http/1.1"]
 
 
 @pytest.fixture(params=IMPLS, ids=tlsb_support.impl_id)
@@ -123,7 +125,9 @@ def shared_contexts(impl, recorder, keylog):
     server = server_context(impl)
     server.sni_callback = recorder.sni_callback
     server._msg_callback = recorder.msg_callback
+    server.set_alpn_protocols(ALPN)
     client = client_context(impl)
+    client.set_alpn_protocols(ALPN)
     client._msg_callback = recorder.msg_callback
     client.keylog_filename = keylog
     return server, client
@@ -145,6 +149,7 @@ def memory_worker(impl, server, client, sessions, stats):
             owned(pair.server)
             pair.handshake()
             assert pair.client.getpeercert()["subject"][-1] == (("commonName", "localhost"),)
+            assert pair.server.selected_alpn_protocol() == "h2"
             payload = os.urandom(3000)
             assert pair.send(pair.client, pair.server, payload) == payload
             assert pair.send(pair.server, pair.client, payload[::-1]) == payload[::-1]
@@ -265,15 +270,25 @@ def context_changer(impl, server, client, recorder, stop):
         server = server_context(impl)
         client = client_context(impl)
 
+    with open(certfile("localhost-chain.pem"), "rb") as f:
+        chain = f.read()
+    with open(certfile("localhost.key"), "rb") as f:
+        key = f.read()
+
     def run():
         changes = 0
         while not stop.is_set() or changes < 3:
             client.load_verify_locations(certfile("ca.pem"))
             server.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")
             client.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20")
+            server.set_alpn_protocols(ALPN)     # frees the list servers read
             server.load_cert_chain(certfile("localhost-chain.pem"),
                                    certfile("localhost-enc.key"),
                                    password=recorder.password)
+            if impl.__name__ != "ssl":
+                server.set_ciphersuites("TLS_AES_256_GCM_SHA384:"
+                                        "TLS_AES_128_GCM_SHA256")
+                server.load_cert_chain_data(chain, key)
             changes += 1
             time.sleep(0.005)
     return run

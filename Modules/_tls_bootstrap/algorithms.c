@@ -25,10 +25,14 @@ static PyObject *
 tlsb_Context_set_ciphersuites(tlsb_Context *self, PyObject *args)
 {
     const char *suites;
+    int ok;
 
     if (!PyArg_ParseTuple(args, "s:set_ciphersuites", &suites))
         return NULL;
-    if (!SSL_CTX_set_ciphersuites(self->ctx, suites)) {
+    tlsb_settings_acquire(self, 1, 1);   /* replaces the cipher list */
+    ok = SSL_CTX_set_ciphersuites(self->ctx, suites);
+    tlsb_settings_release(self);
+    if (!ok) {
         ERR_clear_error();
         PyErr_SetString(tlsb_state.SSLError, "No cipher suite can be selected.");
         return NULL;
@@ -42,10 +46,14 @@ static PyObject *
 tlsb_Context_set_groups(tlsb_Context *self, PyObject *args)
 {
     const char *groups;
+    int ok;
 
     if (!PyArg_ParseTuple(args, "s:set_groups", &groups))
         return NULL;
-    if (!SSL_CTX_set1_groups_list(self->ctx, groups))
+    tlsb_settings_acquire(self, 1, 1);
+    ok = SSL_CTX_set1_groups_list(self->ctx, groups);
+    tlsb_settings_release(self);
+    if (!ok)
         return tlsb_raise_queue_with_text(NULL, "unrecognized group in list");
     Py_RETURN_NONE;
 }
@@ -98,8 +106,10 @@ tlsb_context_set_sigalgs(tlsb_Context *self, PyObject *args, int for_client,
 
     if (!PyArg_ParseTuple(args, format, &sigalgs))
         return NULL;
+    tlsb_settings_acquire(self, 1, 1);
     ok = for_client ? SSL_CTX_set1_client_sigalgs_list(self->ctx, sigalgs)
                     : SSL_CTX_set1_sigalgs_list(self->ctx, sigalgs);
+    tlsb_settings_release(self);
     if (!ok)
         return tlsb_raise_queue_with_text(NULL,
                                           "unrecognized signature algorithm in list");

@@ -915,7 +915,9 @@ tlsb_Context_load_dh_params(tlsb_Context *self, PyObject *path)
         OPENSSL_free(der);
         if (params == NULL)
             return tlsb_raise_from_queue(NULL);
+        tlsb_settings_acquire(self, 1, 1);
         ok = SSL_CTX_set0_tmp_dh_pkey(self->ctx, params);
+        tlsb_settings_release(self);
         if (!ok)
             EVP_PKEY_free(params);
     }
@@ -925,7 +927,9 @@ tlsb_Context_load_dh_params(tlsb_Context *self, PyObject *path)
         OPENSSL_free(der);
         if (dh == NULL)
             return tlsb_raise_from_queue(NULL);
+        tlsb_settings_acquire(self, 1, 1);
         ok = SSL_CTX_set_tmp_dh(self->ctx, dh);
+        tlsb_settings_release(self);
         DH_free(dh);
     }
 #endif
@@ -1136,6 +1140,8 @@ tlsb_Context_set_alpn_protocols(tlsb_Context *self, PyObject *wire)
 {
     Py_buffer view;
     unsigned char *copy;
+    unsigned int copy_len;
+    int failed;
 
     if (tlsb_get_bytes_buffer(wire, &view) < 0)
         return NULL;
@@ -1150,16 +1156,21 @@ tlsb_Context_set_alpn_protocols(tlsb_Context *self, PyObject *wire)
         return PyErr_NoMemory();
     }
     memcpy(copy, view.buf, (size_t)view.len);
+    copy_len = (unsigned int)view.len;
+    PyBuffer_Release(&view);
+    /* Exclusive: a server's handshake reads the list being freed. */
+    tlsb_settings_acquire(self, 1, 1);
     PyMem_Free(self->alpn_protocols);
     self->alpn_protocols = copy;
-    self->alpn_protocols_len = (unsigned int)view.len;
-    PyBuffer_Release(&view);
+    self->alpn_protocols_len = copy_len;
     /* Note: SSL_CTX_set_alpn_protos returns 0 on success. */
-    if (SSL_CTX_set_alpn_protos(self->ctx, self->alpn_protocols,
-                                self->alpn_protocols_len) != 0)
+    failed = SSL_CTX_set_alpn_protos(self->ctx, self->alpn_protocols,
+                                     self->alpn_protocols_len) != 0;
+    SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_alpn_select_callback, self);
+    tlsb_settings_release(self);
+    if (failed)
         return tlsb_raise_message(tlsb_state.SSLError, 0,
                                   "failed to set ALPN protocols");
-    SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_alpn_select_callback, self);
     Py_RETURN_NONE;
 }
 
@@ -1168,7 +1179,7 @@ static PyObject *
 tlsb_Context_set_ecdh_curve(tlsb_Context *self, PyObject *name)
 {
     PyObject *bytes;
-    int nid;
+    int nid, ok;
 
     if (PyUnicode_Check(name))
         bytes = PyUnicode_AsUTF8String(name);
@@ -1191,7 +1202,10 @@ tlsb_Context_set_ecdh_curve(tlsb_Context *self, PyObject *name)
         }
         return NULL;
     }
-    if (!SSL_CTX_set1_groups(self->ctx, &nid, 1))
+    tlsb_settings_acquire(self, 1, 1);
+    ok = SSL_CTX_set1_groups(self->ctx, &nid, 1);
+    tlsb_settings_release(self);
+    if (!ok)
         return tlsb_raise_from_queue(NULL);
     Py_RETURN_NONE;
 }

@@ -170,6 +170,24 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
     return key;
 }
 
+/* Makes chain[0] the context's certificate, the rest its chain, and key
+ * its key (checked against the certificate).  0 on failure (queue set). */
+static int
+tlsb_install_chain_and_key(SSL_CTX *ctx, STACK_OF(X509) *chain, EVP_PKEY *key)
+{
+    int i;
+
+    if (SSL_CTX_use_certificate(ctx, sk_X509_value(chain, 0)) != 1 ||
+        SSL_CTX_clear_chain_certs(ctx) != 1)
+        return 0;
+    for (i = 1; i < sk_X509_num(chain); i++) {
+        if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i)) != 1)
+            return 0;
+    }
+    return SSL_CTX_use_PrivateKey(ctx, key) == 1 &&
+           SSL_CTX_check_private_key(ctx) == 1;
+}
+
 /* load_cert_chain_data(certdata, keydata=None, password=None) */
 static PyObject *
 tlsb_Context_load_cert_chain_data(tlsb_Context *self, PyObject *args, PyObject *kwargs)
@@ -180,7 +198,7 @@ tlsb_Context_load_cert_chain_data(tlsb_Context *self, PyObject *args, PyObject *
     EVP_PKEY *key = NULL;
     tlsb_password_info info;
     PyObject *result = NULL;
-    int i;
+    int installed;
 
     memset(&info, 0, sizeof(info));
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO:load_cert_chain_data",
@@ -204,19 +222,11 @@ tlsb_Context_load_cert_chain_data(tlsb_Context *self, PyObject *args, PyObject *
     key = tlsb_load_private_key(keydata, certdata, &info);
     if (key == NULL)
         goto done;
-    if (SSL_CTX_use_certificate(self->ctx, sk_X509_value(chain, 0)) != 1 ||
-        SSL_CTX_clear_chain_certs(self->ctx) != 1) {
-        tlsb_raise_from_queue(NULL);
-        goto done;
-    }
-    for (i = 1; i < sk_X509_num(chain); i++) {
-        if (SSL_CTX_add1_chain_cert(self->ctx, sk_X509_value(chain, i)) != 1) {
-            tlsb_raise_from_queue(NULL);
-            goto done;
-        }
-    }
-    if (SSL_CTX_use_PrivateKey(self->ctx, key) != 1 ||
-        SSL_CTX_check_private_key(self->ctx) != 1) {
+    /* Exclusive, as load_cert_chain(): SSL_new() copies chain and key. */
+    tlsb_settings_acquire(self, 1, 1);
+    installed = tlsb_install_chain_and_key(self->ctx, chain, key);
+    tlsb_settings_release(self);
+    if (!installed) {
         tlsb_raise_from_queue(NULL);
         goto done;
     }

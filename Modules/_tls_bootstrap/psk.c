@@ -325,6 +325,7 @@ tlsb_Context_set_psk_server_callback(tlsb_Context *self, PyObject *args,
 {
     static char *kwlist[] = {"callback", "identity_hint", NULL};
     PyObject *callback, *hint = Py_None, *hint_bytes = NULL;
+    int hint_set;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:set_psk_server_callback",
                                      kwlist, &callback, &hint))
@@ -364,8 +365,12 @@ tlsb_Context_set_psk_server_callback(tlsb_Context *self, PyObject *args,
         Py_XDECREF(hint_bytes);
         return NULL;
     }
-    if (!SSL_CTX_use_psk_identity_hint(
-            self->ctx, hint_bytes ? PyBytes_AS_STRING(hint_bytes) : NULL)) {
+    /* Exclusive: SSL_new() copies the hint being replaced. */
+    tlsb_settings_acquire(self, 1, 1);
+    hint_set = SSL_CTX_use_psk_identity_hint(
+        self->ctx, hint_bytes ? PyBytes_AS_STRING(hint_bytes) : NULL);
+    tlsb_settings_release(self);
+    if (!hint_set) {
         Py_XDECREF(hint_bytes);
         ERR_clear_error();
         PyErr_SetString(PyExc_ValueError, "failed to set identity hint");

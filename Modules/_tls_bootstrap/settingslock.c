@@ -1,12 +1,14 @@
 /* settingslock.c: a context's settings lock.
  *
  * OpenSSL's connections read their SSL_CTX's cipher lists, certificate
- * store lookups and certificate chain while they handshake (and SSL_new()
- * copies the chain and key), without a lock: set_ciphers(),
- * load_cert_chain() or load_verify_locations() on a context whose
- * connections handshake in other threads free what those read (3.13's
- * ssl crashes so; test_concurrency.py).  So handshake steps and SSL_new()
- * hold the context shared and those setters hold it exclusively.
+ * store lookups, groups and our ALPN list while they handshake (and
+ * SSL_new() copies the chain, key and PSK hint), without a lock: a setter
+ * replacing one of those on a context whose connections handshake in
+ * other threads frees what they read (3.13's ssl crashes so;
+ * test_concurrency.py).  So handshake steps and SSL_new() hold the
+ * context shared, and every setter that replaces such a setting
+ * (ciphers, suites, groups, sigalgs, DH parameters, ALPN, certificate
+ * chains, verify locations, the PSK hint) holds it exclusively.
  *
  * Rules of this file:
  * - Never block with the GIL held: a holder may need it for a callback.
