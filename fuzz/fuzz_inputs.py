@@ -13,6 +13,7 @@ Rules of this file: Python 2.7 and 3.x; no state kept between inputs except
 the read-only contexts built once (a target must be deterministic).
 """
 import os
+import sys
 
 import _tls_bootstrap as tls
 
@@ -166,10 +167,31 @@ SERVER_CONTEXT = None
 def one_server_stream(data):
     """A server-side SSLObject whose incoming stream is `data` then EOF:
     handshake, then read/write/unwrap, until it raises or wants more.
-    Returns what the server sent back."""
+    Returns what the server sent back.
+
+    A callback's exception is reported as unraisable (as CPython does);
+    the one bad input may cause is an SNI name that is not ASCII, which
+    the core refuses before the callback runs (UnicodeDecodeError, as
+    CPython).  Any other is a finding (3.8+, which has unraisablehook)."""
     global SERVER_CONTEXT
     if SERVER_CONTEXT is None:
         SERVER_CONTEXT = _server_context()
+    unraisable = []
+    hook = getattr(sys, "unraisablehook", None)
+    if hook is not None:
+        sys.unraisablehook = unraisable.append
+    try:
+        reply = _serve(data)
+    finally:
+        if hook is not None:
+            sys.unraisablehook = hook
+    for report in unraisable:
+        if not isinstance(report.exc_value, UnicodeDecodeError):
+            raise AssertionError("callback failed: %r" % (report.exc_value,))
+    return reply
+
+
+def _serve(data):
     incoming, outgoing = tls.MemoryBIO(), tls.MemoryBIO()
     server = SERVER_CONTEXT.wrap_bio(incoming, outgoing, server_side=True)
     incoming.write(data)

@@ -12,6 +12,9 @@ import sys
 
 import pytest
 
+import tlsb_support
+from tlsb_support import catch_unraisable, certfile
+
 FUZZ = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "fuzz")
 sys.path.insert(0, FUZZ)
@@ -88,3 +91,26 @@ def test_captured_client_hello_gets_a_server_hello(seed):
 def test_garbage_stream_gets_an_alert():
     reply = fuzz_inputs.one_server_stream(b"\x16\x03\x01\x00\x05hello")
     assert reply[:1] == b"\x15"
+
+
+# ---- findings that are the stdlib's behaviour, pinned ------------------------
+
+@pytest.mark.parametrize("impl", tlsb_support.implementations(), ids=tlsb_support.impl_id)
+def test_sni_name_not_ascii_fails_the_handshake(impl):
+    """A ClientHello whose server name has bytes >= 0x80: the name is
+    refused before the SNI callback runs (UnicodeDecodeError, reported
+    as unraisable), the handshake fails with an alert; as CPython."""
+    context = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile("localhost.pem"), certfile("localhost.key"))
+    called = []
+    context.sni_callback = lambda sslobj, name, ctx: called.append(name)
+    incoming, outgoing = impl.MemoryBIO(), impl.MemoryBIO()
+    server = context.wrap_bio(incoming, outgoing, server_side=True)
+    incoming.write(_read("regressions", "server_stream", "sni-name-not-ascii.bin"))
+    with catch_unraisable() as reported:
+        with pytest.raises(impl.SSLError):
+            server.do_handshake()
+    assert called == []
+    assert outgoing.read()[:1] == b"\x15"       # an alert record
+    if reported is not None:
+        assert [type(e) for e in reported] == [UnicodeDecodeError]
