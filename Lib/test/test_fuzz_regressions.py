@@ -93,6 +93,22 @@ def test_garbage_stream_gets_an_alert():
     assert reply[:1] == b"\x15"
 
 
+# ---- findings ------------------------------------------------------------
+
+@pytest.mark.parametrize("impl", tlsb_support.implementations(), ids=tlsb_support.impl_id)
+def test_certificate_time_that_does_not_parse_decodes_as_bad_time_value(impl):
+    """A CA certificate whose notAfter does not parse: get_ca_certs() gives
+    "Bad time value" for it, as CPython; the core raised a stale
+    "[X509V3: INVALID_CERTIFICATE]" from the error queue instead."""
+    context = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
+    data = _read("regressions", "cadata", "ca-notafter-bad-time.der")
+    context.load_verify_locations(cadata=data[1:])
+    [ca] = context.get_ca_certs()
+    assert ca["notAfter"] == "Bad time value"
+    assert ca["notBefore"] == "Jan  1 00:00:00 2020 GMT"
+    assert len(context.get_ca_certs(binary_form=True)) == 1
+
+
 # ---- findings that are the stdlib's behaviour, pinned ------------------------
 
 @pytest.mark.parametrize("impl", tlsb_support.implementations(), ids=tlsb_support.impl_id)
