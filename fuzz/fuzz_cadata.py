@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Fuzz target: SSLContext.load_verify_locations(cadata=) as str and as bytes.
 
 Run through tools/fuzz (instrumented core, sanitizers); the per-input

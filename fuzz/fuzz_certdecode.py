@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Fuzz target: DER bytes -> the getpeercert() dict the core builds (certdecode.c),
 and crypto.load_certificate(FILETYPE_ASN1) on the same bytes.
 

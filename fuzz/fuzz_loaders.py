@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Fuzz target: crypto.load_certificate/_privatekey/_certificate_request/_publickey
 in PEM and DER, load_pkcs12 with and without a passphrase,
 SSLContext.load_cert_chain_data; the first byte picks one.

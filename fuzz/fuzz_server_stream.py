@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Fuzz target: a server-side SSLObject (certificate from Lib/test/certdata, client
 certificates optional, ALPN, SNI) fed arbitrary bytes as its incoming
 MemoryBIO stream.
