@@ -115,7 +115,8 @@ def test_certificate_time_that_does_not_parse_decodes_as_bad_time_value(impl):
 def test_sni_name_not_ascii_fails_the_handshake(impl):
     """A ClientHello whose server name has bytes >= 0x80: the name is
     refused before the SNI callback runs (UnicodeDecodeError, reported
-    as unraisable), the handshake fails with an alert; as CPython."""
+    as unraisable), the handshake fails with an alert; as CPython.  (2.7,
+    which passes the name as a native str, let these bytes through.)"""
     context = impl.SSLContext(impl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certfile("localhost.pem"), certfile("localhost.key"))
     called = []
