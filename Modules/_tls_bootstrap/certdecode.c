@@ -447,13 +447,18 @@ tlsb_add_basic_fields(PyObject *dict, X509 *cert, BIO *scratch)
         tlsb_set_item_steal(dict, "serialNumber",
                             tlsb_scratch_text(scratch, 1, tlsb_unicode_text)) < 0)
         goto openssl_error;
-    /* "Jan  1 00:00:00 2020 GMT".  2.7 has notBefore unicode, notAfter str. */
-    if (!ASN1_TIME_print(scratch, X509_get0_notBefore(cert)) ||
-        tlsb_set_item_steal(dict, "notBefore",
+    /* "Jan  1 00:00:00 2020 GMT".  2.7 has notBefore unicode, notAfter str.
+     * A time that does not parse prints "Bad time value", which CPython
+     * returns as the value (it ignores the failure): so do we, dropping
+     * the error it queued. */
+    if (!ASN1_TIME_print(scratch, X509_get0_notBefore(cert)))
+        ERR_clear_error();
+    if (tlsb_set_item_steal(dict, "notBefore",
                             tlsb_scratch_text(scratch, 0, tlsb_unicode_text)) < 0)
         goto openssl_error;
-    if (!ASN1_TIME_print(scratch, X509_get0_notAfter(cert)) ||
-        tlsb_set_item_steal(dict, "notAfter",
+    if (!ASN1_TIME_print(scratch, X509_get0_notAfter(cert)))
+        ERR_clear_error();
+    if (tlsb_set_item_steal(dict, "notAfter",
                             tlsb_scratch_text(scratch, 0, tlsb_native_text)) < 0)
         goto openssl_error;
     return 0;

@@ -1238,10 +1238,14 @@ tlsb_servername_callback(SSL *ssl, int *alert, void *arg)
     if (name == NULL) {
         name_obj = Py_NewRef(Py_None);
     } else {
-#ifdef TLSB_PY3
         name_obj = PyUnicode_DecodeASCII(name, (Py_ssize_t)strlen(name), "strict");
-#else
-        name_obj = PyString_FromString(name);
+#ifndef TLSB_PY3
+        /* 2.7 gets a native str, but ASCII only as on 3.x (2.7's own ssl
+         * refuses other bytes as well). */
+        if (name_obj != NULL) {
+            Py_DECREF(name_obj);
+            name_obj = PyString_FromString(name);
+        }
 #endif
         if (name_obj == NULL)
             goto raised;
