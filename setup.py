@@ -8,6 +8,12 @@ Environment:
   OPENSSL_STATIC=1       with OPENSSL_DIR: link its libssl.a/libcrypto.a in,
                          symbols hidden (coexists with the host's _ssl).
   TLSB_WERROR=1          turn compiler warnings into errors (CI does).
+  TLSB_SANITIZE=address,undefined
+                         a sanitizer build (gcc): -fsanitize=LIST with
+                         -fno-sanitize-recover=undefined (a UB report aborts),
+                         -fno-omit-frame-pointer -g -O1, compile and link.
+                         The interpreter is not ASan-built: run it with
+                         libasan LD_PRELOADed; tools/sanitize does all that.
 
 A failed compile fails the install: the extension is the product.
 Runs on Python 2.7 and 3.6+.
@@ -74,6 +80,18 @@ def openssl_build_args():
             "extra_link_args": ["-Wl,--exclude-libs,ALL"]}
 
 
+def sanitizer_args():
+    """Compile and link flags for TLSB_SANITIZE (empty when unset).  -O1
+    after the interpreter's -O2/-O3 wins; -g keeps report lines exact."""
+    wanted = os.environ.get("TLSB_SANITIZE", "").strip()
+    if not wanted:
+        return []
+    args = ["-fsanitize=" + wanted, "-fno-omit-frame-pointer", "-g", "-O1"]
+    if "undefined" in wanted.split(","):
+        args.append("-fno-sanitize-recover=undefined")
+    return args
+
+
 class BuildExt(build_ext):
     """Generates the OpenSSL error-name table before compiling, with the
     same compiler and include path the extension will be compiled with."""
@@ -90,6 +108,9 @@ class BuildExt(build_ext):
         ext.define_macros.append(("TLSB_HAVE_GENERATED_ERROR_NAMES", "1"))
         if os.environ.get("TLSB_WERROR"):
             ext.extra_compile_args.append("-Werror")
+        sanitize = sanitizer_args()
+        ext.extra_compile_args.extend(sanitize)
+        ext.extra_link_args.extend(sanitize)
         build_ext.build_extension(self, ext)
 
 

@@ -219,6 +219,11 @@ def clean_env(home, ca_bundle, with_tls_bootstrap=None):
     }
     if with_tls_bootstrap:
         env["PYTHONPATH"] = with_tls_bootstrap
+    # A sanitizer build of the core loads only with its runtime preloaded
+    # (tools/sanitize); the clients then run checked too.
+    for name in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "PYTHONMALLOC"):
+        if name in os.environ:
+            env[name] = os.environ[name]
     return env
 
 
