@@ -22,6 +22,13 @@ def certfile(name):
     return path
 
 
+def heap_is_instrumented():
+    """True under ASan or valgrind (tools/sanitize says which): malloc is
+    theirs, freed blocks wait in a quarantine, and RSS or malloc figures
+    say nothing about leaks."""
+    return bool(os.environ.get("TLSB_HEAP_INSTRUMENTED"))
+
+
 def need(condition, reason):
     """Skip when a required tool or interpreter is missing; in CI that
     would hide a gap, so there it fails instead."""
