@@ -167,8 +167,9 @@ PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 }
 #endif
 
-/* Thread-local storage: the I/O loop records which connections the
- * current thread is inside (C11's _Thread_local has older spellings). */
+/* Thread-local storage for plain C data (no Python objects): which
+ * connections' I/O loops and which contexts' settings the current thread
+ * is inside (C11's _Thread_local has older spellings). */
 #if defined(_MSC_VER)
 #  define TLSB_THREAD_LOCAL __declspec(thread)
 #else
@@ -279,13 +280,6 @@ tlsb_get_bytes_buffer(PyObject *obj, Py_buffer *view)
     /* A buffer that is not contiguous raises BufferError, as in the stdlib. */
     return PyObject_GetBuffer(obj, view, PyBUF_SIMPLE);
 }
-
-/* Thread-local storage for plain C data (no Python objects). */
-#if defined(_MSC_VER)
-#define TLSB_THREAD_LOCAL __declspec(thread)
-#else
-#define TLSB_THREAD_LOCAL __thread
-#endif
 
 /* A writable buffer (read(n, buffer), recv_into). */
 static inline int
