@@ -59,6 +59,15 @@ EXPECTED = {
     "unwrap: peer closed, EOF not yet read": ("SSLEOFError", "UNEXPECTED_EOF_WHILE_READING"),
     "unwrap: peer closed, EOF already read": ("SSLError", "SHUTDOWN_WHILE_IN_INIT"),
 }
+# OpenSSL 1.1.1 (the py311-openssl111 env) reports a peer's EOF as
+# SSL_ERROR_SYSCALL with an empty queue, where 3.0 queues
+# UNEXPECTED_EOF_WHILE_READING: the stdlib's mapping makes that an
+# SSLEOFError without a reason, ours too.
+if tlsb.OPENSSL_VERSION_INFO[:2] < (3, 0):
+    for _name, (_kind, _reason) in list(EXPECTED.items()):
+        if _reason == "UNEXPECTED_EOF_WHILE_READING":
+            EXPECTED[_name] = (_kind, None)
+    EXPECTED["unwrap: peer closed, EOF already read"] = ("SSLEOFError", None)
 
 # Random bytes whose first byte is no TLS content type; fixed, so that the
 # outcome is too.

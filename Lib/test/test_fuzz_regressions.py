@@ -103,10 +103,11 @@ def test_certificate_time_that_does_not_parse_decodes_as_bad_time_value(impl):
     context = impl.SSLContext(impl.PROTOCOL_TLS_CLIENT)
     data = _read("regressions", "cadata", "ca-notafter-bad-time.der")
     context.load_verify_locations(cadata=data[1:])
-    [ca] = context.get_ca_certs()
-    assert ca["notAfter"] == "Bad time value"
+    # (OpenSSL 1.1.1 also loads the certificate after it; 3.0 stops there)
+    cas = context.get_ca_certs()
+    [ca] = [ca for ca in cas if ca["notAfter"] == "Bad time value"]
     assert ca["notBefore"] == "Jan  1 00:00:00 2020 GMT"
-    assert len(context.get_ca_certs(binary_form=True)) == 1
+    assert len(context.get_ca_certs(binary_form=True)) == len(cas)
 
 
 # ---- findings that are the stdlib's behaviour, pinned ------------------------
