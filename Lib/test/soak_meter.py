@@ -122,7 +122,8 @@ def read_counters(watched):
     if not os.environ.get("TLSB_HEAP_INSTRUMENTED"):
         counters["rss"] = rss_bytes()
         counters["malloc"] = malloc_in_use()
-    if hasattr(sys, "getallocatedblocks"):
+    if hasattr(sys, "getallocatedblocks") and sys.getallocatedblocks():
+        # (always 0 without pymalloc: PYTHONMALLOC=malloc under ASan)
         counters["blocks"] = sys.getallocatedblocks()
     if hasattr(sys, "gettotalrefcount"):
         counters["totalrefs"] = sys.gettotalrefcount()
