@@ -575,21 +575,25 @@ def threads_table(report):
              "`threads`: w1-tls13 handshakes over memory BIOs, %d per thread, both "
              "threads sharing the client and the server context; the value is the "
              "rate of 2 threads over the rate of 1 (target >= %.1f on 2 idle cores; "
-             "`c` is OpenSSL's own limit). Medians over rounds, min-max in brackets. "
+             "`c` is OpenSSL's own limit). Cores busy: the process's CPU seconds per "
+             "second while 2 threads run (near 2 when the GIL is released through the "
+             "handshake work, near 1 if it serialised it). Medians over rounds, "
+             "min-max in brackets. "
              "Load average %s before, %s after: on a busy machine the second thread "
              "has no free core and the ratio says little." % (
                  report["counts"]["threads"], THREADS_TARGET,
                  "/".join("%.2f" % x for x in report["load_before"]),
                  "/".join("%.2f" % x for x in report["load_after"])), "",
-             "| stack | 2 threads / 1 | 1 thread (handshakes/s) | 2 threads (handshakes/s) |",
-             "|---|---|---|---|"]
+             "| stack | 2 threads / 1 | 1 thread (handshakes/s) | 2 threads (handshakes/s) "
+             "| cores busy (2 threads) |",
+             "|---|---|---|---|---|"]
     for stack in report["stacks"]:
         runs = [r.get("%s threads" % stack["name"]) for r in report["raw"]]
         runs = [r for r in runs if r and "value" in r and "error" not in r]
         if not runs:
             continue
         cells = []
-        for key in ("value", "rate_1", "rate_2"):
+        for key in ("value", "rate_1", "rate_2", "busy_2"):
             values = [r[key] for r in runs]
             cells.append("%s (%s-%s)" % (fmt(median(values)), fmt(min(values)),
                                          fmt(max(values))))
