@@ -424,3 +424,47 @@ def test_setters_do_not_wait_for_a_stalled_handshake(impl):
         conn.close()
     assert not thread.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], (impl.SSLError, socket.error))
+
+
+def test_sni_callbacks_switching_to_each_other_while_setters_wait(impl):
+    """Two contexts whose SNI callbacks move connections to each other,
+    while a setter waits on each: each callback, inside its own context's
+    handshake, takes the other context while that context's setter waits
+    for the other handshake.  The switch must not wait for the waiting
+    setter, or all four threads wait for each other (a lock preferring
+    writers did, settingslock.c)."""
+    first, second = server_context(impl), server_context(impl)
+    other = {id(first): second, id(second): first}
+    lock = threading.Lock()
+    inside = []
+    both_inside, setters_waiting = threading.Event(), threading.Event()
+
+    def switch(sslobj, name, ctx):
+        with lock:
+            inside.append(name)
+            if len(inside) == 2:
+                both_inside.set()
+        setters_waiting.wait(10)
+        sslobj.context = other[id(ctx)]
+    first.sni_callback = second.sni_callback = switch
+
+    def handshake(ctx):
+        def run():
+            pair = MemoryPair(impl, ctx, client_context(impl))
+            pair.handshake()
+            assert pair.server.context is other[id(ctx)]
+        return run
+
+    def setter(ctx):
+        def run():
+            both_inside.wait(10)
+            ctx.set_ciphers("ECDHE+AESGCM")
+        return run
+
+    def release():
+        both_inside.wait(10)
+        time.sleep(0.3)                   # the setters are waiting by now
+        setters_waiting.set()
+    run_threads([handshake(first), handshake(second), setter(first), setter(second),
+                 release], seconds=20)
+    assert inside == ["localhost", "localhost"]

@@ -97,6 +97,17 @@ typedef struct {
     PyObject *traceback;
 } tlsb_pending_exc;
 
+/* A context's settings lock (settingslock.c): shared for handshakes and
+ * SSL_new(), exclusive for the setters that free what those read. */
+typedef struct {
+    pthread_mutex_t mutex;         /* guards the counts below */
+    pthread_cond_t changed;        /* signalled when a holder leaves */
+    int readers;                   /* threads holding it shared */
+    int writer;                    /* a thread holds it exclusively */
+    int writers_waiting;
+    int ready;                     /* mutex and condition were made */
+} tlsb_settings_lock;
+
 /* _SSLContext (context.c): wraps SSL_CTX; ssl.SSLContext subclasses it. */
 typedef struct {
     PyObject_HEAD
@@ -113,8 +124,7 @@ typedef struct {
     BIO *keylog_bio;
     PyObject *psk_client_callback;
     PyObject *psk_server_callback;
-    pthread_rwlock_t settings_lock;/* see settingslock.c */
-    int settings_lock_ready;
+    tlsb_settings_lock settings_lock;  /* see settingslock.c */
     PyObject *weakreflist;
 } tlsb_Context;
 
