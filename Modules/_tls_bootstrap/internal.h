@@ -139,6 +139,8 @@ typedef struct {
     PyObject_HEAD
     SSL *ssl;
     tlsb_Context *context;         /* strong ref; may be switched by SNI */
+    tlsb_Context *session_context; /* strong ref: the context it was made
+                                      with, OpenSSL's session ctx for life */
     PyObject *socket;              /* weakref to the Python socket, or NULL */
     tlsb_MemoryBIO *incoming;      /* memory-BIO mode only */
     tlsb_MemoryBIO *outgoing;

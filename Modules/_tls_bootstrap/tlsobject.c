@@ -682,6 +682,7 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
     }
     SSL_set_ex_data(self->ssl, tlsb_state.ssl_ex_index, self);
     self->context = (tlsb_Context *)Py_NewRef((PyObject *)ctx);
+    self->session_context = (tlsb_Context *)Py_NewRef((PyObject *)ctx);
     self->server_side = server_side;
     self->server_hostname = NULL;
     if (owner != Py_None) {
@@ -760,9 +761,11 @@ tlsb_Context_wrap_bio(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
         goto error;
     self->incoming = (tlsb_MemoryBIO *)Py_NewRef(incoming);
     self->outgoing = (tlsb_MemoryBIO *)Py_NewRef(outgoing);
-    /* The SSL holds its own references to both BIOs. */
+    /* The SSL holds its own references to both BIOs: one reference when
+     * they are the same BIO, which SSL_set_bio then owns once. */
     BIO_up_ref(self->incoming->bio);
-    BIO_up_ref(self->outgoing->bio);
+    if (self->outgoing->bio != self->incoming->bio)
+        BIO_up_ref(self->outgoing->bio);
     SSL_set_bio(self->ssl, self->incoming->bio, self->outgoing->bio);
     return (PyObject *)self;
 error:
@@ -838,6 +841,7 @@ static int
 tlsb_Connection_traverse(tlsb_Connection *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->context);
+    Py_VISIT(self->session_context);
     Py_VISIT(self->incoming);
     Py_VISIT(self->outgoing);
     Py_VISIT(self->callback_exc.type);
@@ -870,6 +874,7 @@ tlsb_Connection_dealloc(tlsb_Connection *self)
     }
     tlsb_pending_exc_clear(&self->callback_exc);
     Py_CLEAR(self->context);
+    Py_CLEAR(self->session_context);
     Py_CLEAR(self->incoming);
     Py_CLEAR(self->outgoing);
     Py_CLEAR(self->socket);
