@@ -177,3 +177,26 @@ def test_one_memory_bio_both_ways_does_not_leak():
             obj.do_handshake()
     growth = malloc_growth(step)
     assert growth < 256 << 10, "%d bytes per connection" % (growth // 3000)
+
+
+# ---------------------------------------------------------------------------
+# Copies: an object whose state lives in OpenSSL cannot be copied
+# ---------------------------------------------------------------------------
+def test_copy_and_pickle_refused(impl):
+    # Issue 14 item 8: 2.7's object.__reduce_ex__ made default objects
+    # (copy.copy(ctx) was a context with none of ctx's settings); 3.x
+    # refuses, and so do we everywhere.
+    import copy
+    import pickle
+    pair = MemoryPair(impl, server_context(impl), client_context(impl))
+    objects = [pair.client.context, impl.MemoryBIO()]
+    # 3.13's SSLObject is plain Python around _ssl's object: copy.copy
+    # shares that, pickle protocols 0 and 1 pass.  Ours is the C object.
+    if impl is tlsb:
+        objects.append(pair.client)
+    for obj in objects:
+        for action in [copy.copy, copy.deepcopy] + [
+                lambda o, p=p: pickle.dumps(o, p)
+                for p in range(pickle.HIGHEST_PROTOCOL + 1)]:
+            with pytest.raises(TypeError):
+                action(obj)

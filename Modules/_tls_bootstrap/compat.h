@@ -69,6 +69,25 @@
 #  define TLSB_HOST_SSLERROR_STR_NOT_INHERITED 1
 #endif
 
+/* 2.7's object.__reduce_ex__ copies and pickles an object with C state
+ * as a fresh default one (copy.copy(ctx) is a context with no settings);
+ * 3.x refuses with TypeError.  TLSB_REFUSE_PICKLE goes in the method
+ * table of such types: nothing on 3.x, a refusing __reduce_ex__ and
+ * __reduce__ on 2.7, worded as 2.7 words its own refusals. */
+#ifndef TLSB_PY3
+static PyObject *
+tlsb_refuse_pickle(PyObject *self, PyObject *args)
+{
+    return PyErr_Format(PyExc_TypeError, "can't pickle %.200s objects",
+                        Py_TYPE(self)->tp_name);
+}
+#  define TLSB_REFUSE_PICKLE \
+    {"__reduce_ex__", (PyCFunction)tlsb_refuse_pickle, METH_VARARGS, NULL}, \
+    {"__reduce__", (PyCFunction)tlsb_refuse_pickle, METH_VARARGS, NULL},
+#else
+#  define TLSB_REFUSE_PICKLE
+#endif
+
 /* Py_BuildValue/PyArg_Parse code for bytes: "y#" on 3.x; on 2.7 "s#"
  * (str is bytes there).  Use as "..." TLSB_BYTES_FMT "...". */
 #ifdef TLSB_PY3
@@ -482,6 +501,17 @@ tlsb_err_get_error_func(const char **func)
     return code;
 #endif
 }
+
+/* Pushes an error as if OpenSSL's function `func` had raised it, where
+ * 1.1.1 (pyOpenSSL 21's) put one and 3.0 puts none.  1.1.1 names the
+ * function by a code (func_code, a macro 3.0 need not have), 3.0 by text. */
+#ifdef TLSB_HAS_ERR_GET_ERROR_ALL
+#  define TLSB_ERR_PUSH(lib, reason, func_code, func) \
+    (ERR_new(), ERR_set_debug(NULL, 0, (func)), ERR_set_error((lib), (reason), NULL))
+#else
+#  define TLSB_ERR_PUSH(lib, reason, func_code, func) \
+    ERR_put_error((lib), (func_code), (reason), NULL, 0)
+#endif
 
 /* X509_STORE_load_file/_path (3.0) replace X509_STORE_load_locations. */
 #ifdef TLSB_HAS_OPENSSL3

@@ -1380,6 +1380,7 @@ tlsb_Context_set_num_tickets(tlsb_Context *self, PyObject *value, void *closure)
 /* ---- type ------------------------------------------------------------- */
 
 static PyMethodDef tlsb_Context_methods[] = {
+    TLSB_REFUSE_PICKLE
     {"load_cert_chain", (PyCFunction)(void (*)(void))tlsb_Context_load_cert_chain,
      METH_VARARGS | METH_KEYWORDS,
      "load_cert_chain(certfile, keyfile=None, password=None)"},

@@ -29,6 +29,7 @@
  *   encrypted key fails with crypto.Error (pyOpenSSL let OpenSSL prompt).
  */
 #include <openssl/pkcs12.h>
+#include <openssl/dsa.h>
 #include <openssl/objects.h>
 #include <openssl/ec.h>
 
@@ -42,9 +43,13 @@ enum {
 static PyObject *tlsb_crypto_Error;             /* crypto.Error */
 static PyObject *tlsb_crypto_StoreContextError; /* crypto.X509StoreContextError */
 
+/* crypto.Error with the queue's errors.  Some 3.0 failures leave the
+ * queue empty; pyOpenSSL users match on the list, so it never is. */
 static PyObject *
 tlsb_crypto_raise(void)
 {
+    if (ERR_peek_error() == 0)
+        TLSB_ERR_PUSH(ERR_LIB_CRYPTO, ERR_R_OPERATION_FAIL, 0, NULL);
     return tlsb_raise_crypto_error(tlsb_crypto_Error);
 }
 
@@ -152,6 +157,27 @@ tlsb_digest_arg(PyObject *obj, const EVP_MD **md, int allow_none)
         return -1;
     }
     return 0;
+}
+
+/* pyOpenSSL 21's OpenSSL (1.1.1) signs with a DSA key only through SHA-1,
+ * SHA-2 (not the truncated SHA-512s) and SHA-3; 3.0 takes more, or fails
+ * with an empty queue.  0, or -1 with 1.1.1's crypto.Error raised. */
+static int
+tlsb_digest_fits_key(EVP_PKEY *pkey, const EVP_MD *md)
+{
+    if (md == NULL || EVP_PKEY_base_id(pkey) != EVP_PKEY_DSA)
+        return 0;
+    switch (EVP_MD_type(md)) {
+    case NID_sha1: case NID_sha224: case NID_sha256: case NID_sha384:
+    case NID_sha512: case NID_sha3_224: case NID_sha3_256:
+    case NID_sha3_384: case NID_sha3_512:
+        return 0;
+    }
+    ERR_clear_error();
+    TLSB_ERR_PUSH(ERR_LIB_DSA, DSA_R_INVALID_DIGEST_TYPE, DSA_F_PKEY_DSA_CTRL,
+                  "pkey_dsa_ctrl");
+    tlsb_crypto_raise();
+    return -1;
 }
 
 /* Integer arguments that pyOpenSSL type-checks ("serial must be an
@@ -577,7 +603,8 @@ tlsb_crypto_sign(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOO:sign", &pkey_obj, &data_obj, &digest_obj))
         return NULL;
     pkey = tlsb_crypto_pkey_get(pkey_obj);
-    if (pkey == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0)
+    if (pkey == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0 ||
+        tlsb_digest_fits_key(pkey, md) < 0)
         return NULL;
     if (tlsb_data_get(data_obj, &data) < 0)
         return NULL;

@@ -303,6 +303,10 @@ tlsb_PKey_generate_key(tlsb_PKey *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "Invalid number of bits");
             return NULL;
         }
+        /* As pyOpenSSL 21 (1.1.1): smaller DSA sizes ask for 512 bits
+           (3.0 fails them with an empty error queue). */
+        if (type == EVP_PKEY_DSA && bits < 512)
+            bits = 512;
         break;
     case EVP_PKEY_EC:
         curve_nid = tlsb_ec_spec_nid(bits_obj);

@@ -173,7 +173,9 @@ tlsb_signing_args(PyObject *pkey_obj, PyObject *digest_obj, EVP_PKEY **pkey,
         return -1;
     }
     *pkey = key->pkey;
-    return tlsb_digest_arg(digest_obj, md, 1);
+    if (tlsb_digest_arg(digest_obj, md, 1) < 0)
+        return -1;
+    return tlsb_digest_fits_key(*pkey, *md);
 }
 
 /* An iterable of X509Extension objects, as a new list, or NULL with

@@ -117,6 +117,7 @@ tlsb_MemoryBIO_write_eof(tlsb_MemoryBIO *self, PyObject *unused)
 }
 
 static PyMethodDef tlsb_MemoryBIO_methods[] = {
+    TLSB_REFUSE_PICKLE
     {"read", (PyCFunction)tlsb_MemoryBIO_read, METH_VARARGS,
      "read(size=-1, /)\n--\n\nRead up to size bytes from the memory BIO."},
     {"write", (PyCFunction)tlsb_MemoryBIO_write, METH_O,

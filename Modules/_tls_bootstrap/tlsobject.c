@@ -1459,6 +1459,7 @@ tlsb_Connection_get_session_reused(tlsb_Connection *self, void *closure)
 }
 
 static PyMethodDef tlsb_Connection_methods[] = {
+    TLSB_REFUSE_PICKLE
     {"do_handshake", (PyCFunction)tlsb_Connection_do_handshake, METH_NOARGS,
      "do_handshake()\n--\n\nStart or continue the TLS handshake."},
     {"read", (PyCFunction)tlsb_Connection_read, METH_VARARGS,
