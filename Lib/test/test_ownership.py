@@ -200,3 +200,24 @@ def test_copy_and_pickle_refused(impl):
                 for p in range(pickle.HIGHEST_PROTOCOL + 1)]:
             with pytest.raises(TypeError):
                 action(obj)
+
+
+# ---------------------------------------------------------------------------
+# Callbacks after a context switch: whose runs
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("original,switched", [(True, True), (True, False),
+                                               (False, True)])
+def test_msg_callback_after_switch_is_the_new_contexts(impl, original, switched):
+    # OpenSSL copies the message callback into the connection when it is
+    # made; 3.13 sets it from the new context on a switch, so the new
+    # context's _msg_callback alone reports (none if it has none).
+    calls = []
+    first, second = server_context(impl), server_context(impl)
+    if original:
+        first._msg_callback = lambda *args: calls.append("original")
+    if switched:
+        second._msg_callback = lambda *args: calls.append("switched")
+    pair = MemoryPair(impl, first, client_context(impl))
+    pair.server.context = second
+    pair.handshake()
+    assert sorted(set(calls)) == (["switched"] if switched else [])

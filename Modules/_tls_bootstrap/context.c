@@ -8,6 +8,28 @@
  * - Values cross into Python as plain ints; the Python layer wraps them in
  *   Options/VerifyMode/TLSVersion.
  * - Loading files releases the GIL; the password callback takes it back.
+ *
+ * Ownership: pointers OpenSSL keeps to Python objects of this file
+ * (pointer | owner | taken | released | if the object goes first)
+ * - SSL_CTX ex_data[ctx_ex_index] -> this context | borrowed | _SSLContext()
+ *   | cleared in dealloc, before SSL_CTX_free | cannot: every SSL using the
+ *   SSL_CTX belongs to a connection holding this context (tlsobject.c);
+ *   readers (keylog, msg, PSK callbacks) still treat NULL as "none".
+ * - servername callback arg -> this context | borrowed | sni_callback
+ *   setter | never (lives in the SSL_CTX) | cannot: OpenSSL runs it for
+ *   SSLs whose current or session SSL_CTX this is, and their connections
+ *   hold this context as `context` or `session_context`.  A switched
+ *   connection's session SSL_CTX stays the original one, and OpenSSL
+ *   falls back to its callback when the new context has none (issue 14).
+ * - ALPN select callback arg -> this context | borrowed | set_alpn_protocols
+ *   | never | cannot: OpenSSL calls it for SSLs whose current SSL_CTX this
+ *   is (held as `context`).  The list it reads is ours, replaced under the
+ *   settings lock held exclusively.
+ * - default password callback userdata -> a tlsb_password_info on the
+ *   stack | load_cert_chain | restored before it returns | n/a.
+ * - The callables themselves (sni, msg, PSK) are strong references here;
+ *   callbacks read them under the GIL and treat NULL (after tp_clear) as
+ *   "none set".
  */
 
 /* The stdlib's PEM_BUFSIZE limit on passwords. */

@@ -5,6 +5,11 @@
  * The callback runs inside handshakes and reads, often with the GIL
  * released, so the file is guarded by a lock of its own: lines from
  * concurrent connections are appended whole.
+ *
+ * Ownership: keylog_bio is the context's (freed by the setter and in
+ * dealloc); the callback has no argument and reaches the context through
+ * the current SSL_CTX's ex_data, which a connection's strong `context`
+ * keeps valid while it runs (context.c).
  */
 
 static PyThread_type_lock tlsb_keylog_lock;

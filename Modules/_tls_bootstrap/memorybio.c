@@ -4,6 +4,11 @@
  * An empty BIO reports "retry" to OpenSSL until write_eof() is called;
  * after that it reports end of file, which is how a peer's TCP FIN reaches
  * the TLS layer in sans-I/O use.
+ *
+ * Ownership: this object owns one reference to its BIO (freed in
+ * dealloc).  A connection using it holds the MemoryBIO object and gives
+ * OpenSSL a BIO reference of its own (tlsobject.c), so the BIO outlives
+ * whichever goes first; OpenSSL keeps no pointer to this Python object.
  */
 
 static PyObject *

@@ -4,6 +4,12 @@
  * The Python layer wraps the user's function so that it receives the
  * TLSVersion/_TLSContentType/... enums; here it is called as
  * callback(ssl_object, "read"|"write", version, content_type, msg_type, data).
+ *
+ * Ownership: SSL_new copies the C callback into the SSL, with no
+ * argument; the callback finds the connection (SSL ex_data) and the
+ * context (current SSL_CTX ex_data), both kept valid by the connection
+ * (tlsobject.c), and calls the context's callable under the GIL.  A
+ * context switch sets the SSL's copy from the new context, as 3.13 does.
  */
 
 /* The message type inside one callback's buffer, as the stdlib reports it:

@@ -14,6 +14,13 @@
  *   handshake; as in the stdlib its exception goes to sys.unraisablehook,
  *   and here also to the caller, as __cause__ of the handshake's SSLError.
  * - A zero-length key rejects the connection, as documented.
+ *
+ * Ownership: no callback argument; the callbacks (copied into each SSL at
+ * SSL_new) find the connection by SSL ex_data and the context by the
+ * current SSL_CTX's ex_data (tlsobject.c, context.c), and read its
+ * callables under the GIL (NULL: none).  The identity a TLS 1.3 client
+ * offers is `psk_identity` of the connection, held until replaced or
+ * dealloc; sessions built here pass to OpenSSL, which frees them.
  */
 
 #ifndef OPENSSL_NO_PSK

@@ -3,6 +3,11 @@
  * Sessions are made only by the connection's `session` getter; the Python
  * constructor is refused, as in the stdlib.  Two sessions are equal when
  * their session IDs are.
+ *
+ * Ownership: one SSL_SESSION reference (SSL_get1_session, freed in
+ * dealloc) and a strong reference to the context it came from.  OpenSSL
+ * keeps no pointer to this object: a session given to a connection is
+ * referenced by OpenSSL on its own (SSL_set_session).
  */
 
 /* Takes ownership of `session`. */

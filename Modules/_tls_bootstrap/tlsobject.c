@@ -12,6 +12,30 @@
  *   take it back with PyGILState_Ensure.
  * - A callback's exception is saved on the connection and raised when the
  *   OpenSSL call returns, in place of whatever OpenSSL reported.
+ *
+ * Ownership: what OpenSSL's SSL (owned here, freed in dealloc) points at
+ * (pointer | owner | taken | released | if the object goes first)
+ * - SSL ex_data[ssl_ex_index] -> this connection | borrowed | setup |
+ *   cleared in dealloc before SSL_free | cannot: only we hold the SSL.
+ * - SSL's current SSL_CTX -> its context | `context`, strong | setup, the
+ *   context setter | dealloc, after SSL_free; the setter swaps it |
+ *   cannot.
+ * - SSL's session SSL_CTX (the one it was made with; SSL_set_SSL_CTX does
+ *   not change it, and OpenSSL runs its servername callback when the
+ *   current context has none) -> that context, whose callback argument it
+ *   is | `session_context`, strong | setup | dealloc, after SSL_free |
+ *   cannot.  Before issue 14 only the current context was held: the
+ *   original, dropped after a switch, was used after free.
+ * - rbio/wbio -> the MemoryBIOs' BIOs | OpenSSL, by BIO reference (one
+ *   each, one in all when incoming is outgoing) | _wrap_bio | SSL_free |
+ *   the BIO lives on; we also hold both MemoryBIO objects.
+ * - socket BIO -> the socket's descriptor number, not the socket (held by
+ *   weak reference) | BIO_NOCLOSE | _wrap_socket | SSL_free | the number
+ *   may be reused: close() and the I/O calls' frames decide when.
+ * - TLS 1.3 PSK identity -> `psk_identity` bytes | strong (psk.c) |
+ *   PSK use-session callback | replaced by the next, dealloc | cannot.
+ * - owner (SSLObject/SSLSocket callbacks receive) | weak reference; the
+ *   connection itself when it is gone.
  */
 
 /* Memory-BIO reads and writes of at least this many bytes release the GIL;
@@ -1348,6 +1372,9 @@ tlsb_Connection_get_context(tlsb_Connection *self, void *closure)
     return Py_NewRef(self->context ? (PyObject *)self->context : Py_None);
 }
 
+static void tlsb_msg_callback(int write_p, int version, int content_type,
+                              const void *buf, size_t len, SSL *ssl, void *arg);
+
 static int
 tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closure)
 {
@@ -1371,6 +1398,9 @@ tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closur
         tlsb_raise_from_queue(NULL);
         return -1;
     }
+    /* SSL_new copied the first context's message callback into the SSL;
+     * the new context's _msg_callback decides from now on (as in 3.13). */
+    SSL_set_msg_callback(self->ssl, ctx->msg_callback ? tlsb_msg_callback : NULL);
     Py_SETREF(self->context, (tlsb_Context *)Py_NewRef(value));
     return 0;
 }
