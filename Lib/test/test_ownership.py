@@ -221,3 +221,16 @@ def test_msg_callback_after_switch_is_the_new_contexts(impl, original, switched)
     pair.server.context = second
     pair.handshake()
     assert sorted(set(calls)) == (["switched"] if switched else [])
+
+
+def test_refused_sni_callback_leaves_none(impl):
+    # OpenSSL's servername callback is unset when a non-callable is
+    # refused; the context must not go on reporting (and holding) the old
+    # callable that will never run.  3.13: None afterwards.
+    calls = []
+    ctx = recording_context(impl, "old", calls)
+    with pytest.raises(TypeError):
+        ctx.sni_callback = 42
+    assert ctx.sni_callback is None
+    MemoryPair(impl, ctx, client_context(impl)).handshake()
+    assert calls == []

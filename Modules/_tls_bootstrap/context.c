@@ -1330,6 +1330,8 @@ tlsb_Context_set_sni_callback(tlsb_Context *self, PyObject *value, void *closure
         return 0;
     }
     if (!PyCallable_Check(value)) {
+        /* As 3.13: the old callback is gone too (OpenSSL's already was). */
+        Py_CLEAR(self->sni_callback);
         SSL_CTX_set_tlsext_servername_callback(self->ctx, NULL);
         PyErr_SetString(PyExc_TypeError, "not a callable object");
         return -1;
