@@ -563,7 +563,7 @@ tlsb_certificate_from_der(const unsigned char *der, Py_ssize_t len)
     }
     if (cursor != der + len) {
         X509_free(cert);
-        tlsb_raise_message(tlsb_state.SSLError, 0,
+        tlsb_raise_message(tlsb_interp()->SSLError, 0,
                            "trailing data after a DER certificate");
         return NULL;
     }
@@ -602,7 +602,7 @@ tlsb_test_decode_cert(PyObject *module, PyObject *args)
     PyEval_RestoreThread(thread);
     Py_DECREF(encoded);
     if (failure != NULL)
-        return tlsb_raise_message(tlsb_state.SSLError, 0, failure);
+        return tlsb_raise_message(tlsb_interp()->SSLError, 0, failure);
     result = tlsb_decode_certificate(cert);
     X509_free(cert);
     return result;

@@ -96,7 +96,8 @@ tlsb_raw_socket(PyObject *sock)
         return NULL;
     }
 #endif
-    if (!tlsb_state.socket_head_ok || !PyObject_TypeCheck(raw, tlsb_state.socket_type)) {
+    if (!tlsb_state.socket_head_ok ||
+        !PyObject_TypeCheck(raw, tlsb_interp()->socket_type)) {
         Py_DECREF(raw);
         return NULL;
     }
@@ -149,7 +150,7 @@ tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
     if (PyWeakref_GetRef(conn->socket, &io->sock) < 0)
         return -1;
     if (io->sock == NULL) {
-        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+        tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_NO_SOCKET,
                            "Underlying socket connection gone");
         return -1;
     }
@@ -163,7 +164,7 @@ tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
         goto error;
     }
     if (fd < 0) {
-        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+        tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_NO_SOCKET,
                            "Underlying socket has been closed.");
         goto error;
     }
@@ -189,10 +190,7 @@ tlsb_socket_head_init(void)
     int ok = 0;
 
     tlsb_state.socket_head_ok = 0;
-    tlsb_state.socket_type = (PyTypeObject *)tlsb_import_attr("_socket", "socket", 1);
-    if (tlsb_state.socket_type == NULL)
-        return -1;
-    sock = PyObject_CallFunction((PyObject *)tlsb_state.socket_type, NULL);
+    sock = PyObject_CallFunction((PyObject *)tlsb_interp()->socket_type, NULL);
     if (sock == NULL) {
         PyErr_Clear();
         return 0;
@@ -247,7 +245,7 @@ tlsb_socket_wait(tlsb_socket_io *io, int for_write)
             return 0;
         if (saved_errno != EINTR) {
             errno = saved_errno;
-            PyErr_SetFromErrno(tlsb_state.socket_error);
+            PyErr_SetFromErrno(tlsb_interp()->socket_error);
             return -1;
         }
         /* PEP 475: run signal handlers, retry unless one raised. */
@@ -278,8 +276,10 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
     /* socket.timeout, unless the graft asked for 2.7's SSLError: the Python
      * layer sets _timeout_error (a rare path, so looked up each time). */
     {
-        PyObject *exc_type = PyObject_GetAttrString(tlsb_state.module,
-                                                    "_timeout_error");
+        tlsb_interp_state *here = tlsb_interp();
+        PyObject *exc_type = here->module
+            ? PyObject_GetAttrString(here->module, "_timeout_error")
+            : Py_NewRef(here->socket_timeout);
         if (exc_type == NULL)
             return NULL;
         PyErr_SetString(exc_type, what);
@@ -344,7 +344,7 @@ static PyObject *
 tlsb_raise_interrupted(void)
 {
     errno = EBADF;
-    return PyErr_SetFromErrno(tlsb_state.socket_error);
+    return PyErr_SetFromErrno(tlsb_interp()->socket_error);
 }
 
 /* _interrupt_io() -> None: before the socket is closed, wakes the other
@@ -802,7 +802,7 @@ tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
     if (fd == -1 && PyErr_Occurred())
         return NULL;
     if (fd < 0)
-        return tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+        return tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_NO_SOCKET,
                                   "Underlying socket has been closed.");
     self = tlsb_connection_target(NULL);
     if (self == NULL)
