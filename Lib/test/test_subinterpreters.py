@@ -258,6 +258,29 @@ def test_main_interpreter_works_after_subinterpreters_end(run_in_subinterp, tmpd
         main_interpreter_still_works()
 
 
+def test_subinterpreter_state_is_freed_when_it_ends(run_in_subinterp):
+    """Each subinterpreter's state holds references to classes that the
+    main interpreter shares with it (socket.error, and _ssl's classes
+    before 3.10); once it ends they are given back."""
+    import gc
+    import socket
+    shared = [cls for cls in (socket.error, ssl.SSLError, ssl.SSLWantReadError)
+              if sys.getrefcount(cls) < 2 ** 30]      # 3.12+: immortal
+    need(shared, "no mortal class shared with subinterpreters")
+    code = "import sys; sys.path[:0] = %r\nimport _tls_bootstrap\n" % (sys.path,)
+
+    def references():
+        gc.collect()
+        return [sys.getrefcount(cls) for cls in shared]
+
+    assert run_in_subinterp(code) == 0
+    before = references()
+    for _ in range(10):
+        assert run_in_subinterp(code) == 0
+    assert references() == before
+    main_interpreter_still_works()
+
+
 ISOLATED = r'''
 import sys
 sys.path[:0] = %(path)r
