@@ -86,7 +86,10 @@ def run_in_subinterp(tmpdir_factory):
                                include_dirs=[get_python_inc()])
     library = os.path.join(directory, "_tlsb_subinterp.so")
     compiler.link_shared_object(objects, library)
-    return imp.load_dynamic("_tlsb_subinterp", library).run
+    run = imp.load_dynamic("_tlsb_subinterp", library).run
+    # For child processes (test_first_import_in_a_subinterpreter).
+    os.environ["TLSB_SUBINTERP_HELPER"] = library
+    return run
 
 
 # What the subinterpreter runs: the checks the issue asks for, each result
@@ -279,6 +282,48 @@ def test_subinterpreter_state_is_freed_when_it_ends(run_in_subinterp):
         assert run_in_subinterp(code) == 0
     assert references() == before
     main_interpreter_still_works()
+
+
+# In a new process: the first import of all happens in a subinterpreter,
+# which ends; then other subinterpreters and the main one import us.
+FIRST_IN_SUBINTERPRETER = r'''
+import os, sys
+if sys.version_info[0] == 2:
+    import imp
+    run = imp.load_dynamic("_tlsb_subinterp", os.environ["TLSB_SUBINTERP_HELPER"]).run
+else:
+    from _testcapi import run_in_subinterp as run
+CODE = r"""
+import sys
+sys.path[:0] = %(path)r
+import ssl, _tls_bootstrap as t
+ok = all(getattr(t, n) is getattr(ssl, n) for n in %(names)r)
+o = t.SSLContext(t.PROTOCOL_TLS_CLIENT).wrap_bio(
+    t.MemoryBIO(), t.MemoryBIO(), server_hostname="localhost")
+try:
+    o.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+else:
+    ok = False
+if not ok:
+    raise RuntimeError("wrong classes")
+"""
+for _ in range(3):
+    assert run(CODE) == 0
+exec(CODE)
+for _ in range(2):
+    assert run(CODE) == 0
+exec(CODE)
+print("ok")
+'''
+
+
+def test_first_import_in_a_subinterpreter_that_ends(run_in_subinterp):
+    import subprocess
+    script = FIRST_IN_SUBINTERPRETER % dict(path=list(sys.path), names=HOST_CLASSES)
+    out = subprocess.check_output([sys.executable, "-c", script])
+    assert out.strip() == b"ok"
 
 
 ISOLATED = r'''

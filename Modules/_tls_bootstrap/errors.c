@@ -355,7 +355,7 @@ tlsb_raise_want(PyObject *exc_type, PyObject *args)
 static int
 tlsb_transport_errors_are_eof(void)
 {
-    PyObject *module = tlsb_interp()->module, *flag;
+    PyObject *module = tlsb_interp_module(), *flag;
     int result;
 
     if (module == NULL)
@@ -633,13 +633,16 @@ tlsb_make_cert_verification_error(tlsb_interp_state *here)
  *   us (multi-phase init); the module's state holds the pointer; freed by
  *   m_free when that module goes (interpreter end, or a re-import).
  * - 2.7: 2.7 does not run an extension's init again in a subinterpreter,
- *   it copies the first module's dict.  The first import makes a state as
- *   above; in another interpreter _bind_interpreter() (called by
- *   Lib/_tls_bootstrap.py at import, or on the first lookup) makes that
- *   interpreter's state and rebinds the copy's attributes.  A capsule in
- *   the module's dict owns it and frees it when Py_EndInterpreter clears
- *   that dict.  The first module's capsule is never freed (2.7 keeps a
- *   copy of its dict for later imports).
+ *   it copies the dict the first import's init left (one static init, and
+ *   static types shared by all interpreters, as on 3.x).  That init makes
+ *   the first state.  _bind_interpreter(), called by Lib/_tls_bootstrap.py
+ *   at import (or by the first lookup from a C path), makes the calling
+ *   interpreter's state if it has none, rebinding the copy's attributes,
+ *   and hands the state to a capsule in the module's dict, which frees it
+ *   when Py_EndInterpreter clears that dict.  The capsule is added only
+ *   after init, so the copy kept for later imports never carries it.
+ *   2.7 tells us nothing when a module goes, so the module itself is
+ *   looked up in sys.modules where needed (tlsb_interp_module()).
  * - All live states are in a registry keyed by PyInterpreterState,
  *   protected by the GIL: interpreters with their own GIL refuse the
  *   import (Py_mod_multiple_interpreters), so one GIL covers every
@@ -786,26 +789,14 @@ tlsb_interp_publish(PyObject *module, tlsb_interp_state *here)
     return 0;
 }
 
-#ifndef TLSB_MULTI_PHASE_INIT
-#define TLSB_INTERP_CAPSULE "_tls_bootstrap_core._interp_state"
-
-static void
-tlsb_interp_capsule_free(PyObject *capsule)
-{
-    tlsb_interp_state_free(PyCapsule_GetPointer(capsule, TLSB_INTERP_CAPSULE));
-}
-#endif
-
 /* Makes, registers and publishes the calling interpreter's state for
- * `module`, whose state (3.x) or dict (2.7) then owns it.  NULL with an
+ * `module`.  3.x: the module's state owns it from here on.  2.7: the
+ * caller gives it to the module's dict (tlsb_interp_attach).  NULL with an
  * exception set on failure. */
 static tlsb_interp_state *
 tlsb_interp_state_new(PyObject *module)
 {
     tlsb_interp_state *here = calloc(1, sizeof(*here));
-#ifndef TLSB_MULTI_PHASE_INIT
-    PyObject *capsule;
-#endif
 
     if (here == NULL) {
         PyErr_NoMemory();
@@ -815,19 +806,13 @@ tlsb_interp_state_new(PyObject *module)
     here->module = module;
 #ifdef TLSB_MULTI_PHASE_INIT
     *(tlsb_interp_state **)PyModule_GetState(module) = here;  /* m_free frees */
-#else
-    capsule = PyCapsule_New(here, TLSB_INTERP_CAPSULE, tlsb_interp_capsule_free);
-    if (capsule == NULL) {
-        free(here);
-        return NULL;
-    }
-    if (PyModule_AddObject(module, "_interp_state", capsule) < 0) {
-        Py_DECREF(capsule);             /* frees here */
-        return NULL;
-    }
 #endif
-    if (tlsb_interp_state_fill(here) < 0 || tlsb_interp_publish(module, here) < 0)
-        return NULL;                    /* freed with the module */
+    if (tlsb_interp_state_fill(here) < 0 || tlsb_interp_publish(module, here) < 0) {
+#ifndef TLSB_MULTI_PHASE_INIT
+        tlsb_interp_state_free(here);
+#endif
+        return NULL;
+    }
     tlsb_interp_register(here);
     return here;
 }
@@ -851,21 +836,71 @@ tlsb_interp_find(void)
 }
 
 #ifndef TLSB_MULTI_PHASE_INIT
-/* 2.7: the state of an interpreter whose copy of the module has none yet
- * (see above).  NULL with an exception set if the module is not imported
- * here or the state cannot be made. */
+#define TLSB_INTERP_CAPSULE "_tls_bootstrap_core._interp_state"
+
+static void
+tlsb_interp_capsule_free(PyObject *capsule)
+{
+    tlsb_interp_state_free(PyCapsule_GetPointer(capsule, TLSB_INTERP_CAPSULE));
+}
+
+/* 2.7: this interpreter's _tls_bootstrap_core (borrowed) from its
+ * sys.modules, or NULL.  2.7 gives us no hook when a module goes, so the
+ * module is looked up rather than remembered. */
+static PyObject *
+tlsb_module_here(void)
+{
+    PyObject *modules = PyThreadState_Get()->interp->modules, *module;
+
+    if (modules == NULL)                /* interpreter being torn down */
+        return NULL;
+    module = PyDict_GetItemString(modules, "_tls_bootstrap_core");
+    return (module != NULL && PyModule_Check(module)) ? module : NULL;
+}
+
+/* 2.7: the module's dict takes `here` and frees it when Py_EndInterpreter
+ * clears the dict.  Done after the first import's init returned: 2.7 keeps
+ * a copy of the dict init left, for later imports, which must not carry
+ * the first interpreter's capsule. */
+static int
+tlsb_interp_attach(PyObject *module, tlsb_interp_state *here)
+{
+    PyObject *capsule = PyCapsule_New(here, TLSB_INTERP_CAPSULE,
+                                      tlsb_interp_capsule_free);
+    int status;
+
+    if (capsule == NULL)
+        return -1;
+    status = PyDict_SetItemString(PyModule_GetDict(module), "_interp_state",
+                                  capsule);
+    Py_DECREF(capsule);                 /* on failure: frees here */
+    return status;
+}
+
+/* 2.7: the calling interpreter's state, made and attached if its module
+ * has none yet (see above).  A registered state made for another module
+ * object (that of an interpreter that ended at the same address) is
+ * replaced.  NULL with an exception set on failure. */
 static tlsb_interp_state *
 tlsb_interp_bind_current(void)
 {
-    PyObject *module = PyDict_GetItemString(PyImport_GetModuleDict(),
-                                            "_tls_bootstrap_core");
+    PyObject *module = tlsb_module_here();
+    tlsb_interp_state *here = tlsb_interp_find();
 
-    if (module == NULL || !PyModule_Check(module)) {
+    if (module == NULL) {
         PyErr_SetString(PyExc_ImportError,
                         "_tls_bootstrap_core is not imported in this interpreter");
         return NULL;
     }
-    return tlsb_interp_state_new(module);
+    if (here != NULL && here->module == module &&
+        PyDict_GetItemString(PyModule_GetDict(module), "_interp_state") != NULL)
+        return here;                    /* bound already */
+    if (here == NULL || here->module != module) {
+        here = tlsb_interp_state_new(module);
+        if (here == NULL)
+            return NULL;
+    }
+    return tlsb_interp_attach(module, here) < 0 ? NULL : here;
 }
 #endif
 
@@ -888,6 +923,18 @@ tlsb_interp(void)
     return here != NULL ? here : tlsb_interp_first;
 }
 
+/* The calling interpreter's _tls_bootstrap_core (borrowed), or NULL: for
+ * the attributes the Python layer sets (_timeout_error, ...). */
+static PyObject *
+tlsb_interp_module(void)
+{
+#ifdef TLSB_MULTI_PHASE_INIT
+    return tlsb_interp()->module;
+#else
+    return tlsb_module_here();
+#endif
+}
+
 /* _bind_interpreter() -> None: make sure the calling interpreter raises
  * its own ssl classes and the module's attributes name them (2.7; on 3.x
  * the module's exec step did it already). */
@@ -895,7 +942,7 @@ static PyObject *
 tlsb_bind_interpreter(PyObject *module, PyObject *unused)
 {
 #ifndef TLSB_MULTI_PHASE_INIT
-    if (tlsb_interp_find() == NULL && tlsb_interp_bind_current() == NULL)
+    if (tlsb_interp_bind_current() == NULL)
         return NULL;
 #endif
     Py_RETURN_NONE;

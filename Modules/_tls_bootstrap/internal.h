@@ -41,7 +41,9 @@ typedef struct {
 typedef struct tlsb_interp_state {
     PyInterpreterState *interp;     /* NULL once that interpreter is gone */
     PyObject *module;               /* its _tls_bootstrap_core (borrowed: the
-                                       module owns this state); or NULL */
+                                       module owns this state); or NULL.
+                                       2.7 only compares it: use
+                                       tlsb_interp_module() */
     /* The host's exception classes (from _ssl / ssl, or created by us
      * where the host lacks them). Strong references. */
     PyObject *SSLError;
@@ -61,6 +63,8 @@ typedef struct tlsb_interp_state {
 
 /* This interpreter's state; never NULL once the module was imported. */
 static tlsb_interp_state *tlsb_interp(void);
+/* This interpreter's module (borrowed), or NULL. */
+static PyObject *tlsb_interp_module(void);
 
 static tlsb_module_state tlsb_state;
 

@@ -276,10 +276,10 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
     /* socket.timeout, unless the graft asked for 2.7's SSLError: the Python
      * layer sets _timeout_error (a rare path, so looked up each time). */
     {
-        tlsb_interp_state *here = tlsb_interp();
-        PyObject *exc_type = here->module
-            ? PyObject_GetAttrString(here->module, "_timeout_error")
-            : Py_NewRef(here->socket_timeout);
+        PyObject *module = tlsb_interp_module();
+        PyObject *exc_type = module
+            ? PyObject_GetAttrString(module, "_timeout_error")
+            : Py_NewRef(tlsb_interp()->socket_timeout);
         if (exc_type == NULL)
             return NULL;
         PyErr_SetString(exc_type, what);
