@@ -3,8 +3,9 @@
  *
  * Rules of this file:
  * - Exception classes are the host's own (ssl.SSLError and friends, taken
- *   from _ssl at init).  Only a class the host lacks is created, as a
- *   subclass of the host's classes.
+ *   from the _ssl of each interpreter that imports us: see "one
+ *   interpreter's classes" below).  Only a class the host lacks is
+ *   created, as a subclass of the host's classes.
  * - Library and reason names come from the OpenSSL we were compiled against
  *   (a table generated from its headers at build time) and, for codes that
  *   table does not know, from the linked library's own strings.  No table
