@@ -255,6 +255,17 @@ tlsb_raise_message(PyObject *exc_type, int errno_value, const char *message)
     return NULL;
 }
 
+/* socket.error (OSError) for errno value `err`; the class is found
+ * before errno is set, since finding it may call into Python. */
+static PyObject *
+tlsb_raise_errno(int err)
+{
+    PyObject *exc_type = tlsb_interp()->socket_error;
+
+    errno = err;
+    return PyErr_SetFromErrno(exc_type);
+}
+
 /* The server_hostname as UTF-8 text, "" when there is none. */
 static const char *
 tlsb_hostname_text(tlsb_Connection *conn)
@@ -416,8 +427,7 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
             if (conn != NULL && conn->socket != NULL && status->ret == -1 &&
                 status->sys_errno != 0 && !tlsb_transport_errors_are_eof()) {
                 ERR_clear_error();
-                errno = status->sys_errno;
-                return PyErr_SetFromErrno(tlsb_interp()->socket_error);
+                return tlsb_raise_errno(status->sys_errno);
             }
             return tlsb_raise_message(tlsb_interp()->SSLEOFError,
                                       TLSB_ERROR_EOF,

@@ -221,6 +221,7 @@ static PyObject *tlsb_raise_message(PyObject *exc_type, int errno_value,
                                     const char *message);
 static PyObject *tlsb_raise_queue_with_text(PyObject *exc_type,
                                             const char *text);
+static PyObject *tlsb_raise_errno(int err);
 static int tlsb_errors_global_init(void);
 static int tlsb_errors_init(PyObject *module);
 static void tlsb_interp_state_free(tlsb_interp_state *here);

@@ -244,8 +244,7 @@ tlsb_socket_wait(tlsb_socket_io *io, int for_write)
         if (ready == 0)
             return 0;
         if (saved_errno != EINTR) {
-            errno = saved_errno;
-            PyErr_SetFromErrno(tlsb_interp()->socket_error);
+            tlsb_raise_errno(saved_errno);
             return -1;
         }
         /* PEP 475: run signal handlers, retry unless one raised. */
@@ -343,8 +342,7 @@ tlsb_io_own_frames(tlsb_Connection *conn)
 static PyObject *
 tlsb_raise_interrupted(void)
 {
-    errno = EBADF;
-    return PyErr_SetFromErrno(tlsb_interp()->socket_error);
+    return tlsb_raise_errno(EBADF);
 }
 
 /* _interrupt_io() -> None: before the socket is closed, wakes the other
