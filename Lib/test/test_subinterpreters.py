@@ -14,7 +14,6 @@ import json
 import os
 import ssl
 import sys
-import textwrap
 
 import pytest
 
@@ -169,7 +168,27 @@ try:
         except Exception as e:
             results["mismatch_" + clause] = "missed %%r" %% (type(e),)
 
-    # ValueError/SSLError from a setter (context.c, no connection at hand).
+    # A servername callback that raises: reported as unraisable, and the
+    # server's handshake fails with this interpreter's SSLError.
+    if hasattr(sys, "unraisablehook"):
+        sys.unraisablehook = lambda unraisable: None
+    else:
+        sys.stderr = open(%(devnull)r, "w")     # 2.7: printed, not hooked
+    sni_ctx = t.SSLContext(t.PROTOCOL_TLS_SERVER)
+    sni_ctx.load_cert_chain(certdata + "/localhost-chain.pem",
+                            certdata + "/localhost.key")
+    sni_ctx.sni_callback = lambda obj, name, ctx: 1 // 0
+    client, server, bios = pair(sni_ctx, client_ctx, "localhost")
+    try:
+        handshake(client, server, bios)
+        results["sni_raises"] = "no exception"
+    except ssl.SSLError:
+        results["sni_raises"] = "caught"
+    except Exception as e:
+        results["sni_raises"] = "missed %%r" %% (type(e),)
+    sys.stderr = sys.__stderr__
+
+    # SSLError from a setter (context.c, no connection at hand).
     try:
         client_ctx.set_ciphers("NOT-A-CIPHER")
         results["set_ciphers"] = "no exception"
@@ -207,7 +226,7 @@ with open(%(out)r, "w") as f:
 def run_checks(run_in_subinterp, tmpdir):
     out = str(tmpdir.join("results.json"))
     code = CHECKS % dict(path=list(sys.path), certdata=CERTDATA,
-                         names=HOST_CLASSES, out=out)
+                         names=HOST_CLASSES, out=out, devnull=os.devnull)
     assert run_in_subinterp(code) == 0
     with open(out) as f:
         results = json.load(f)
@@ -242,6 +261,7 @@ def test_subinterpreter_catches_core_errors_with_its_own_classes(
     assert results["read_want_read"] == "caught"
     assert results["mismatch_SSLError"] == "caught 62"
     assert results["mismatch_CertificateError"] == "caught 62"
+    assert results["sni_raises"] == "caught"
     assert results["set_ciphers"] == "caught"
 
 
