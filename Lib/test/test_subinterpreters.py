@@ -60,6 +60,9 @@ init_tlsb_subinterp(void)
 """
 
 
+HELPER_LIBRARY = []     # 2.7: path of the compiled helper
+
+
 @pytest.fixture(scope="module")
 def run_in_subinterp(tmpdir_factory):
     """A function running source code in a new legacy subinterpreter and
@@ -85,10 +88,8 @@ def run_in_subinterp(tmpdir_factory):
                                include_dirs=[get_python_inc()])
     library = os.path.join(directory, "_tlsb_subinterp.so")
     compiler.link_shared_object(objects, library)
-    run = imp.load_dynamic("_tlsb_subinterp", library).run
-    # For child processes (test_first_import_in_a_subinterpreter).
-    os.environ["TLSB_SUBINTERP_HELPER"] = library
-    return run
+    HELPER_LIBRARY.append(library)      # for child processes
+    return imp.load_dynamic("_tlsb_subinterp", library).run
 
 
 # What the subinterpreter runs: the checks the issue asks for, each result
@@ -310,7 +311,7 @@ FIRST_IN_SUBINTERPRETER = r'''
 import os, sys
 if sys.version_info[0] == 2:
     import imp
-    run = imp.load_dynamic("_tlsb_subinterp", os.environ["TLSB_SUBINTERP_HELPER"]).run
+    run = imp.load_dynamic("_tlsb_subinterp", %(helper)r).run
 else:
     from _testcapi import run_in_subinterp as run
 CODE = r"""
@@ -341,7 +342,9 @@ print("ok")
 
 def test_first_import_in_a_subinterpreter_that_ends(run_in_subinterp):
     import subprocess
-    script = FIRST_IN_SUBINTERPRETER % dict(path=list(sys.path), names=HOST_CLASSES)
+    script = FIRST_IN_SUBINTERPRETER % dict(
+        path=list(sys.path), names=HOST_CLASSES,
+        helper=HELPER_LIBRARY[-1] if HELPER_LIBRARY else None)
     out = subprocess.check_output([sys.executable, "-c", script])
     assert out.strip() == b"ok"
 
