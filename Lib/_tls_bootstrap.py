@@ -39,6 +39,9 @@ if getattr(_core, "__version__", None) != __version__:
         "reinstall _tls_bootstrap" % (
             __version__, getattr(_core, "__version__", "?"), _core.__file__))
 
+# 2.7 subinterpreters: this interpreter's ssl classes (errors.c).
+_core._bind_interpreter()
+
 _PY2 = sys.version_info[0] == 2
 if _PY2:
     _text_type = unicode  # noqa: F821 (2.7 builtin)

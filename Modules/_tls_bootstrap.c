@@ -142,6 +142,8 @@ static PyMethodDef tlsb_module_methods[] = {
      "get_sigalgs()\n--\n\nNames of the TLS signature algorithms OpenSSL knows."},
     {"get_default_verify_paths", tlsb_get_default_verify_paths, METH_NOARGS,
      "get_default_verify_paths()\n--\n\nReturn OpenSSL's default (cafile_env, cafile, capath_env, capath)."},
+    {"_bind_interpreter", tlsb_bind_interpreter, METH_NOARGS,
+     "_bind_interpreter()\n--\n\nMake this interpreter raise its own ssl classes (2.7 subinterpreters)."},
     {NULL, NULL}
 };
 
@@ -188,30 +190,47 @@ tlsb_openssl_init(void)
     return 0;
 }
 
+/* Once per process, by the first interpreter that imports us: OpenSSL,
+ * ex_data slots and objects every interpreter shares (tlsb_state). */
+static int
+tlsb_global_init(void)
+{
+    if (tlsb_state.ready)
+        return 0;
+    if (tlsb_openssl_init() < 0 ||
+        tlsb_errors_global_init() < 0 ||
+        tlsb_keylog_init(NULL) < 0)
+        return -1;
+    tlsb_state.ready = 1;
+    return 0;
+}
+
+/* In every interpreter that imports us (3.x: the exec step; 2.7: the
+ * first import only, see errors.c for the others). */
 static int
 tlsb_module_init(PyObject *module)
 {
-    if (tlsb_openssl_init() < 0 ||
+    int first = !tlsb_state.ready;
+
+    if (tlsb_global_init() < 0 ||
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
         tlsb_types_init(module) < 0 ||
         tlsb_certdecode_init(module) < 0 ||
-        tlsb_keylog_init(module) < 0 ||
         tlsb_crypto_init(module) < 0 ||
-        tlsb_socket_head_init() < 0)
+        (first && tlsb_socket_head_init() < 0))
         return -1;
     if (PyModule_AddObject(module, "_MISSING_FEATURES", tlsb_missing_features()) < 0)
         return -1;
     if (PyModule_AddStringConstant(module, "__version__", TLSB_VERSION) < 0)
         return -1;
     /* What timeouts raise: socket.timeout; the graft may change it. */
-    if (PyModule_AddObjectRef(module, "_timeout_error", tlsb_state.socket_timeout) < 0)
+    if (PyModule_AddObjectRef(module, "_timeout_error", tlsb_interp()->socket_timeout) < 0)
         return -1;
     /* Socket errors under TLS are OSErrors; the graft may make them
      * ragged EOFs (errors.c). */
     if (PyModule_AddObjectRef(module, "_transport_errors_are_eof", Py_False) < 0)
         return -1;
-    tlsb_state.module = Py_NewRef(module);
     if (PyModule_AddIntConstant(module, "_socket_fast_path", tlsb_state.socket_head_ok) < 0)
         return -1;
     return 0;
@@ -221,35 +240,68 @@ PyDoc_STRVAR(tlsb_module_doc,
 "Compiled core of _tls_bootstrap: TLS through OpenSSL for the modern ssl API.\n"
 "Import _tls_bootstrap, not this module.");
 
-#ifdef TLSB_PY3
+#ifdef TLSB_MULTI_PHASE_INIT
+/* Each interpreter gets its own module and state (errors.c says what is
+ * per interpreter); one with its own GIL (3.12+) is refused with an
+ * ImportError: the registry of states and the static types rely on the
+ * one GIL. */
+static int
+tlsb_module_exec(PyObject *module)
+{
+    return tlsb_module_init(module);
+}
+
+static void
+tlsb_module_free(void *module)
+{
+    tlsb_interp_state **slot = PyModule_GetState((PyObject *)module);
+
+    if (slot != NULL && *slot != NULL) {
+        tlsb_interp_state_free(*slot);
+        *slot = NULL;
+    }
+}
+
+static PyModuleDef_Slot tlsb_module_slots[] = {
+    {Py_mod_exec, (void *)tlsb_module_exec},
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED},
+#endif
+    {0, NULL}
+};
+
 static struct PyModuleDef tlsb_module_def = {
     PyModuleDef_HEAD_INIT,
     "_tls_bootstrap_core",
     tlsb_module_doc,
-    -1,                      /* one static state: no re-init, no subinterpreters */
+    sizeof(tlsb_interp_state *),  /* this interpreter's state (errors.c) */
     tlsb_module_methods,
+    tlsb_module_slots,
+    NULL,
+    NULL,
+    tlsb_module_free,
 };
-#endif
 
+TLSB_MODINIT(_tls_bootstrap_core)
+{
+    TLSB_MODINIT_RETURN(PyModuleDef_Init(&tlsb_module_def));
+}
+#else
+/* 2.7: runs in the first interpreter that imports us only. */
 TLSB_MODINIT(_tls_bootstrap_core)
 {
     PyObject *module;
 
-#ifdef TLSB_PY3
-    module = PyModule_Create(&tlsb_module_def);
-#else
     module = Py_InitModule3("_tls_bootstrap_core", tlsb_module_methods,
                             tlsb_module_doc);
-    Py_XINCREF(module);      /* borrowed on 2.7; owned below as on 3.x */
-#endif
     if (module == NULL)
         TLSB_MODINIT_RETURN(NULL);
+    Py_INCREF(module);       /* borrowed from sys.modules */
     if (tlsb_module_init(module) < 0) {
-        Py_CLEAR(module);
+        Py_DECREF(module);
         TLSB_MODINIT_RETURN(NULL);
     }
-#ifndef TLSB_PY3
     Py_DECREF(module);       /* sys.modules holds it */
-#endif
     TLSB_MODINIT_RETURN(module);
 }
+#endif

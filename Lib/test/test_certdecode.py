@@ -754,3 +754,71 @@ def test_get_ca_certs_decodes_each_trusted_ca(impl):
     expected = [golden("ca.pem"), golden("other-ca.pem")]
     serial = lambda decoded: decoded["serialNumber"]  # noqa: E731 (dict reprs vary on 2.7)
     assert sorted(context.get_ca_certs(), key=serial) == sorted(expected, key=serial)
+
+
+# ---- hostile subjectAltName entries, made by the openssl command --------
+# (issue 14, item 9).  3.13 reads a printed entry (otherName & co) and a
+# registeredID into a 2048-byte buffer: a printed entry keeps its first
+# line only (newline included) and at most 2046 bytes ("othername:" plus
+# 2036); a registeredID whose text needs 2048+ bytes is "<INVALID>", one
+# of exactly 2047 is cut to 2046 characters and a NUL.  The expected
+# values below are what 3.13.0 (OpenSSL 3.0) returns for these files.
+
+def _dotted_oid(length):
+    """An OID of exactly `length` characters in dotted form (arcs of 100
+    keep it within OpenSSL's limit on OID size)."""
+    text = "1.2"
+    while len(text) + 4 <= length:
+        text += ".100"
+    if len(text) < length:
+        text += "." + "1" * (length - len(text) - 1)
+    assert len(text) == length
+    return text
+
+
+HOSTILE_SANS = {
+    # name: (subjectAltName config lines, expected subjectAltName)
+    "upn_newline": (["otherName.1 = msUPN;UTF8:admin\\nevil",
+                     "DNS.1 = example.com"],
+                    (("othername", "UPN:admin\n"), ("DNS", "example.com"))),
+    "smtputf8_newline": (["otherName.1 = 1.3.6.1.5.5.7.8.9;UTF8:admin\\nevil"],
+                         (("othername", "SmtpUTF8Mailbox:admin\n"),)),
+    "upn_3000": (["otherName.1 = msUPN;UTF8:" + "a" * 3000],
+                 (("othername", "UPN:" + "a" * 2032),)),
+    "rid_2046": (["RID.1 = " + _dotted_oid(2046)],
+                 (("Registered ID", _dotted_oid(2046)),)),
+    "rid_2047": (["RID.1 = " + _dotted_oid(2047)],
+                 (("Registered ID", _dotted_oid(2047)[:2046] + "\0"),)),
+    "rid_2049": (["RID.1 = " + _dotted_oid(2049)],
+                 (("Registered ID", "<INVALID>"),)),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_sans(tmpdir_factory):
+    """Self-signed certificates with the entries above, made by `openssl
+    req -x509` from a config file."""
+    directory = tmpdir_factory.mktemp("hostile_sans")
+    paths = {}
+    for name, (lines, _) in HOSTILE_SANS.items():
+        config = directory.join(name + ".cnf")
+        config.write("\n".join([
+            "[req]", "distinguished_name = dn", "prompt = no",
+            "[dn]", "CN = hostile", "[ext]", "subjectAltName = @san",
+            "[san]"] + lines) + "\n")
+        path = str(directory.join(name + ".pem"))
+        subprocess.check_call(
+            [openssl_cli(), "req", "-new", "-x509", "-days", "1",
+             "-key", certfile("localhost.key"), "-config", str(config),
+             "-extensions", "ext", "-out", path])
+        paths[name] = path
+    return paths
+
+
+@pytest.mark.skipif(OURS_ON_111, reason="OpenSSL 1.1.1 prints otherName as <unsupported>")
+@pytest.mark.parametrize("name", sorted(HOSTILE_SANS))
+def test_hostile_san_entry_is_cut_as_313_cuts_it(hostile_sans, name):
+    decoded = core._test_decode_cert(hostile_sans[name])
+    assert decoded["subjectAltName"] == HOSTILE_SANS[name][1]
+    if sys.version_info[:2] == (3, 13):
+        assert HOST_DECODE(hostile_sans[name]) == decoded

@@ -34,7 +34,7 @@ tlsb_Context_set_ciphersuites(tlsb_Context *self, PyObject *args)
     tlsb_settings_release(self);
     if (!ok) {
         ERR_clear_error();
-        PyErr_SetString(tlsb_state.SSLError, "No cipher suite can be selected.");
+        PyErr_SetString(tlsb_interp()->SSLError, "No cipher suite can be selected.");
         return NULL;
     }
     Py_RETURN_NONE;

@@ -251,30 +251,68 @@ tlsb_ia5_text(const ASN1_IA5STRING *text, tlsb_text_maker make)
                 ASN1_STRING_length(text));
 }
 
+/* 3.13 reads a printed subjectAltName entry or a registeredID into a
+ * fixed 2048-byte buffer; a hostile certificate can hold longer ones, and
+ * the stdlib's results for those are what we give (issue 14, item 9). */
+#define TLSB_SAN_BUFFER 2048
+
+/* A registeredID in dotted form (or OpenSSL's name for it), as 3.13 has
+ * it: OBJ_obj2txt() into 2047 bytes; a text that did not fit (2048+
+ * characters) is "<INVALID>", and one of exactly 2047 comes back cut to
+ * 2046 characters and the terminating NUL. */
+static PyObject *
+tlsb_registered_id_text(const ASN1_OBJECT *oid)
+{
+    char buffer[TLSB_SAN_BUFFER];
+    int len = OBJ_obj2txt(buffer, TLSB_SAN_BUFFER - 1, oid, 0);
+
+    if (len < 0)
+        return tlsb_raise_from_queue(NULL);
+    if (len >= TLSB_SAN_BUFFER)
+        return PyUnicode_FromString("<INVALID>");
+    return tlsb_unicode_text(buffer, len);
+}
+
 /* Kinds 3.13 does not spell out itself (otherName, x400Address,
  * ediPartyName): OpenSSL's own "Kind:value" text, split at the first
- * colon. */
+ * colon.  As in 3.13, only the first line counts (newline kept) and at
+ * most 2046 bytes of it: an otherName value "admin\nevil" gives
+ * "admin\n".  A line without a colon before any NUL is ValueError. */
 static PyObject *
 tlsb_printed_general_name(GENERAL_NAME *name, BIO *scratch)
 {
     PyObject *result;
-    char *data = NULL, *colon;
-    long len;
+    char *data = NULL, shown[201];
+    const char *newline, *colon;
+    long printed;
+    size_t len, text_len;
 
     if (GENERAL_NAME_print(scratch, name) <= 0) {
         (void)BIO_reset(scratch);
         return tlsb_raise_from_queue(NULL);
     }
-    len = BIO_get_mem_data(scratch, &data);
-    colon = (data && len > 0) ? memchr(data, ':', (size_t)len) : NULL;
+    printed = BIO_get_mem_data(scratch, &data);
+    len = (data != NULL && printed > 0) ? (size_t)printed : 0;
+    if (len > TLSB_SAN_BUFFER - 2)
+        len = TLSB_SAN_BUFFER - 2;
+    newline = len ? memchr(data, '\n', len) : NULL;
+    if (newline != NULL)
+        len = (size_t)(newline - data) + 1;
+    text_len = len ? strnlen(data, len) : 0;     /* 3.13 stops at a NUL */
+    colon = text_len ? memchr(data, ':', text_len) : NULL;
     if (colon == NULL) {
+        if (text_len > 200)
+            text_len = 200;
+        if (text_len)
+            memcpy(shown, data, text_len);
+        shown[text_len] = '\0';
         (void)BIO_reset(scratch);
-        return tlsb_raise_message(tlsb_state.SSLError, 0,
-                                  "cannot read a subjectAltName entry");
+        PyErr_Format(PyExc_ValueError, "Invalid value %s", shown);
+        return NULL;
     }
     result = tlsb_pair_steal(
         tlsb_native_text(data, (Py_ssize_t)(colon - data)),
-        tlsb_native_text(colon + 1, (Py_ssize_t)(len - (colon + 1 - data))));
+        tlsb_native_text(colon + 1, (Py_ssize_t)(len - (size_t)(colon + 1 - data))));
     (void)BIO_reset(scratch);
     return result;
 }
@@ -302,8 +340,7 @@ tlsb_decode_general_name(GENERAL_NAME *name, BIO *scratch)
     case GEN_RID:
         /* Both halves unicode on 2.7, as 2.7 has them. */
         return tlsb_pair_steal(PyUnicode_FromString("Registered ID"),
-                               tlsb_oid_text(name->d.registeredID,
-                                             tlsb_unicode_text));
+                               tlsb_registered_id_text(name->d.registeredID));
     default:
         return tlsb_printed_general_name(name, scratch);
     }
@@ -526,7 +563,7 @@ tlsb_certificate_from_der(const unsigned char *der, Py_ssize_t len)
     }
     if (cursor != der + len) {
         X509_free(cert);
-        tlsb_raise_message(tlsb_state.SSLError, 0,
+        tlsb_raise_message(tlsb_interp()->SSLError, 0,
                            "trailing data after a DER certificate");
         return NULL;
     }
@@ -565,7 +602,7 @@ tlsb_test_decode_cert(PyObject *module, PyObject *args)
     PyEval_RestoreThread(thread);
     Py_DECREF(encoded);
     if (failure != NULL)
-        return tlsb_raise_message(tlsb_state.SSLError, 0, failure);
+        return tlsb_raise_message(tlsb_interp()->SSLError, 0, failure);
     result = tlsb_decode_certificate(cert);
     X509_free(cert);
     return result;

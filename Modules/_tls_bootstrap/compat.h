@@ -243,6 +243,25 @@ PyModule_AddFunctions(PyObject *module, PyMethodDef *functions)
 }
 #endif
 
+/* Multi-phase module init (PEP 489, 3.5+): the module and its exception
+ * classes are made again in each interpreter that imports it.  2.7 copies
+ * a module's dict into a subinterpreter instead, so there the Python layer
+ * asks for the interpreter's own classes (errors.c). */
+#ifdef TLSB_PY3
+#  define TLSB_MULTI_PHASE_INIT 1
+#endif
+
+/* The interpreter running the calling thread (GIL held). */
+static inline PyInterpreterState *
+tlsb_current_interp(void)
+{
+#if PY_VERSION_HEX >= 0x03090000
+    return PyInterpreterState_Get();
+#else
+    return PyThreadState_Get()->interp;
+#endif
+}
+
 /* Module definition and init entry point. */
 #ifdef TLSB_PY3
 #  define TLSB_MODINIT(name) PyMODINIT_FUNC PyInit_##name(void)

@@ -1069,7 +1069,7 @@ tlsb_Context_set_ciphers(tlsb_Context *self, PyObject *args)
     if (!ok) {
         /* The stdlib raises this one with a bare message, no errno. */
         ERR_clear_error();
-        PyErr_SetString(tlsb_state.SSLError, "No cipher can be selected.");
+        PyErr_SetString(tlsb_interp()->SSLError, "No cipher can be selected.");
         return NULL;
     }
     Py_RETURN_NONE;
@@ -1194,7 +1194,7 @@ tlsb_Context_set_alpn_protocols(tlsb_Context *self, PyObject *wire)
     SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_alpn_select_callback, self);
     tlsb_settings_release(self);
     if (failed)
-        return tlsb_raise_message(tlsb_state.SSLError, 0,
+        return tlsb_raise_message(tlsb_interp()->SSLError, 0,
                                   "failed to set ALPN protocols");
     Py_RETURN_NONE;
 }

@@ -761,15 +761,17 @@ tlsb_crypto_make_module(void)
                                     constants[i].value) < 0)
             goto fail;
     }
-    tlsb_crypto_Error = PyErr_NewExceptionWithDoc(
-        "_tls_bootstrap.crypto.Error", (char *)tlsb_crypto_Error_doc,
-        NULL, NULL);
+    if (tlsb_crypto_Error == NULL)   /* one class for all interpreters */
+        tlsb_crypto_Error = PyErr_NewExceptionWithDoc(
+            "_tls_bootstrap.crypto.Error", (char *)tlsb_crypto_Error_doc,
+            NULL, NULL);
     if (tlsb_crypto_Error == NULL ||
         PyModule_AddObjectRef(crypto, "Error", tlsb_crypto_Error) < 0)
         goto fail;
-    tlsb_crypto_StoreContextError = PyErr_NewExceptionWithDoc(
-        "_tls_bootstrap.crypto.X509StoreContextError",
-        (char *)tlsb_crypto_StoreContextError_doc, NULL, NULL);
+    if (tlsb_crypto_StoreContextError == NULL)
+        tlsb_crypto_StoreContextError = PyErr_NewExceptionWithDoc(
+            "_tls_bootstrap.crypto.X509StoreContextError",
+            (char *)tlsb_crypto_StoreContextError_doc, NULL, NULL);
     if (tlsb_crypto_StoreContextError == NULL ||
         PyModule_AddObjectRef(crypto, "X509StoreContextError",
                               tlsb_crypto_StoreContextError) < 0)

@@ -3,8 +3,9 @@
  *
  * Rules of this file:
  * - Exception classes are the host's own (ssl.SSLError and friends, taken
- *   from _ssl at init).  Only a class the host lacks is created, as a
- *   subclass of the host's classes.
+ *   from the _ssl of each interpreter that imports us: see "one
+ *   interpreter's classes" below).  Only a class the host lacks is
+ *   created, as a subclass of the host's classes.
  * - Library and reason names come from the OpenSSL we were compiled against
  *   (a table generated from its headers at build time) and, for codes that
  *   table does not know, from the linked library's own strings.  No table
@@ -211,7 +212,7 @@ tlsb_raise_from_queue(PyObject *exc_type)
 {
     unsigned long code = ERR_peek_last_error();
 
-    tlsb_raise_code(exc_type ? exc_type : tlsb_state.SSLError,
+    tlsb_raise_code(exc_type ? exc_type : tlsb_interp()->SSLError,
                     (int)code, code, NULL);
     ERR_clear_error();
     return NULL;
@@ -234,7 +235,7 @@ tlsb_raise_queue_with_text(PyObject *exc_type, const char *text)
         message = NativeStr_FromString(text);
     if (message == NULL)
         return NULL;
-    tlsb_raise_full(exc_type ? exc_type : tlsb_state.SSLError, 0, message,
+    tlsb_raise_full(exc_type ? exc_type : tlsb_interp()->SSLError, 0, message,
                     NULL, NULL, NULL, NULL);
     Py_DECREF(message);
     return NULL;
@@ -252,6 +253,17 @@ tlsb_raise_message(PyObject *exc_type, int errno_value, const char *message)
     tlsb_raise_full(exc_type, errno_value, text, NULL, NULL, NULL, NULL);
     Py_DECREF(text);
     return NULL;
+}
+
+/* socket.error (OSError) for errno value `err`; the class is found
+ * before errno is set, since finding it may call into Python. */
+static PyObject *
+tlsb_raise_errno(int err)
+{
+    PyObject *exc_type = tlsb_interp()->socket_error;
+
+    errno = err;
+    return PyErr_SetFromErrno(exc_type);
 }
 
 /* The server_hostname as UTF-8 text, "" when there is none. */
@@ -309,7 +321,7 @@ tlsb_raise_verify_error(tlsb_Connection *conn, unsigned long code)
                                   verify_message);
     if (message == NULL)
         goto done;
-    tlsb_raise_full(tlsb_state.SSLCertVerificationError, TLSB_ERROR_SSL,
+    tlsb_raise_full(tlsb_interp()->SSLCertVerificationError, TLSB_ERROR_SSL,
                     message, library, reason, code_obj, verify_message);
 done:
     Py_XDECREF(library);
@@ -355,10 +367,12 @@ tlsb_raise_want(PyObject *exc_type, PyObject *args)
 static int
 tlsb_transport_errors_are_eof(void)
 {
-    PyObject *flag = PyObject_GetAttrString(tlsb_state.module,
-                                            "_transport_errors_are_eof");
+    PyObject *module = tlsb_interp_module(), *flag;
     int result;
 
+    if (module == NULL)
+        return 0;
+    flag = PyObject_GetAttrString(module, "_transport_errors_are_eof");
     if (flag == NULL) {
         PyErr_Clear();
         return 0;
@@ -383,21 +397,21 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
 
     switch (status->ssl_error) {
     case SSL_ERROR_ZERO_RETURN:
-        return tlsb_raise_message(tlsb_state.SSLZeroReturnError,
+        return tlsb_raise_message(tlsb_interp()->SSLZeroReturnError,
                                   TLSB_ERROR_ZERO_RETURN,
                                   "TLS/SSL connection has been closed (EOF)");
     case SSL_ERROR_WANT_READ:
-        return tlsb_raise_want(tlsb_state.SSLWantReadError,
+        return tlsb_raise_want(tlsb_interp()->SSLWantReadError,
                                tlsb_state.want_read_args);
     case SSL_ERROR_WANT_WRITE:
-        return tlsb_raise_want(tlsb_state.SSLWantWriteError,
+        return tlsb_raise_want(tlsb_interp()->SSLWantWriteError,
                                tlsb_state.want_write_args);
     case SSL_ERROR_WANT_X509_LOOKUP:
-        return tlsb_raise_message(tlsb_state.SSLError,
+        return tlsb_raise_message(tlsb_interp()->SSLError,
                                   TLSB_ERROR_WANT_X509_LOOKUP,
                                   "The operation did not complete (X509 lookup)");
     case SSL_ERROR_WANT_CONNECT:
-        return tlsb_raise_message(tlsb_state.SSLError,
+        return tlsb_raise_message(tlsb_interp()->SSLError,
                                   TLSB_ERROR_WANT_CONNECT,
                                   "The operation did not complete (connect)");
     case SSL_ERROR_SYSCALL:
@@ -413,19 +427,18 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
             if (conn != NULL && conn->socket != NULL && status->ret == -1 &&
                 status->sys_errno != 0 && !tlsb_transport_errors_are_eof()) {
                 ERR_clear_error();
-                errno = status->sys_errno;
-                return PyErr_SetFromErrno(tlsb_state.socket_error);
+                return tlsb_raise_errno(status->sys_errno);
             }
-            return tlsb_raise_message(tlsb_state.SSLEOFError,
+            return tlsb_raise_message(tlsb_interp()->SSLEOFError,
                                       TLSB_ERROR_EOF,
                                       "EOF occurred in violation of protocol");
         }
-        tlsb_raise_code(tlsb_state.SSLSyscallError, TLSB_ERROR_SYSCALL,
+        tlsb_raise_code(tlsb_interp()->SSLSyscallError, TLSB_ERROR_SYSCALL,
                         code, NULL);
         break;
     case SSL_ERROR_SSL:
         if (code == 0) {
-            return tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_SSL,
+            return tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_SSL,
                                       "A failure in the SSL library occurred");
         }
         if (lib == ERR_LIB_SSL && reason == SSL_R_CERTIFICATE_VERIFY_FAILED) {
@@ -434,15 +447,15 @@ tlsb_raise_io_error(tlsb_Connection *conn, const tlsb_io_status *status)
         }
 #ifdef TLSB_HAS_UNEXPECTED_EOF_REASON
         if (lib == ERR_LIB_SSL && reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-            tlsb_raise_code(tlsb_state.SSLEOFError, TLSB_ERROR_EOF, code,
+            tlsb_raise_code(tlsb_interp()->SSLEOFError, TLSB_ERROR_EOF, code,
                             "EOF occurred in violation of protocol");
             break;
         }
 #endif
-        tlsb_raise_code(tlsb_state.SSLError, TLSB_ERROR_SSL, code, NULL);
+        tlsb_raise_code(tlsb_interp()->SSLError, TLSB_ERROR_SSL, code, NULL);
         break;
     default:
-        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_INVALID_ERROR_CODE,
+        tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_INVALID_ERROR_CODE,
                            "Invalid error code");
     }
     ERR_clear_error();
@@ -584,13 +597,13 @@ static PyMethodDef tlsb_ssl_error_str_def = {
  * comes through the host's ssl.CertificateError so that existing
  * "except ssl.CertificateError" clauses still catch hostname mismatches. */
 static PyObject *
-tlsb_make_cert_verification_error(void)
+tlsb_make_cert_verification_error(tlsb_interp_state *here)
 {
     PyObject *bases, *cls, *dict;
 
-    bases = PyTuple_Pack(2, tlsb_state.SSLError,
-                         tlsb_state.CertificateError != Py_None
-                             ? tlsb_state.CertificateError : PyExc_ValueError);
+    bases = PyTuple_Pack(2, here->SSLError,
+                         here->CertificateError != Py_None
+                             ? here->CertificateError : PyExc_ValueError);
     if (bases == NULL)
         return NULL;
     dict = Py_BuildValue("{s:O,s:O}", "verify_code", Py_None,
@@ -617,48 +630,339 @@ tlsb_make_cert_verification_error(void)
     return cls;
 }
 
+/* ---- one interpreter's classes ---------------------------------------
+ *
+ * Each interpreter has its own ssl module and, from 3.10 (_ssl with
+ * multi-phase init) its own ssl.SSLError and friends; ssl.CertificateError
+ * is a Python class, per interpreter, on 2.7 and 3.6.  An exception that
+ * must be caught by "except ssl.X" in the interpreter that runs the code
+ * is therefore taken from that interpreter's state, never from a global
+ * (issue 14, item 4: mod_wsgi runs applications in subinterpreters).
+ *
+ * Who owns a tlsb_interp_state, and how it is found:
+ * - 3.x: made by the module's exec step in each interpreter that imports
+ *   us (multi-phase init); the module's state holds the pointer; freed by
+ *   m_free when that module goes (interpreter end, or a re-import).
+ * - 2.7: 2.7 does not run an extension's init again in a subinterpreter,
+ *   it copies the dict the first import's init left (one static init, and
+ *   static types shared by all interpreters, as on 3.x).  That init makes
+ *   the first state.  _bind_interpreter(), called by Lib/_tls_bootstrap.py
+ *   at import (or by the first lookup from a C path), makes the calling
+ *   interpreter's state if it has none, rebinding the copy's attributes,
+ *   and hands the state to a capsule in the module's dict, which frees it
+ *   when Py_EndInterpreter clears that dict.  The capsule is added only
+ *   after init, so the copy kept for later imports never carries it.
+ *   2.7 tells us nothing when a module goes, so the module itself is
+ *   looked up in sys.modules where needed (tlsb_interp_module()).
+ * - All live states are in a registry keyed by PyInterpreterState,
+ *   protected by the GIL: interpreters with their own GIL refuse the
+ *   import (Py_mod_multiple_interpreters), so one GIL covers every
+ *   interpreter that can reach this code.  A state registered for an
+ *   interpreter replaces an older one for the same pointer (a re-import,
+ *   or a new interpreter at a freed one's address).
+ * - C paths with no module at hand (callbacks, this file) call
+ *   tlsb_interp(): the state of the calling thread's interpreter, cached
+ *   for the last interpreter asked.  An interpreter without a state (our
+ *   objects passed to one that never imported us) gets the first one's,
+ *   which is kept, classes and all, for the life of the process, as the
+ *   single static state was before. */
+
+static tlsb_interp_state *tlsb_interp_states;    /* registry (GIL) */
+static tlsb_interp_state *tlsb_interp_last;      /* last lookup's answer */
+static tlsb_interp_state *tlsb_interp_first;     /* fallback, never freed */
+
+/* Fills `here` with the calling interpreter's classes (new references). */
 static int
-tlsb_errors_init(PyObject *module)
+tlsb_interp_state_fill(tlsb_interp_state *here)
 {
-    static const struct { const char *name; PyObject **slot; } host_classes[] = {
-        {"SSLError", &tlsb_state.SSLError},
-        {"SSLZeroReturnError", &tlsb_state.SSLZeroReturnError},
-        {"SSLWantReadError", &tlsb_state.SSLWantReadError},
-        {"SSLWantWriteError", &tlsb_state.SSLWantWriteError},
-        {"SSLSyscallError", &tlsb_state.SSLSyscallError},
-        {"SSLEOFError", &tlsb_state.SSLEOFError},
+    static const struct { const char *name; size_t offset; } host_classes[] = {
+        {"SSLError", offsetof(tlsb_interp_state, SSLError)},
+        {"SSLZeroReturnError", offsetof(tlsb_interp_state, SSLZeroReturnError)},
+        {"SSLWantReadError", offsetof(tlsb_interp_state, SSLWantReadError)},
+        {"SSLWantWriteError", offsetof(tlsb_interp_state, SSLWantWriteError)},
+        {"SSLSyscallError", offsetof(tlsb_interp_state, SSLSyscallError)},
+        {"SSLEOFError", offsetof(tlsb_interp_state, SSLEOFError)},
     };
     size_t i;
 
     for (i = 0; i < sizeof(host_classes) / sizeof(host_classes[0]); i++) {
-        *host_classes[i].slot = tlsb_import_attr("_ssl", host_classes[i].name, 1);
-        if (*host_classes[i].slot == NULL)
-            return -1;
-        if (PyModule_AddObjectRef(module, host_classes[i].name,
-                                  *host_classes[i].slot) < 0)
+        PyObject **slot = (PyObject **)((char *)here + host_classes[i].offset);
+        *slot = tlsb_import_attr("_ssl", host_classes[i].name, 1);
+        if (*slot == NULL)
             return -1;
     }
-    tlsb_state.CertificateError = tlsb_import_attr("ssl", "CertificateError", 0);
-    if (tlsb_state.CertificateError == NULL)
+    here->CertificateError = tlsb_import_attr("ssl", "CertificateError", 0);
+    if (here->CertificateError == NULL)
         return -1;
-    tlsb_state.SSLCertVerificationError =
+    here->SSLCertVerificationError =
         tlsb_import_attr("_ssl", "SSLCertVerificationError", 0);
-    if (tlsb_state.SSLCertVerificationError == NULL)
+    if (here->SSLCertVerificationError == NULL)
         return -1;
-    if (tlsb_state.SSLCertVerificationError == Py_None) {
-        Py_SETREF(tlsb_state.SSLCertVerificationError,
-                  tlsb_make_cert_verification_error());
-        if (tlsb_state.SSLCertVerificationError == NULL)
+    if (here->SSLCertVerificationError == Py_None) {
+        Py_SETREF(here->SSLCertVerificationError,
+                  tlsb_make_cert_verification_error(here));
+        if (here->SSLCertVerificationError == NULL)
             return -1;
-        tlsb_state.cert_verification_error_is_ours = 1;
+        here->cert_verification_error_is_ours = 1;
     }
-    if (PyModule_AddObjectRef(module, "SSLCertVerificationError",
-                              tlsb_state.SSLCertVerificationError) < 0 ||
-        PyModule_AddObjectRef(module, "CertificateError",
-                              tlsb_state.CertificateError) < 0 ||
-        PyModule_AddIntConstant(module, "_cert_verification_error_is_ours",
-                                tlsb_state.cert_verification_error_is_ours) < 0)
+    here->socket_timeout = tlsb_import_attr("socket", "timeout", 1);
+    if (here->socket_timeout == NULL)
         return -1;
+    /* socket.error: OSError on 3.x, a subclass of IOError on 2.7 that
+     * httplib and friends catch. */
+    here->socket_error = tlsb_import_attr("socket", "error", 1);
+    if (here->socket_error == NULL)
+        return -1;
+    here->socket_type = (PyTypeObject *)tlsb_import_attr("_socket", "socket", 1);
+    if (here->socket_type == NULL)
+        return -1;
+    return 0;
+}
+
+static void
+tlsb_interp_unregister(tlsb_interp_state *here)
+{
+    tlsb_interp_state **link;
+
+    for (link = &tlsb_interp_states; *link != NULL; link = &(*link)->next) {
+        if (*link == here) {
+            *link = here->next;
+            break;
+        }
+    }
+    here->next = NULL;
+    if (tlsb_interp_last == here)
+        tlsb_interp_last = NULL;
+}
+
+static void
+tlsb_interp_register(tlsb_interp_state *here)
+{
+    tlsb_interp_state *other = tlsb_interp_states, *next;
+
+    for (; other != NULL; other = next) {
+        next = other->next;
+        if (other->interp == here->interp) {
+            tlsb_interp_unregister(other);
+            other->interp = NULL;
+        }
+    }
+    here->next = tlsb_interp_states;
+    tlsb_interp_states = here;
+    tlsb_interp_last = here;
+    if (tlsb_interp_first == NULL)
+        tlsb_interp_first = here;
+}
+
+/* The module that owned `here` is going.  The first state stays (the
+ * fallback), detached from its module and interpreter. */
+static void
+tlsb_interp_state_free(tlsb_interp_state *here)
+{
+    if (here == NULL)
+        return;
+    tlsb_interp_unregister(here);
+    here->module = NULL;
+    here->interp = NULL;
+    if (here == tlsb_interp_first)
+        return;
+    Py_CLEAR(here->SSLError);
+    Py_CLEAR(here->SSLZeroReturnError);
+    Py_CLEAR(here->SSLWantReadError);
+    Py_CLEAR(here->SSLWantWriteError);
+    Py_CLEAR(here->SSLSyscallError);
+    Py_CLEAR(here->SSLEOFError);
+    Py_CLEAR(here->SSLCertVerificationError);
+    Py_CLEAR(here->CertificateError);
+    Py_CLEAR(here->socket_timeout);
+    Py_CLEAR(here->socket_error);
+    Py_CLEAR(here->socket_type);
+    free(here);
+}
+
+/* The module's attributes that name the classes. */
+static int
+tlsb_interp_publish(PyObject *module, tlsb_interp_state *here)
+{
+    if (PyModule_AddObjectRef(module, "SSLError", here->SSLError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLZeroReturnError", here->SSLZeroReturnError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLWantReadError", here->SSLWantReadError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLWantWriteError", here->SSLWantWriteError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLSyscallError", here->SSLSyscallError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLEOFError", here->SSLEOFError) < 0 ||
+        PyModule_AddObjectRef(module, "SSLCertVerificationError",
+                              here->SSLCertVerificationError) < 0 ||
+        PyModule_AddObjectRef(module, "CertificateError",
+                              here->CertificateError) < 0 ||
+        PyModule_AddIntConstant(module, "_cert_verification_error_is_ours",
+                                here->cert_verification_error_is_ours) < 0)
+        return -1;
+    return 0;
+}
+
+/* Makes, registers and publishes the calling interpreter's state for
+ * `module`.  3.x: the module's state owns it from here on.  2.7: the
+ * caller gives it to the module's dict (tlsb_interp_attach).  NULL with an
+ * exception set on failure. */
+static tlsb_interp_state *
+tlsb_interp_state_new(PyObject *module)
+{
+    tlsb_interp_state *here = calloc(1, sizeof(*here));
+
+    if (here == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    here->interp = tlsb_current_interp();
+    here->module = module;
+#ifdef TLSB_MULTI_PHASE_INIT
+    *(tlsb_interp_state **)PyModule_GetState(module) = here;  /* m_free frees */
+#endif
+    if (tlsb_interp_state_fill(here) < 0 || tlsb_interp_publish(module, here) < 0) {
+#ifndef TLSB_MULTI_PHASE_INIT
+        tlsb_interp_state_free(here);
+#endif
+        return NULL;
+    }
+    tlsb_interp_register(here);
+    return here;
+}
+
+/* Registered state of the calling interpreter, or NULL. */
+static tlsb_interp_state *
+tlsb_interp_find(void)
+{
+    PyInterpreterState *interp = tlsb_current_interp();
+    tlsb_interp_state *here = tlsb_interp_last;
+
+    if (here != NULL && here->interp == interp)
+        return here;
+    for (here = tlsb_interp_states; here != NULL; here = here->next) {
+        if (here->interp == interp) {
+            tlsb_interp_last = here;
+            return here;
+        }
+    }
+    return NULL;
+}
+
+#ifndef TLSB_MULTI_PHASE_INIT
+#define TLSB_INTERP_CAPSULE "_tls_bootstrap_core._interp_state"
+
+static void
+tlsb_interp_capsule_free(PyObject *capsule)
+{
+    tlsb_interp_state_free(PyCapsule_GetPointer(capsule, TLSB_INTERP_CAPSULE));
+}
+
+/* 2.7: this interpreter's _tls_bootstrap_core (borrowed) from its
+ * sys.modules, or NULL.  2.7 gives us no hook when a module goes, so the
+ * module is looked up rather than remembered. */
+static PyObject *
+tlsb_module_here(void)
+{
+    PyObject *modules = PyThreadState_Get()->interp->modules, *module;
+
+    if (modules == NULL)                /* interpreter being torn down */
+        return NULL;
+    module = PyDict_GetItemString(modules, "_tls_bootstrap_core");
+    return (module != NULL && PyModule_Check(module)) ? module : NULL;
+}
+
+/* 2.7: the module's dict takes `here` and frees it when Py_EndInterpreter
+ * clears the dict.  Done after the first import's init returned: 2.7 keeps
+ * a copy of the dict init left, for later imports, which must not carry
+ * the first interpreter's capsule. */
+static int
+tlsb_interp_attach(PyObject *module, tlsb_interp_state *here)
+{
+    PyObject *capsule = PyCapsule_New(here, TLSB_INTERP_CAPSULE,
+                                      tlsb_interp_capsule_free);
+    int status;
+
+    if (capsule == NULL)
+        return -1;
+    status = PyDict_SetItemString(PyModule_GetDict(module), "_interp_state",
+                                  capsule);
+    Py_DECREF(capsule);                 /* on failure: frees here */
+    return status;
+}
+
+/* 2.7: the calling interpreter's state, made and attached if its module
+ * has none yet (see above).  A registered state made for another module
+ * object (that of an interpreter that ended at the same address) is
+ * replaced.  NULL with an exception set on failure. */
+static tlsb_interp_state *
+tlsb_interp_bind_current(void)
+{
+    PyObject *module = tlsb_module_here();
+    tlsb_interp_state *here = tlsb_interp_find();
+
+    if (module == NULL) {
+        PyErr_SetString(PyExc_ImportError,
+                        "_tls_bootstrap_core is not imported in this interpreter");
+        return NULL;
+    }
+    if (here != NULL && here->module == module &&
+        PyDict_GetItemString(PyModule_GetDict(module), "_interp_state") != NULL)
+        return here;                    /* bound already */
+    if (here == NULL || here->module != module) {
+        here = tlsb_interp_state_new(module);
+        if (here == NULL)
+            return NULL;
+    }
+    return tlsb_interp_attach(module, here) < 0 ? NULL : here;
+}
+#endif
+
+static tlsb_interp_state *
+tlsb_interp(void)
+{
+    tlsb_interp_state *here = tlsb_interp_find();
+
+#ifndef TLSB_MULTI_PHASE_INIT
+    if (here == NULL) {
+        PyObject *type, *value, *tb;
+
+        PyErr_Fetch(&type, &value, &tb);
+        here = tlsb_interp_bind_current();
+        if (here == NULL)
+            PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
+#endif
+    return here != NULL ? here : tlsb_interp_first;
+}
+
+/* The calling interpreter's _tls_bootstrap_core (borrowed), or NULL: for
+ * the attributes the Python layer sets (_timeout_error, ...). */
+static PyObject *
+tlsb_interp_module(void)
+{
+#ifdef TLSB_MULTI_PHASE_INIT
+    return tlsb_interp()->module;
+#else
+    return tlsb_module_here();
+#endif
+}
+
+/* _bind_interpreter() -> None: make sure the calling interpreter raises
+ * its own ssl classes and the module's attributes name them (2.7; on 3.x
+ * the module's exec step did it already). */
+static PyObject *
+tlsb_bind_interpreter(PyObject *module, PyObject *unused)
+{
+#ifndef TLSB_MULTI_PHASE_INIT
+    if (tlsb_interp_bind_current() == NULL)
+        return NULL;
+#endif
+    Py_RETURN_NONE;
+}
+
+/* Once per process: objects every interpreter may use. */
+static int
+tlsb_errors_global_init(void)
+{
     tlsb_state.str_library = NativeStr_FromString("library");
     tlsb_state.str_reason = NativeStr_FromString("reason");
     tlsb_state.want_read_args = Py_BuildValue(
@@ -668,15 +972,14 @@ tlsb_errors_init(PyObject *module)
     if (tlsb_state.str_library == NULL || tlsb_state.str_reason == NULL ||
         tlsb_state.want_read_args == NULL || tlsb_state.want_write_args == NULL)
         return -1;
-    tlsb_state.socket_timeout = tlsb_import_attr("socket", "timeout", 1);
-    if (tlsb_state.socket_timeout == NULL)
-        return -1;
-    /* socket.error: OSError on 3.x, a subclass of IOError on 2.7 that
-     * httplib and friends catch. */
-    tlsb_state.socket_error = tlsb_import_attr("socket", "error", 1);
-    if (tlsb_state.socket_error == NULL)
-        return -1;
     return 0;
+}
+
+/* In each interpreter's import: its classes, as module attributes. */
+static int
+tlsb_errors_init(PyObject *module)
+{
+    return tlsb_interp_state_new(module) != NULL ? 0 : -1;
 }
 
 /* ---- crypto.Error: pyOpenSSL's error list ---- */

@@ -14,13 +14,38 @@
 #include "compat.h"
 
 /* ------------------------------------------------------------------ */
-/* Module state: one static instance (2.7 has no per-module state).   */
+/* Module state                                                       */
 /* ------------------------------------------------------------------ */
 
+/* Process-wide state: one static instance, set once by the first import
+ * in any interpreter; holds nothing that belongs to one interpreter. */
 typedef struct {
-    PyObject *module;               /* _tls_bootstrap_core itself */
-    /* The host's exception classes (borrowed from _ssl / ssl at init, or
-     * created by us where the host lacks them; see errors.c). */
+    int ready;                      /* the once-only steps below are done */
+    int socket_head_ok;             /* tlsb_socket_head matches _socket.socket */
+    /* Made once: attribute names, and the arguments of the exceptions a
+     * non-blocking step raises (errors.c). */
+    PyObject *str_library;
+    PyObject *str_reason;
+    PyObject *want_read_args;
+    PyObject *want_write_args;
+    /* ex_data slot on SSL* that points back at the Connection object */
+    int ssl_ex_index;
+    /* ex_data slot on SSL_CTX* that points back at the Context object */
+    int ctx_ex_index;
+} tlsb_module_state;
+
+/* Per-interpreter state (errors.c): what one interpreter's `ssl` and
+ * `socket` give, so that each interpreter (mod_wsgi's subinterpreters,
+ * 2.7 included) raises its own classes.  Reached from any C path through
+ * tlsb_interp(); see errors.c for how it is found, made and freed. */
+typedef struct tlsb_interp_state {
+    PyInterpreterState *interp;     /* NULL once that interpreter is gone */
+    PyObject *module;               /* its _tls_bootstrap_core (borrowed: the
+                                       module owns this state); or NULL.
+                                       2.7 only compares it: use
+                                       tlsb_interp_module() */
+    /* The host's exception classes (from _ssl / ssl, or created by us
+     * where the host lacks them). Strong references. */
     PyObject *SSLError;
     PyObject *SSLZeroReturnError;
     PyObject *SSLWantReadError;
@@ -32,19 +57,14 @@ typedef struct {
     PyObject *socket_timeout;       /* socket.timeout */
     PyObject *socket_error;         /* socket.error */
     PyTypeObject *socket_type;      /* _socket.socket */
-    int socket_head_ok;             /* tlsb_socket_head matches it */
-    /* Made once: attribute names, and the arguments of the exceptions a
-     * non-blocking step raises (errors.c). */
-    PyObject *str_library;
-    PyObject *str_reason;
-    PyObject *want_read_args;
-    PyObject *want_write_args;
     int cert_verification_error_is_ours;
-    /* ex_data slot on SSL* that points back at the Connection object */
-    int ssl_ex_index;
-    /* ex_data slot on SSL_CTX* that points back at the Context object */
-    int ctx_ex_index;
-} tlsb_module_state;
+    struct tlsb_interp_state *next; /* registry of live states */
+} tlsb_interp_state;
+
+/* This interpreter's state; never NULL once the module was imported. */
+static tlsb_interp_state *tlsb_interp(void);
+/* This interpreter's module (borrowed), or NULL. */
+static PyObject *tlsb_interp_module(void);
 
 static tlsb_module_state tlsb_state;
 
@@ -203,7 +223,11 @@ static PyObject *tlsb_raise_message(PyObject *exc_type, int errno_value,
                                     const char *message);
 static PyObject *tlsb_raise_queue_with_text(PyObject *exc_type,
                                             const char *text);
+static PyObject *tlsb_raise_errno(int err);
+static int tlsb_errors_global_init(void);
 static int tlsb_errors_init(PyObject *module);
+static void tlsb_interp_state_free(tlsb_interp_state *here);
+static PyObject *tlsb_bind_interpreter(PyObject *module, PyObject *unused);
 
 static void tlsb_pending_exc_save(tlsb_pending_exc *slot);
 static void tlsb_callback_failed_unraisable(tlsb_Connection *conn, PyObject *where);

@@ -101,7 +101,7 @@ tlsb_MemoryBIO_write(tlsb_MemoryBIO *self, PyObject *data)
     }
     if (self->eof_written) {
         PyBuffer_Release(&view);
-        return tlsb_raise_message(tlsb_state.SSLError, 0,
+        return tlsb_raise_message(tlsb_interp()->SSLError, 0,
                                   "cannot write() after write_eof()");
     }
     nbytes = BIO_write(self->bio, view.buf, (int)view.len);

@@ -306,7 +306,7 @@ tlsb_Context_set_psk_client_callback(tlsb_Context *self, PyObject *args,
     return NULL;
 #else
     if (self->protocol == TLSB_PROTOCOL_TLS_SERVER)
-        return tlsb_raise_message(tlsb_state.SSLError, 0,
+        return tlsb_raise_message(tlsb_interp()->SSLError, 0,
                                   "Cannot add PSK client callback to a "
                                   "PROTOCOL_TLS_SERVER context");
     if (tlsb_psk_check_callback(callback) < 0)
@@ -364,7 +364,7 @@ tlsb_Context_set_psk_server_callback(tlsb_Context *self, PyObject *args,
     }
     if (self->protocol == TLSB_PROTOCOL_TLS_CLIENT) {
         Py_XDECREF(hint_bytes);
-        return tlsb_raise_message(tlsb_state.SSLError, 0,
+        return tlsb_raise_message(tlsb_interp()->SSLError, 0,
                                   "Cannot add PSK server callback to a "
                                   "PROTOCOL_TLS_CLIENT context");
     }

@@ -120,7 +120,8 @@ tlsb_raw_socket(PyObject *sock)
         return NULL;
     }
 #endif
-    if (!tlsb_state.socket_head_ok || !PyObject_TypeCheck(raw, tlsb_state.socket_type)) {
+    if (!tlsb_state.socket_head_ok ||
+        !PyObject_TypeCheck(raw, tlsb_interp()->socket_type)) {
         Py_DECREF(raw);
         return NULL;
     }
@@ -173,7 +174,7 @@ tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
     if (PyWeakref_GetRef(conn->socket, &io->sock) < 0)
         return -1;
     if (io->sock == NULL) {
-        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+        tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_NO_SOCKET,
                            "Underlying socket connection gone");
         return -1;
     }
@@ -187,7 +188,7 @@ tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
         goto error;
     }
     if (fd < 0) {
-        tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+        tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_NO_SOCKET,
                            "Underlying socket has been closed.");
         goto error;
     }
@@ -213,10 +214,7 @@ tlsb_socket_head_init(void)
     int ok = 0;
 
     tlsb_state.socket_head_ok = 0;
-    tlsb_state.socket_type = (PyTypeObject *)tlsb_import_attr("_socket", "socket", 1);
-    if (tlsb_state.socket_type == NULL)
-        return -1;
-    sock = PyObject_CallFunction((PyObject *)tlsb_state.socket_type, NULL);
+    sock = PyObject_CallFunction((PyObject *)tlsb_interp()->socket_type, NULL);
     if (sock == NULL) {
         PyErr_Clear();
         return 0;
@@ -270,8 +268,7 @@ tlsb_socket_wait(tlsb_socket_io *io, int for_write)
         if (ready == 0)
             return 0;
         if (saved_errno != EINTR) {
-            errno = saved_errno;
-            PyErr_SetFromErrno(tlsb_state.socket_error);
+            tlsb_raise_errno(saved_errno);
             return -1;
         }
         /* PEP 475: run signal handlers, retry unless one raised. */
@@ -302,8 +299,10 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
     /* socket.timeout, unless the graft asked for 2.7's SSLError: the Python
      * layer sets _timeout_error (a rare path, so looked up each time). */
     {
-        PyObject *exc_type = PyObject_GetAttrString(tlsb_state.module,
-                                                    "_timeout_error");
+        PyObject *module = tlsb_interp_module();
+        PyObject *exc_type = module
+            ? PyObject_GetAttrString(module, "_timeout_error")
+            : Py_NewRef(tlsb_interp()->socket_timeout);
         if (exc_type == NULL)
             return NULL;
         PyErr_SetString(exc_type, what);
@@ -367,8 +366,7 @@ tlsb_io_own_frames(tlsb_Connection *conn)
 static PyObject *
 tlsb_raise_interrupted(void)
 {
-    errno = EBADF;
-    return PyErr_SetFromErrno(tlsb_state.socket_error);
+    return tlsb_raise_errno(EBADF);
 }
 
 /* _interrupt_io() -> None: before the socket is closed, wakes the other
@@ -829,7 +827,7 @@ tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
     if (fd == -1 && PyErr_Occurred())
         return NULL;
     if (fd < 0)
-        return tlsb_raise_message(tlsb_state.SSLError, TLSB_ERROR_NO_SOCKET,
+        return tlsb_raise_message(tlsb_interp()->SSLError, TLSB_ERROR_NO_SOCKET,
                                   "Underlying socket has been closed.");
     self = tlsb_connection_target(NULL);
     if (self == NULL)
