@@ -50,6 +50,9 @@
 #include "_tls_bootstrap/crypto_pkey.c"
 #include "_tls_bootstrap/crypto_store.c"
 #include "_tls_bootstrap/crypto_pkcs12.c"
+#include "_tls_bootstrap/crypto_crl.c"
+#include "_tls_bootstrap/crypto_pkcs7.c"
+#include "_tls_bootstrap/crypto_spki.c"
 #include "_tls_bootstrap/crypto_rand.c"
 
 #ifndef TLSB_VERSION

@@ -14,6 +14,9 @@
  *   crypto_pkey.c     PKey, get_elliptic_curve(s)
  *   crypto_store.c    X509Store, X509StoreContext, X509StoreFlags
  *   crypto_pkcs12.c   PKCS12, load_pkcs12
+ *   crypto_crl.c      CRL, Revoked, load_crl, dump_crl
+ *   crypto_pkcs7.c    PKCS7, load_pkcs7_data
+ *   crypto_spki.c     NetscapeSPKI
  *   crypto_rand.c     the `rand` module
  * OpenSSL's error queue becomes crypto.Error in errors.c (its last section).
  *
@@ -29,6 +32,8 @@
  *   encrypted key fails with crypto.Error (pyOpenSSL let OpenSSL prompt).
  */
 #include <openssl/pkcs12.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
 #include <openssl/objects.h>
 #include <openssl/ec.h>
 
@@ -59,6 +64,22 @@ tlsb_crypto_raise_message(const char *message)
 }
 
 /* ---- arguments ----------------------------------------------------- */
+
+/* pyOpenSSL 21 still takes text where it wants bytes (data to sign or
+ * verify, PKCS #12 passphrases), with this DeprecationWarning; -1 when
+ * the warning is turned into an exception. */
+static int
+tlsb_warn_text_argument(PyObject *obj, const char *what)
+{
+    char message[128];
+
+    if (!PyUnicode_Check(obj))
+        return 0;
+    PyOS_snprintf(message, sizeof(message),
+                  "%s for %s is no longer accepted, use bytes",
+                  TLSB_TYPE_NAME(obj), what);
+    return PyErr_WarnEx(PyExc_DeprecationWarning, message, 1);
+}
 
 /* Input data: any bytes-like object, or text (ASCII), as pyOpenSSL's
  * load_* functions accept. */
@@ -167,6 +188,24 @@ tlsb_long_arg(PyObject *obj, long *value, const char *type_message)
     if (*value == -1 && PyErr_Occurred())
         return -1;
     return 0;
+}
+
+/* A FILETYPE_* argument: pyOpenSSL compares it with its constants, so
+ * anything that is not one of them (not an int at all, too) is the
+ * ValueError of the check that follows; 0 stands for "none". */
+static int
+tlsb_filetype_arg(PyObject *obj)
+{
+    long value;
+
+    if (!tlsb_is_int(obj))
+        return 0;
+    value = tlsb_long_from_int(obj);
+    if (value == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return (value < 0 || value > INT_MAX) ? 0 : (int)value;
 }
 
 static int
@@ -295,17 +334,21 @@ typedef struct {
 } tlsb_codec;
 
 static PyObject *
-tlsb_codec_load(const tlsb_codec *codec, PyObject *args, const char *format)
+tlsb_codec_load(const tlsb_codec *codec, PyObject *args, PyObject *kwargs,
+                const char *format)
 {
+    static char *kwlist[] = {"type", "buffer", NULL};
     int type;
-    PyObject *buffer;
+    PyObject *type_obj, *buffer;
     tlsb_data data;
     tlsb_passphrase pw;
     BIO *bio;
     void *obj;
 
-    if (!PyArg_ParseTuple(args, format, &type, &buffer))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &type_obj,
+                                     &buffer))
         return NULL;
+    type = tlsb_filetype_arg(type_obj);
     if (tlsb_check_load_type(type) < 0 || tlsb_data_get(buffer, &data) < 0)
         return NULL;
     bio = tlsb_data_bio(&data);
@@ -327,15 +370,19 @@ tlsb_codec_load(const tlsb_codec *codec, PyObject *args, const char *format)
 }
 
 static PyObject *
-tlsb_codec_dump(const tlsb_codec *codec, PyObject *args, const char *format)
+tlsb_codec_dump(const tlsb_codec *codec, PyObject *args, PyObject *kwargs,
+                const char *format, const char *obj_name)
 {
+    char *kwlist[] = {"type", (char *)obj_name, NULL};
     int type, ok;
-    PyObject *pyobj;
+    PyObject *type_obj, *pyobj;
     void *obj;
     BIO *bio;
 
-    if (!PyArg_ParseTuple(args, format, &type, &pyobj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &type_obj,
+                                     &pyobj))
         return NULL;
+    type = tlsb_filetype_arg(type_obj);
     obj = codec->unwrap(pyobj);
     if (obj == NULL)
         return NULL;
@@ -407,66 +454,76 @@ static const tlsb_codec tlsb_pub_codec = {
 
 /* load_certificate(type, buffer) -> X509 */
 static PyObject *
-tlsb_crypto_load_certificate(PyObject *module, PyObject *args)
+tlsb_crypto_load_certificate(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_load(&tlsb_x509_codec, args, "iO:load_certificate");
+    return tlsb_codec_load(&tlsb_x509_codec, args, kwargs, "OO:load_certificate");
 }
 
 /* dump_certificate(type, cert) -> bytes */
 static PyObject *
-tlsb_crypto_dump_certificate(PyObject *module, PyObject *args)
+tlsb_crypto_dump_certificate(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_dump(&tlsb_x509_codec, args, "iO:dump_certificate");
+    return tlsb_codec_dump(&tlsb_x509_codec, args, kwargs, "OO:dump_certificate", "cert");
 }
 
 /* load_certificate_request(type, buffer) -> X509Req */
 static PyObject *
-tlsb_crypto_load_certificate_request(PyObject *module, PyObject *args)
+tlsb_crypto_load_certificate_request(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_load(&tlsb_req_codec, args,
-                           "iO:load_certificate_request");
+    return tlsb_codec_load(&tlsb_req_codec, args, kwargs,
+                           "OO:load_certificate_request");
 }
 
 /* dump_certificate_request(type, req) -> bytes */
 static PyObject *
-tlsb_crypto_dump_certificate_request(PyObject *module, PyObject *args)
+tlsb_crypto_dump_certificate_request(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_dump(&tlsb_req_codec, args,
-                           "iO:dump_certificate_request");
+    return tlsb_codec_dump(&tlsb_req_codec, args, kwargs, "OO:dump_certificate_request", "req");
 }
 
 /* load_publickey(type, buffer) -> PKey (public part only) */
 static PyObject *
-tlsb_crypto_load_publickey(PyObject *module, PyObject *args)
+tlsb_crypto_load_publickey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_load(&tlsb_pub_codec, args, "iO:load_publickey");
+    return tlsb_codec_load(&tlsb_pub_codec, args, kwargs, "OO:load_publickey");
 }
 
 /* dump_publickey(type, pkey) -> bytes */
 static PyObject *
-tlsb_crypto_dump_publickey(PyObject *module, PyObject *args)
+tlsb_crypto_dump_publickey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_dump(&tlsb_pub_codec, args, "iO:dump_publickey");
+    return tlsb_codec_dump(&tlsb_pub_codec, args, kwargs, "OO:dump_publickey", "pkey");
 }
 
 /* ---- private keys -------------------------------------------------- */
 
 /* load_privatekey(type, buffer, passphrase=None) -> PKey */
 static PyObject *
-tlsb_crypto_load_privatekey(PyObject *module, PyObject *args)
+tlsb_crypto_load_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"type", "buffer", "passphrase", NULL};
     int type;
-    PyObject *buffer, *passphrase = Py_None;
+    PyObject *type_obj, *buffer, *passphrase = Py_None;
     tlsb_data data;
     tlsb_passphrase pw;
     EVP_PKEY *pkey;
     BIO *bio;
 
-    if (!PyArg_ParseTuple(args, "iO|O:load_privatekey", &type, &buffer,
-                          &passphrase))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O:load_privatekey",
+                                     kwlist, &type_obj, &buffer, &passphrase))
         return NULL;
+    type = tlsb_filetype_arg(type_obj);
     if (tlsb_passphrase_init(&pw, passphrase) < 0 ||
-        tlsb_check_load_type(type) < 0 || tlsb_data_get(buffer, &data) < 0)
+        tlsb_check_load_type(type) < 0)
+        return NULL;
+    /* DER keys are never encrypted here: a passphrase is a mistake. */
+    if (type == TLSB_FILETYPE_ASN1 && pw.source != NULL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "passphrase is only supported for PEM encoded "
+                        "private keys");
+        return NULL;
+    }
+    if (tlsb_data_get(buffer, &data) < 0)
         return NULL;
     bio = tlsb_data_bio(&data);
     if (bio == NULL) {
@@ -497,19 +554,22 @@ tlsb_print_private(BIO *bio, EVP_PKEY *pkey)
 
 /* dump_privatekey(type, pkey, cipher=None, passphrase=None) -> bytes */
 static PyObject *
-tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args)
+tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"type", "pkey", "cipher", "passphrase", NULL};
     int type, ok;
-    PyObject *pkey_obj, *cipher_obj = Py_None, *passphrase = Py_None;
+    PyObject *type_obj, *pkey_obj, *cipher_obj = Py_None, *passphrase = Py_None;
     PyObject *keep = NULL;
     const EVP_CIPHER *cipher = NULL;
     tlsb_passphrase pw;
     EVP_PKEY *pkey;
     BIO *bio;
 
-    if (!PyArg_ParseTuple(args, "iO|OO:dump_privatekey", &type, &pkey_obj,
-                          &cipher_obj, &passphrase))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OO:dump_privatekey",
+                                     kwlist, &type_obj, &pkey_obj, &cipher_obj,
+                                     &passphrase))
         return NULL;
+    type = tlsb_filetype_arg(type_obj);
     pkey = tlsb_crypto_pkey_get(pkey_obj);
     if (pkey == NULL || tlsb_check_dump_type(type) < 0)
         return NULL;
@@ -565,8 +625,9 @@ tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args)
 /* sign(pkey, data, digest) -> bytes: the signature of data.  digest None
  * (extension) is for Ed25519/Ed448 keys, which hash internally. */
 static PyObject *
-tlsb_crypto_sign(PyObject *module, PyObject *args)
+tlsb_crypto_sign(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"pkey", "data", "digest", NULL};
     PyObject *pkey_obj, *data_obj, *digest_obj, *result = NULL;
     const EVP_MD *md;
     EVP_PKEY *pkey;
@@ -574,12 +635,14 @@ tlsb_crypto_sign(PyObject *module, PyObject *args)
     tlsb_data data;
     size_t siglen = 0;
 
-    if (!PyArg_ParseTuple(args, "OOO:sign", &pkey_obj, &data_obj, &digest_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO:sign", kwlist,
+                                     &pkey_obj, &data_obj, &digest_obj))
         return NULL;
     pkey = tlsb_crypto_pkey_get(pkey_obj);
     if (pkey == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0)
         return NULL;
-    if (tlsb_data_get(data_obj, &data) < 0)
+    if (tlsb_warn_text_argument(data_obj, "data") < 0 ||
+        tlsb_data_get(data_obj, &data) < 0)
         return NULL;
     ctx = EVP_MD_CTX_new();
     if (ctx == NULL ||
@@ -609,8 +672,9 @@ done:
 /* verify(cert, signature, data, digest) -> None; crypto.Error if the
  * signature is not the certificate's key's signature of data. */
 static PyObject *
-tlsb_crypto_verify(PyObject *module, PyObject *args)
+tlsb_crypto_verify(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"cert", "signature", "data", "digest", NULL};
     PyObject *cert_obj, *sig_obj, *data_obj, *digest_obj;
     const EVP_MD *md;
     EVP_PKEY *pkey = NULL;
@@ -619,8 +683,9 @@ tlsb_crypto_verify(PyObject *module, PyObject *args)
     tlsb_data data, sig;
     int ok;
 
-    if (!PyArg_ParseTuple(args, "OOOO:verify", &cert_obj, &sig_obj,
-                          &data_obj, &digest_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO:verify", kwlist,
+                                     &cert_obj, &sig_obj, &data_obj,
+                                     &digest_obj))
         return NULL;
     cert = tlsb_crypto_x509_get(cert_obj);
     if (cert == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0)
@@ -629,7 +694,8 @@ tlsb_crypto_verify(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "signature must be bytes");
         return NULL;
     }
-    if (tlsb_data_get(sig_obj, &sig) < 0)
+    if (tlsb_warn_text_argument(data_obj, "data") < 0 ||
+        tlsb_data_get(sig_obj, &sig) < 0)
         return NULL;
     if (tlsb_data_get(data_obj, &data) < 0) {
         tlsb_data_release(&sig);
@@ -654,38 +720,48 @@ tlsb_crypto_verify(PyObject *module, PyObject *args)
 /* ---- the module objects -------------------------------------------- */
 
 static PyMethodDef tlsb_crypto_functions[] = {
-    {"load_certificate", tlsb_crypto_load_certificate, METH_VARARGS,
+    {"load_certificate", (PyCFunction)(void (*)(void))tlsb_crypto_load_certificate,
+     METH_VARARGS | METH_KEYWORDS,
      "load_certificate(type, buffer)\n--\n\n"
      "Load a certificate (X509) from PEM or DER bytes."},
-    {"dump_certificate", tlsb_crypto_dump_certificate, METH_VARARGS,
+    {"dump_certificate", (PyCFunction)(void (*)(void))tlsb_crypto_dump_certificate,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_certificate(type, cert)\n--\n\n"
      "Dump a certificate as PEM, DER or text bytes."},
-    {"load_certificate_request", tlsb_crypto_load_certificate_request, METH_VARARGS,
+    {"load_certificate_request", (PyCFunction)(void (*)(void))tlsb_crypto_load_certificate_request,
+     METH_VARARGS | METH_KEYWORDS,
      "load_certificate_request(type, buffer)\n--\n\n"
      "Load a certificate signing request (X509Req) from PEM or DER bytes."},
-    {"dump_certificate_request", tlsb_crypto_dump_certificate_request, METH_VARARGS,
+    {"dump_certificate_request", (PyCFunction)(void (*)(void))tlsb_crypto_dump_certificate_request,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_certificate_request(type, req)\n--\n\n"
      "Dump a certificate signing request as PEM, DER or text bytes."},
-    {"load_publickey", tlsb_crypto_load_publickey, METH_VARARGS,
+    {"load_publickey", (PyCFunction)(void (*)(void))tlsb_crypto_load_publickey,
+     METH_VARARGS | METH_KEYWORDS,
      "load_publickey(type, buffer)\n--\n\n"
      "Load a public key (SubjectPublicKeyInfo) as a PKey."},
-    {"dump_publickey", tlsb_crypto_dump_publickey, METH_VARARGS,
+    {"dump_publickey", (PyCFunction)(void (*)(void))tlsb_crypto_dump_publickey,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_publickey(type, pkey)\n--\n\n"
      "Dump the public part of a key as PEM or DER bytes."},
-    {"load_privatekey", tlsb_crypto_load_privatekey, METH_VARARGS,
+    {"load_privatekey", (PyCFunction)(void (*)(void))tlsb_crypto_load_privatekey,
+     METH_VARARGS | METH_KEYWORDS,
      "load_privatekey(type, buffer, passphrase=None)\n--\n\n"
      "Load a private key.  passphrase is bytes or a callable cb(writing) "
      "returning bytes; without one an encrypted key raises Error (no "
      "terminal prompt)."},
-    {"dump_privatekey", tlsb_crypto_dump_privatekey, METH_VARARGS,
+    {"dump_privatekey", (PyCFunction)(void (*)(void))tlsb_crypto_dump_privatekey,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_privatekey(type, pkey, cipher=None, passphrase=None)\n--\n\n"
      "Dump a private key as PEM (PKCS#8, encrypted with cipher when given), "
      "DER or text bytes."},
-    {"sign", tlsb_crypto_sign, METH_VARARGS,
+    {"sign", (PyCFunction)(void (*)(void))tlsb_crypto_sign,
+     METH_VARARGS | METH_KEYWORDS,
      "sign(pkey, data, digest)\n--\n\n"
      "Sign data with pkey and the named digest; returns the signature.  "
      "digest=None for Ed25519/Ed448 keys."},
-    {"verify", tlsb_crypto_verify, METH_VARARGS,
+    {"verify", (PyCFunction)(void (*)(void))tlsb_crypto_verify,
+     METH_VARARGS | METH_KEYWORDS,
      "verify(cert, signature, data, digest)\n--\n\n"
      "Check that signature is cert's key's signature of data; raises Error "
      "if not."},
@@ -753,7 +829,10 @@ tlsb_crypto_make_module(void)
         tlsb_crypto_req_init(crypto) < 0 ||
         tlsb_crypto_pkey_init(crypto) < 0 ||
         tlsb_crypto_store_init(crypto) < 0 ||
-        tlsb_crypto_pkcs12_init(crypto) < 0)
+        tlsb_crypto_pkcs12_init(crypto) < 0 ||
+        tlsb_crypto_crl_init(crypto) < 0 ||
+        tlsb_crypto_pkcs7_init(crypto) < 0 ||
+        tlsb_crypto_spki_init(crypto) < 0)
         goto fail;
     return crypto;
 fail:

@@ -72,6 +72,20 @@ tlsb_X509Store_add_cert(tlsb_X509Store *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* add_crl(crl): a CRL the store consults when set_flags() asks for CRL
+ * checks (the store up-references it) */
+static PyObject *
+tlsb_X509Store_add_crl(tlsb_X509Store *self, PyObject *arg)
+{
+    X509_CRL *crl = tlsb_crypto_crl_get(arg);
+
+    if (crl == NULL)
+        return NULL;
+    if (!X509_STORE_add_crl(self->store, crl))
+        return tlsb_crypto_raise();
+    Py_RETURN_NONE;
+}
+
 /* set_flags(flags): add X509StoreFlags bits to the verification flags */
 static PyObject *
 tlsb_X509Store_set_flags(tlsb_X509Store *self, PyObject *arg)
@@ -157,6 +171,8 @@ done:
 static PyMethodDef tlsb_X509Store_methods[] = {
     {"add_cert", (PyCFunction)tlsb_X509Store_add_cert, METH_O,
      "add_cert(cert)\n--\n\nTrust an X509 certificate."},
+    {"add_crl", (PyCFunction)tlsb_X509Store_add_crl, METH_O,
+     "add_crl(crl)\n--\n\nAdd a CRL, used when CRL checking is on (set_flags)."},
     {"set_flags", (PyCFunction)tlsb_X509Store_set_flags, METH_O,
      "set_flags(flags)\n--\n\nAdd verification flags (X509StoreFlags)."},
     {"set_time", (PyCFunction)tlsb_X509Store_set_time, METH_O,
