@@ -504,4 +504,12 @@ tlsb_store_load_locations(X509_STORE *store, const char *file, const char *dir)
 #endif
 }
 
+/* 3.0 makes and checks DSA parameters by FIPS 186-4 unless told
+ * otherwise, which refuses the 512-1023 bit sizes 1.1.1 (and pyOpenSSL)
+ * made; 1.1.1 used FIPS 186-2 below 2048 bits.  The type must be given to
+ * the parameter and the key generation contexts both. */
+#ifdef TLSB_HAS_OPENSSL3
+#  define TLSB_HAS_DSA_PARAMGEN_TYPE 1
+#endif
+
 #endif /* TLSB_COMPAT_H */

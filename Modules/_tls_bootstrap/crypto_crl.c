@@ -600,6 +600,11 @@ static PyMethodDef tlsb_CRL_methods[] = {
      METH_VARARGS | METH_KEYWORDS,
      "export(cert, key, type=FILETYPE_PEM, days=100, digest)\n--\n\n"
      "Sign as cert/key, valid from now for days, and dump as type."},
+    {"to_cryptography", (PyCFunction)tlsb_CRL_to_cryptography, METH_NOARGS,
+     "to_cryptography()\n--\n\nThe CRL as a cryptography x509.CertificateRevocationList."},
+    {"from_cryptography", (PyCFunction)tlsb_CRL_from_cryptography,
+     METH_O | METH_CLASS,
+     "from_cryptography(crypto_crl)\n--\n\nA CRL from a cryptography CertificateRevocationList."},
     {NULL, NULL}
 };
 

@@ -7,6 +7,8 @@
  *   crypto_module.c   this file: module objects, Error classes, constants,
  *                     shared argument helpers (buffers, digests, file
  *                     types, passphrases), load_* / dump_*, sign, verify
+ *   crypto_convert.c  to_cryptography()/from_cryptography() (methods of
+ *                     the types below)
  *   crypto_x509.c     X509
  *   crypto_name.c     X509Name
  *   crypto_ext.c      X509Extension
@@ -573,6 +575,11 @@ tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
     pkey = tlsb_crypto_pkey_get(pkey_obj);
     if (pkey == NULL || tlsb_check_dump_type(type) < 0)
         return NULL;
+    if (type == TLSB_FILETYPE_TEXT && EVP_PKEY_base_id(pkey) != EVP_PKEY_RSA) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Only RSA keys are supported for FILETYPE_TEXT");
+        return NULL;
+    }
     if (cipher_obj != Py_None) {
         const char *name;
         if (passphrase == Py_None) {

@@ -372,6 +372,7 @@ static int tlsb_crypto_crl_init(PyObject *crypto);
 static int tlsb_crypto_pkcs7_init(PyObject *crypto);
 static int tlsb_crypto_spki_init(PyObject *crypto);
 static X509_CRL *tlsb_crypto_crl_get(PyObject *obj);     /* borrowed */
+static PyObject *tlsb_CRL_wrap(X509_CRL *crl);
 static PyObject *tlsb_rand_make_module(void);
 
 /* Modules/_tls_bootstrap.c: PyType_Ready and add to a module. */
