@@ -136,14 +136,10 @@ tlsb_X509Extension_get_short_name(tlsb_X509Extension *self, PyObject *unused)
 {
     ASN1_OBJECT *obj = X509_EXTENSION_get_object(self->ext);
     int nid = OBJ_obj2nid(obj);
-    char buf[128];
 
-    if (nid != NID_undef)
-        return PyBytes_FromString(OBJ_nid2sn(nid));
-    /* An unknown extension: its dotted OID. */
-    if (OBJ_obj2txt(buf, (int)sizeof(buf), obj, 1) < 0)
-        return tlsb_crypto_raise();
-    return PyBytes_FromString(buf);
+    /* An unknown extension is b"UNDEF", OpenSSL's name for NID_undef, as
+     * in pyOpenSSL. */
+    return PyBytes_FromString(nid != NID_undef ? OBJ_nid2sn(nid) : "UNDEF");
 }
 
 /* get_data() -> bytes: the DER of the extension's value */

@@ -515,16 +515,17 @@ tlsb_crypto_load_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
                                      kwlist, &type_obj, &buffer, &passphrase))
         return NULL;
     type = tlsb_filetype_arg(type_obj);
-    if (tlsb_passphrase_init(&pw, passphrase) < 0 ||
-        tlsb_check_load_type(type) < 0)
+    if (tlsb_check_load_type(type) < 0)
         return NULL;
-    /* DER keys are never encrypted here: a passphrase is a mistake. */
-    if (type == TLSB_FILETYPE_ASN1 && pw.source != NULL) {
+    /* DER keys are never encrypted here: a passphrase is a mistake,
+     * whatever its type (pyOpenSSL checks this first). */
+    if (type == TLSB_FILETYPE_ASN1 && passphrase != Py_None) {
         PyErr_SetString(PyExc_ValueError,
-                        "passphrase is only supported for PEM encoded "
-                        "private keys");
+                        "only FILETYPE_PEM key format supports encryption");
         return NULL;
     }
+    if (tlsb_passphrase_init(&pw, passphrase) < 0)
+        return NULL;
     if (tlsb_data_get(buffer, &data) < 0)
         return NULL;
     bio = tlsb_data_bio(&data);
@@ -784,8 +785,39 @@ PyDoc_STRVAR(tlsb_crypto_Error_doc,
 "(library, function, reason) strings, oldest first.");
 
 PyDoc_STRVAR(tlsb_crypto_StoreContextError_doc,
-"Certificate verification failed: args[0] is [error code, depth, message];\n"
-".certificate is the X509 that failed.");
+"Certificate verification failed: args[0] (and .errors) is [error code,\n"
+"depth, message]; str() is the message; .certificate is the X509 that\n"
+"failed.");
+
+/* str(): OpenSSL's message alone, as pyOpenSSL 22+ shows it; args keep
+ * pyOpenSSL 21's [code, depth, message] that code written for it reads. */
+static PyObject *
+tlsb_StoreContextError_str(PyObject *self)
+{
+    PyObject *args = PyObject_GetAttrString(self, "args"), *detail, *result;
+
+    if (args == NULL)
+        return NULL;
+    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 1 &&
+        PyList_Check(detail = PyTuple_GET_ITEM(args, 0)) &&
+        PyList_GET_SIZE(detail) == 3) {
+        result = PyObject_Str(PyList_GET_ITEM(detail, 2));
+        Py_DECREF(args);
+        return result;
+    }
+    Py_DECREF(args);
+    return ((PyTypeObject *)PyExc_Exception)->tp_str(self);
+}
+
+/* A static type so that it can have its own str() on every interpreter;
+ * the base (Exception) is filled in at module set-up. */
+static PyTypeObject tlsb_StoreContextError_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tls_bootstrap.crypto.X509StoreContextError",
+    .tp_basicsize = sizeof(PyBaseExceptionObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_str = tlsb_StoreContextError_str,
+};
 
 static PyObject *
 tlsb_crypto_make_module(void)
@@ -823,11 +855,12 @@ tlsb_crypto_make_module(void)
     if (tlsb_crypto_Error == NULL ||
         PyModule_AddObjectRef(crypto, "Error", tlsb_crypto_Error) < 0)
         goto fail;
-    tlsb_crypto_StoreContextError = PyErr_NewExceptionWithDoc(
-        "_tls_bootstrap.crypto.X509StoreContextError",
-        (char *)tlsb_crypto_StoreContextError_doc, NULL, NULL);
-    if (tlsb_crypto_StoreContextError == NULL ||
-        PyModule_AddObjectRef(crypto, "X509StoreContextError",
+    tlsb_StoreContextError_Type.tp_base = (PyTypeObject *)PyExc_Exception;
+    tlsb_StoreContextError_Type.tp_doc = tlsb_crypto_StoreContextError_doc;
+    if (PyType_Ready(&tlsb_StoreContextError_Type) < 0)
+        goto fail;
+    tlsb_crypto_StoreContextError = (PyObject *)&tlsb_StoreContextError_Type;
+    if (PyModule_AddObjectRef(crypto, "X509StoreContextError",
                               tlsb_crypto_StoreContextError) < 0)
         goto fail;
     if (tlsb_crypto_x509_init(crypto) < 0 ||
