@@ -42,6 +42,7 @@
 #include "_tls_bootstrap/psk.c"
 #include "_tls_bootstrap/algorithms.c"
 #include "_tls_bootstrap/memcert.c"
+#include "_tls_bootstrap/crypto_legacy.c"
 #include "_tls_bootstrap/crypto_module.c"
 #include "_tls_bootstrap/crypto_convert.c"
 #include "_tls_bootstrap/crypto_x509.c"

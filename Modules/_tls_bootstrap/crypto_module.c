@@ -7,6 +7,8 @@
  *   crypto_module.c   this file: module objects, Error classes, constants,
  *                     shared argument helpers (buffers, digests, file
  *                     types, passphrases), load_* / dump_*, sign, verify
+ *   crypto_legacy.c   keys encrypted with OpenSSL 3's legacy ciphers, in a
+ *                     library context of our own
  *   crypto_convert.c  to_cryptography()/from_cryptography() (methods of
  *                     the types below)
  *   crypto_x509.c     X509
@@ -538,6 +540,24 @@ tlsb_crypto_load_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
     else
         pkey = d2i_PrivateKey_bio(bio, NULL);
     BIO_free(bio);
+#ifdef TLSB_HAS_LEGACY_LIBCTX
+    /* Encrypted with a cipher of OpenSSL 3's legacy provider. */
+    if (pkey == NULL && type == TLSB_FILETYPE_PEM && pw.exc.type == NULL &&
+        tlsb_error_is_unsupported()) {
+        ERR_set_mark();
+        bio = BIO_new_mem_buf(data.view.buf, (int)data.view.len);
+        pkey = bio ? tlsb_legacy_read_private(bio, tlsb_passphrase_cb, &pw)
+                   : NULL;
+        BIO_free(bio);
+        if (pkey != NULL) {
+            ERR_clear_last_mark();
+            ERR_clear_error();
+        }
+        else {
+            ERR_pop_to_mark();      /* report the first attempt's error */
+        }
+    }
+#endif
     tlsb_data_release(&data);
     if (tlsb_passphrase_raise(&pw)) {
         EVP_PKEY_free(pkey);
@@ -617,6 +637,23 @@ tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
         ok = i2d_PrivateKey_bio(bio, pkey);
     else
         ok = tlsb_print_private(bio, pkey);
+#ifdef TLSB_HAS_LEGACY_LIBCTX
+    /* A cipher of OpenSSL 3's legacy provider (Blowfish...). */
+    if (ok <= 0 && cipher != NULL && pw.exc.type == NULL &&
+        tlsb_error_is_unsupported()) {
+        (void)BIO_reset(bio);
+        ERR_set_mark();
+        ok = tlsb_legacy_write_private(bio, pkey, cipher, tlsb_passphrase_cb,
+                                       &pw);
+        if (ok > 0) {
+            ERR_clear_last_mark();
+            ERR_clear_error();
+        }
+        else {
+            ERR_pop_to_mark();      /* report the first attempt's error */
+        }
+    }
+#endif
     if (tlsb_passphrase_raise(&pw)) {
         BIO_free(bio);
         return NULL;
