@@ -264,11 +264,13 @@ def main():
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args()
     if args.python:
-        legs = [(args.python, args.suite or "21.0.0")]
+        legs = [(os.path.abspath(args.python), args.suite or "21.0.0")]
     elif args.tox_dir:
         legs = []
         for env, release in LEGS:
-            python = os.path.join(args.tox_dir, env, "bin", "python")
+            # absolute: pytest runs from a scratch directory
+            python = os.path.abspath(os.path.join(args.tox_dir, env, "bin",
+                                                  "python"))
             if not os.path.exists(python):
                 log("no %s (run tox -e %s first)" % (python, env))
                 return 2

@@ -183,8 +183,9 @@ def test_uninitialized_key_is_value_error(pki):
         with pytest.raises(ValueError):
             call()
     # a failed verification, as pyOpenSSL's own test_verify_uninitialized_key
-    with pytest.raises(crypto.Error):
+    with pytest.raises(crypto.Error) as info:
         crypto.X509Req().verify(empty)
+    assert info.value.args[0] and isinstance(info.value.args[0], list)
     with pytest.raises(TypeError):
         empty.check()
 

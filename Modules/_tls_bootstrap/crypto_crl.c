@@ -470,7 +470,7 @@ tlsb_crl_sign(X509_CRL *crl, X509 *cert, PyObject *key_obj, const EVP_MD *md)
     EVP_PKEY *pkey = ((tlsb_PKey *)key_obj)->pkey;
 
     if (pkey == NULL) {
-        tlsb_crypto_raise_message("key is uninitialized");
+        tlsb_crypto_raise_reason("key is uninitialized");
         return -1;
     }
     if (!X509_CRL_set_issuer_name(crl, X509_get_subject_name(cert)) ||
@@ -542,6 +542,11 @@ tlsb_CRL_export(tlsb_CRL *self, PyObject *args, PyObject *kwargs)
     if (days_obj != NULL &&
         tlsb_long_arg(days_obj, &days, "days must be an integer") < 0)
         return NULL;
+    /* nextUpdate is now + days in seconds, a long */
+    if (days > LONG_MAX / (24 * 60 * 60) || days < -(LONG_MAX / (24 * 60 * 60))) {
+        PyErr_SetString(PyExc_OverflowError, "days out of range");
+        return NULL;
+    }
     if (digest_obj == NULL) {
         PyErr_SetString(PyExc_TypeError, "digest must be provided");
         return NULL;

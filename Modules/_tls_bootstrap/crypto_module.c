@@ -51,9 +51,32 @@ enum {
 static PyObject *tlsb_crypto_Error;             /* crypto.Error */
 static PyObject *tlsb_crypto_StoreContextError; /* crypto.X509StoreContextError */
 
+/* crypto.Error([(library, function, reason)]) for a failure we detect
+ * ourselves, in the list form code written for pyOpenSSL reads. */
+static PyObject *
+tlsb_crypto_raise_reason(const char *reason)
+{
+    PyObject *detail = Py_BuildValue("[(sss)]", "_tls_bootstrap", "", reason);
+
+    ERR_clear_error();
+    if (detail != NULL) {
+        PyObject *exc = PyObject_CallFunctionObjArgs(tlsb_crypto_Error,
+                                                     detail, NULL);
+        Py_DECREF(detail);
+        if (exc != NULL) {
+            PyErr_SetObject(tlsb_crypto_Error, exc);
+            Py_DECREF(exc);
+        }
+    }
+    return NULL;
+}
+
 static PyObject *
 tlsb_crypto_raise(void)
 {
+    /* Some OpenSSL calls fail without queueing a reason: never Error([]). */
+    if (ERR_peek_error() == 0)
+        return tlsb_crypto_raise_reason("OpenSSL failed without a reason");
     return tlsb_raise_crypto_error(tlsb_crypto_Error);
 }
 

@@ -203,7 +203,7 @@ tlsb_X509Req_verify(tlsb_X509Req *self, PyObject *arg)
      * failed verification, not the ValueError of other uses. */
     if (PyObject_TypeCheck(arg, &tlsb_PKey_Type) &&
         ((tlsb_PKey *)arg)->pkey == NULL)
-        return tlsb_crypto_raise_message("key is uninitialized");
+        return tlsb_crypto_raise_reason("key is uninitialized");
     pkey = tlsb_crypto_pkey_get(arg);
     if (pkey == NULL)
         return NULL;

@@ -351,6 +351,7 @@ static PyTypeObject tlsb_PKey_Type;
 static int tlsb_crypto_init(PyObject *module);
 static PyObject *tlsb_crypto_raise(void);          /* crypto.Error from the queue */
 static PyObject *tlsb_crypto_raise_message(const char *message);
+static PyObject *tlsb_crypto_raise_reason(const char *reason);  /* Error([(.., .., reason)]) */
 /* Wrappers that take ownership of the OpenSSL object (freed on failure). */
 static PyObject *tlsb_X509_wrap(X509 *x509);
 static PyObject *tlsb_PKey_wrap(EVP_PKEY *pkey, int only_public);
