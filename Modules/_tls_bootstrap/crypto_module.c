@@ -37,7 +37,6 @@
  */
 #include <openssl/pkcs12.h>
 #include <openssl/pkcs7.h>
-#include <openssl/x509v3.h>
 #include <openssl/objects.h>
 #include <openssl/ec.h>
 
