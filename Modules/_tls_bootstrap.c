@@ -42,7 +42,9 @@
 #include "_tls_bootstrap/psk.c"
 #include "_tls_bootstrap/algorithms.c"
 #include "_tls_bootstrap/memcert.c"
+#include "_tls_bootstrap/crypto_legacy.c"
 #include "_tls_bootstrap/crypto_module.c"
+#include "_tls_bootstrap/crypto_convert.c"
 #include "_tls_bootstrap/crypto_x509.c"
 #include "_tls_bootstrap/crypto_name.c"
 #include "_tls_bootstrap/crypto_ext.c"
@@ -50,6 +52,9 @@
 #include "_tls_bootstrap/crypto_pkey.c"
 #include "_tls_bootstrap/crypto_store.c"
 #include "_tls_bootstrap/crypto_pkcs12.c"
+#include "_tls_bootstrap/crypto_crl.c"
+#include "_tls_bootstrap/crypto_pkcs7.c"
+#include "_tls_bootstrap/crypto_spki.c"
 #include "_tls_bootstrap/crypto_rand.c"
 
 #ifndef TLSB_VERSION

@@ -247,6 +247,33 @@ def _pkcs12_loaded(impl, keep):
     return p12
 
 
+def _crl_loaded(impl, keep):
+    return crypto.load_crl(crypto.FILETYPE_PEM, _pem("intermediate.crl"))
+
+
+def _revoked_set(impl, keep):
+    revoked = crypto.Revoked()
+    revoked.set_serial(b"3ab")
+    revoked.set_rev_date(b"20250101000000Z")
+    revoked.set_reason(b"superseded")
+    return revoked
+
+
+def _pkcs7_loaded(impl, keep):
+    import subprocess
+    pem = subprocess.check_output(
+        ["openssl", "crl2pkcs7", "-nocrl", "-certfile", certfile("ca.pem")])
+    return crypto.load_pkcs7_data(crypto.FILETYPE_PEM, pem)
+
+
+def _spki_signed(impl, keep):
+    spki = crypto.NetscapeSPKI()
+    key = _pkey_loaded(impl, keep)
+    spki.set_pubkey(key)
+    spki.sign(key, "sha256")
+    return spki
+
+
 def _extension(impl, keep):
     return crypto.X509Extension(b"basicConstraints", True, b"CA:FALSE")
 
@@ -291,6 +318,13 @@ OWNERS = {
                                 {"made": _store_context}),
     "crypto.PKCS12": (lambda impl: crypto.PKCS12, {
         "fresh": lambda impl, keep: crypto.PKCS12(), "loaded": _pkcs12_loaded}),
+    "crypto.CRL": (lambda impl: crypto.CRL, {
+        "fresh": lambda impl, keep: crypto.CRL(), "loaded": _crl_loaded}),
+    "crypto.Revoked": (lambda impl: crypto.Revoked, {
+        "fresh": lambda impl, keep: crypto.Revoked(), "set": _revoked_set}),
+    "crypto.PKCS7": (lambda impl: crypto.PKCS7, {"loaded": _pkcs7_loaded}),
+    "crypto.NetscapeSPKI": (lambda impl: crypto.NetscapeSPKI, {
+        "fresh": lambda impl, keep: crypto.NetscapeSPKI(), "signed": _spki_signed}),
 }
 
 # Attributes X509Name answers through __getattr__/__setattr__ (not in dir()).

@@ -553,4 +553,22 @@ tlsb_store_load_locations(X509_STORE *store, const char *file, const char *dir)
 #endif
 }
 
+/* 3.0 makes and checks DSA parameters by FIPS 186-4 unless told
+ * otherwise, which refuses the 512-1023 bit sizes 1.1.1 (and pyOpenSSL)
+ * made; 1.1.1 used FIPS 186-2 below 2048 bits.  The type must be given to
+ * the parameter and the key generation contexts both. */
+#ifdef TLSB_HAS_OPENSSL3
+#  define TLSB_HAS_DSA_PARAMGEN_TYPE 1
+#endif
+
+/* 3.0 moved old ciphers (Blowfish, CAST, DES, RC2/RC4, SEED...) to the
+ * "legacy" provider, which the default library context does not load.
+ * crypto.dump_privatekey/load_privatekey use a library context of their
+ * own with it (crypto_legacy.c) when a cipher is missing, so the host's
+ * _ssl and every other user of the process's OpenSSL see no change. */
+#ifdef TLSB_HAS_OPENSSL3
+#  define TLSB_HAS_LEGACY_LIBCTX 1
+#  include <openssl/provider.h>
+#endif
+
 #endif /* TLSB_COMPAT_H */

@@ -92,22 +92,73 @@ tlsb_X509Extension_dealloc(tlsb_X509Extension *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* subjectAltName as pyOpenSSL 21 (with its OpenSSL 1.1.1) shows it: DNS,
+ * email and URI names byte for byte, so a NUL inside one stays visible
+ * (OpenSSL 3's printer turns it into a harmless-looking dot), IP
+ * addresses as 1.1.1 printed them (a newline after an IPv6 one), other
+ * kinds through OpenSSL's printer.  1 on success, 0 to fall back. */
+static int
+tlsb_print_subject_alt_name(BIO *bio, X509_EXTENSION *ext)
+{
+    GENERAL_NAMES *names = X509V3_EXT_d2i(ext);
+    int i, ok = 1;
+
+    if (names == NULL) {
+        ERR_clear_error();
+        return 0;
+    }
+    for (i = 0; ok && i < sk_GENERAL_NAME_num(names); i++) {
+        GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        const char *label = name->type == GEN_DNS ? "DNS"
+                          : name->type == GEN_EMAIL ? "email"
+                          : name->type == GEN_URI ? "URI" : NULL;
+        if (i > 0)
+            ok = BIO_puts(bio, ", ") > 0;
+        if (!ok)
+            break;
+        if (label != NULL) {
+            ok = BIO_printf(bio, "%s:", label) > 0 &&
+                 BIO_write(bio, ASN1_STRING_get0_data(name->d.ia5),
+                           ASN1_STRING_length(name->d.ia5)) >= 0;
+        }
+        else if (name->type == GEN_IPADD &&
+                 ASN1_STRING_length(name->d.ip) == 16) {
+            const unsigned char *p = ASN1_STRING_get0_data(name->d.ip);
+            int j;
+            ok = BIO_puts(bio, "IP Address") > 0;
+            for (j = 0; ok && j < 8; j++)
+                ok = BIO_printf(bio, ":%X", p[2 * j] << 8 | p[2 * j + 1]) > 0;
+            ok = ok && BIO_puts(bio, "\n") > 0;
+        }
+        else {
+            ok = GENERAL_NAME_print(bio, name) > 0;
+        }
+    }
+    GENERAL_NAMES_free(names);
+    return ok;
+}
+
 /* str(ext): OpenSSL's text form, e.g. "DNS:example.com, IP Address:..." */
 static PyObject *
 tlsb_X509Extension_str(tlsb_X509Extension *self)
 {
     BIO *bio = tlsb_new_mem_bio();
     PyObject *bytes, *result;
+    int nid = OBJ_obj2nid(X509_EXTENSION_get_object(self->ext));
 
     if (bio == NULL)
         return NULL;
-    if (X509V3_EXT_print(bio, self->ext, 0, 0) <= 0) {
-        /* No printer for this type: its DER value, as hex. */
-        ERR_clear_error();
+    if (nid != NID_subject_alt_name ||
+        !tlsb_print_subject_alt_name(bio, self->ext)) {
         (void)BIO_reset(bio);
-        if (ASN1_STRING_print(bio, X509_EXTENSION_get_data(self->ext)) <= 0) {
-            BIO_free(bio);
-            return tlsb_crypto_raise();
+        if (X509V3_EXT_print(bio, self->ext, 0, 0) <= 0) {
+            /* No printer for this type: its DER value, as hex. */
+            ERR_clear_error();
+            (void)BIO_reset(bio);
+            if (ASN1_STRING_print(bio, X509_EXTENSION_get_data(self->ext)) <= 0) {
+                BIO_free(bio);
+                return tlsb_crypto_raise();
+            }
         }
     }
     bytes = tlsb_bio_to_bytes(bio);
@@ -136,14 +187,10 @@ tlsb_X509Extension_get_short_name(tlsb_X509Extension *self, PyObject *unused)
 {
     ASN1_OBJECT *obj = X509_EXTENSION_get_object(self->ext);
     int nid = OBJ_obj2nid(obj);
-    char buf[128];
 
-    if (nid != NID_undef)
-        return PyBytes_FromString(OBJ_nid2sn(nid));
-    /* An unknown extension: its dotted OID. */
-    if (OBJ_obj2txt(buf, (int)sizeof(buf), obj, 1) < 0)
-        return tlsb_crypto_raise();
-    return PyBytes_FromString(buf);
+    /* An unknown extension is b"UNDEF", OpenSSL's name for NID_undef, as
+     * in pyOpenSSL. */
+    return PyBytes_FromString(nid != NID_undef ? OBJ_nid2sn(nid) : "UNDEF");
 }
 
 /* get_data() -> bytes: the DER of the extension's value */

@@ -7,6 +7,10 @@
  *   crypto_module.c   this file: module objects, Error classes, constants,
  *                     shared argument helpers (buffers, digests, file
  *                     types, passphrases), load_* / dump_*, sign, verify
+ *   crypto_legacy.c   keys encrypted with OpenSSL 3's legacy ciphers, in a
+ *                     library context of our own
+ *   crypto_convert.c  to_cryptography()/from_cryptography() (methods of
+ *                     the types below)
  *   crypto_x509.c     X509
  *   crypto_name.c     X509Name
  *   crypto_ext.c      X509Extension
@@ -14,6 +18,9 @@
  *   crypto_pkey.c     PKey, get_elliptic_curve(s)
  *   crypto_store.c    X509Store, X509StoreContext, X509StoreFlags
  *   crypto_pkcs12.c   PKCS12, load_pkcs12
+ *   crypto_crl.c      CRL, Revoked, load_crl, dump_crl
+ *   crypto_pkcs7.c    PKCS7, load_pkcs7_data
+ *   crypto_spki.c     NetscapeSPKI
  *   crypto_rand.c     the `rand` module
  * OpenSSL's error queue becomes crypto.Error in errors.c (its last section).
  *
@@ -30,6 +37,7 @@
  */
 #include <openssl/pkcs12.h>
 #include <openssl/dsa.h>
+#include <openssl/pkcs7.h>
 #include <openssl/objects.h>
 #include <openssl/ec.h>
 
@@ -43,13 +51,32 @@ enum {
 static PyObject *tlsb_crypto_Error;             /* crypto.Error */
 static PyObject *tlsb_crypto_StoreContextError; /* crypto.X509StoreContextError */
 
-/* crypto.Error with the queue's errors.  Some 3.0 failures leave the
- * queue empty; pyOpenSSL users match on the list, so it never is. */
+/* crypto.Error([(library, function, reason)]) for a failure we detect
+ * ourselves, in the list form code written for pyOpenSSL reads. */
+static PyObject *
+tlsb_crypto_raise_reason(const char *reason)
+{
+    PyObject *detail = Py_BuildValue("[(sss)]", "_tls_bootstrap", "", reason);
+
+    ERR_clear_error();
+    if (detail != NULL) {
+        PyObject *exc = PyObject_CallFunctionObjArgs(tlsb_crypto_Error,
+                                                     detail, NULL);
+        Py_DECREF(detail);
+        if (exc != NULL) {
+            PyErr_SetObject(tlsb_crypto_Error, exc);
+            Py_DECREF(exc);
+        }
+    }
+    return NULL;
+}
+
 static PyObject *
 tlsb_crypto_raise(void)
 {
+    /* Some OpenSSL calls fail without queueing a reason: never Error([]). */
     if (ERR_peek_error() == 0)
-        TLSB_ERR_PUSH(ERR_LIB_CRYPTO, ERR_R_OPERATION_FAIL, 0, NULL);
+        return tlsb_crypto_raise_reason("OpenSSL failed without a reason");
     return tlsb_raise_crypto_error(tlsb_crypto_Error);
 }
 
@@ -64,6 +91,22 @@ tlsb_crypto_raise_message(const char *message)
 }
 
 /* ---- arguments ----------------------------------------------------- */
+
+/* pyOpenSSL 21 still takes text where it wants bytes (data to sign or
+ * verify, PKCS #12 passphrases), with this DeprecationWarning; -1 when
+ * the warning is turned into an exception. */
+static int
+tlsb_warn_text_argument(PyObject *obj, const char *what)
+{
+    char message[128];
+
+    if (!PyUnicode_Check(obj))
+        return 0;
+    PyOS_snprintf(message, sizeof(message),
+                  "%s for %s is no longer accepted, use bytes",
+                  TLSB_TYPE_NAME(obj), what);
+    return PyErr_WarnEx(PyExc_DeprecationWarning, message, 1);
+}
 
 /* Input data: any bytes-like object, or text (ASCII), as pyOpenSSL's
  * load_* functions accept. */
@@ -195,6 +238,24 @@ tlsb_long_arg(PyObject *obj, long *value, const char *type_message)
     return 0;
 }
 
+/* A FILETYPE_* argument: pyOpenSSL compares it with its constants, so
+ * anything that is not one of them (not an int at all, too) is the
+ * ValueError of the check that follows; 0 stands for "none". */
+static int
+tlsb_filetype_arg(PyObject *obj)
+{
+    long value;
+
+    if (!tlsb_is_int(obj))
+        return 0;
+    value = tlsb_long_from_int(obj);
+    if (value == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return (value < 0 || value > INT_MAX) ? 0 : (int)value;
+}
+
 static int
 tlsb_check_load_type(int type)
 {
@@ -321,17 +382,21 @@ typedef struct {
 } tlsb_codec;
 
 static PyObject *
-tlsb_codec_load(const tlsb_codec *codec, PyObject *args, const char *format)
+tlsb_codec_load(const tlsb_codec *codec, PyObject *args, PyObject *kwargs,
+                const char *format)
 {
+    static char *kwlist[] = {"type", "buffer", NULL};
     int type;
-    PyObject *buffer;
+    PyObject *type_obj, *buffer;
     tlsb_data data;
     tlsb_passphrase pw;
     BIO *bio;
     void *obj;
 
-    if (!PyArg_ParseTuple(args, format, &type, &buffer))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &type_obj,
+                                     &buffer))
         return NULL;
+    type = tlsb_filetype_arg(type_obj);
     if (tlsb_check_load_type(type) < 0 || tlsb_data_get(buffer, &data) < 0)
         return NULL;
     bio = tlsb_data_bio(&data);
@@ -353,15 +418,19 @@ tlsb_codec_load(const tlsb_codec *codec, PyObject *args, const char *format)
 }
 
 static PyObject *
-tlsb_codec_dump(const tlsb_codec *codec, PyObject *args, const char *format)
+tlsb_codec_dump(const tlsb_codec *codec, PyObject *args, PyObject *kwargs,
+                const char *format, const char *obj_name)
 {
+    char *kwlist[] = {"type", (char *)obj_name, NULL};
     int type, ok;
-    PyObject *pyobj;
+    PyObject *type_obj, *pyobj;
     void *obj;
     BIO *bio;
 
-    if (!PyArg_ParseTuple(args, format, &type, &pyobj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &type_obj,
+                                     &pyobj))
         return NULL;
+    type = tlsb_filetype_arg(type_obj);
     obj = codec->unwrap(pyobj);
     if (obj == NULL)
         return NULL;
@@ -433,66 +502,77 @@ static const tlsb_codec tlsb_pub_codec = {
 
 /* load_certificate(type, buffer) -> X509 */
 static PyObject *
-tlsb_crypto_load_certificate(PyObject *module, PyObject *args)
+tlsb_crypto_load_certificate(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_load(&tlsb_x509_codec, args, "iO:load_certificate");
+    return tlsb_codec_load(&tlsb_x509_codec, args, kwargs, "OO:load_certificate");
 }
 
 /* dump_certificate(type, cert) -> bytes */
 static PyObject *
-tlsb_crypto_dump_certificate(PyObject *module, PyObject *args)
+tlsb_crypto_dump_certificate(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_dump(&tlsb_x509_codec, args, "iO:dump_certificate");
+    return tlsb_codec_dump(&tlsb_x509_codec, args, kwargs, "OO:dump_certificate", "cert");
 }
 
 /* load_certificate_request(type, buffer) -> X509Req */
 static PyObject *
-tlsb_crypto_load_certificate_request(PyObject *module, PyObject *args)
+tlsb_crypto_load_certificate_request(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_load(&tlsb_req_codec, args,
-                           "iO:load_certificate_request");
+    return tlsb_codec_load(&tlsb_req_codec, args, kwargs,
+                           "OO:load_certificate_request");
 }
 
 /* dump_certificate_request(type, req) -> bytes */
 static PyObject *
-tlsb_crypto_dump_certificate_request(PyObject *module, PyObject *args)
+tlsb_crypto_dump_certificate_request(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_dump(&tlsb_req_codec, args,
-                           "iO:dump_certificate_request");
+    return tlsb_codec_dump(&tlsb_req_codec, args, kwargs, "OO:dump_certificate_request", "req");
 }
 
 /* load_publickey(type, buffer) -> PKey (public part only) */
 static PyObject *
-tlsb_crypto_load_publickey(PyObject *module, PyObject *args)
+tlsb_crypto_load_publickey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_load(&tlsb_pub_codec, args, "iO:load_publickey");
+    return tlsb_codec_load(&tlsb_pub_codec, args, kwargs, "OO:load_publickey");
 }
 
 /* dump_publickey(type, pkey) -> bytes */
 static PyObject *
-tlsb_crypto_dump_publickey(PyObject *module, PyObject *args)
+tlsb_crypto_dump_publickey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return tlsb_codec_dump(&tlsb_pub_codec, args, "iO:dump_publickey");
+    return tlsb_codec_dump(&tlsb_pub_codec, args, kwargs, "OO:dump_publickey", "pkey");
 }
 
 /* ---- private keys -------------------------------------------------- */
 
 /* load_privatekey(type, buffer, passphrase=None) -> PKey */
 static PyObject *
-tlsb_crypto_load_privatekey(PyObject *module, PyObject *args)
+tlsb_crypto_load_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"type", "buffer", "passphrase", NULL};
     int type;
-    PyObject *buffer, *passphrase = Py_None;
+    PyObject *type_obj, *buffer, *passphrase = Py_None;
     tlsb_data data;
     tlsb_passphrase pw;
     EVP_PKEY *pkey;
     BIO *bio;
 
-    if (!PyArg_ParseTuple(args, "iO|O:load_privatekey", &type, &buffer,
-                          &passphrase))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O:load_privatekey",
+                                     kwlist, &type_obj, &buffer, &passphrase))
         return NULL;
-    if (tlsb_passphrase_init(&pw, passphrase) < 0 ||
-        tlsb_check_load_type(type) < 0 || tlsb_data_get(buffer, &data) < 0)
+    type = tlsb_filetype_arg(type_obj);
+    if (tlsb_check_load_type(type) < 0)
+        return NULL;
+    /* DER keys are never encrypted here: a passphrase is a mistake,
+     * whatever its type (pyOpenSSL checks this first). */
+    if (type == TLSB_FILETYPE_ASN1 && passphrase != Py_None) {
+        PyErr_SetString(PyExc_ValueError,
+                        "only FILETYPE_PEM key format supports encryption");
+        return NULL;
+    }
+    if (tlsb_passphrase_init(&pw, passphrase) < 0)
+        return NULL;
+    if (tlsb_data_get(buffer, &data) < 0)
         return NULL;
     bio = tlsb_data_bio(&data);
     if (bio == NULL) {
@@ -504,6 +584,24 @@ tlsb_crypto_load_privatekey(PyObject *module, PyObject *args)
     else
         pkey = d2i_PrivateKey_bio(bio, NULL);
     BIO_free(bio);
+#ifdef TLSB_HAS_LEGACY_LIBCTX
+    /* Encrypted with a cipher of OpenSSL 3's legacy provider. */
+    if (pkey == NULL && type == TLSB_FILETYPE_PEM && pw.exc.type == NULL &&
+        tlsb_error_is_unsupported()) {
+        ERR_set_mark();
+        bio = BIO_new_mem_buf(data.view.buf, (int)data.view.len);
+        pkey = bio ? tlsb_legacy_read_private(bio, tlsb_passphrase_cb, &pw)
+                   : NULL;
+        BIO_free(bio);
+        if (pkey != NULL) {
+            ERR_clear_last_mark();
+            ERR_clear_error();
+        }
+        else {
+            ERR_pop_to_mark();      /* report the first attempt's error */
+        }
+    }
+#endif
     tlsb_data_release(&data);
     if (tlsb_passphrase_raise(&pw)) {
         EVP_PKEY_free(pkey);
@@ -523,22 +621,30 @@ tlsb_print_private(BIO *bio, EVP_PKEY *pkey)
 
 /* dump_privatekey(type, pkey, cipher=None, passphrase=None) -> bytes */
 static PyObject *
-tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args)
+tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"type", "pkey", "cipher", "passphrase", NULL};
     int type, ok;
-    PyObject *pkey_obj, *cipher_obj = Py_None, *passphrase = Py_None;
+    PyObject *type_obj, *pkey_obj, *cipher_obj = Py_None, *passphrase = Py_None;
     PyObject *keep = NULL;
     const EVP_CIPHER *cipher = NULL;
     tlsb_passphrase pw;
     EVP_PKEY *pkey;
     BIO *bio;
 
-    if (!PyArg_ParseTuple(args, "iO|OO:dump_privatekey", &type, &pkey_obj,
-                          &cipher_obj, &passphrase))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OO:dump_privatekey",
+                                     kwlist, &type_obj, &pkey_obj, &cipher_obj,
+                                     &passphrase))
         return NULL;
+    type = tlsb_filetype_arg(type_obj);
     pkey = tlsb_crypto_pkey_get(pkey_obj);
     if (pkey == NULL || tlsb_check_dump_type(type) < 0)
         return NULL;
+    if (type == TLSB_FILETYPE_TEXT && EVP_PKEY_base_id(pkey) != EVP_PKEY_RSA) {
+        PyErr_SetString(PyExc_TypeError,
+                        "Only RSA keys are supported for FILETYPE_TEXT");
+        return NULL;
+    }
     if (cipher_obj != Py_None) {
         const char *name;
         if (passphrase == Py_None) {
@@ -575,6 +681,23 @@ tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args)
         ok = i2d_PrivateKey_bio(bio, pkey);
     else
         ok = tlsb_print_private(bio, pkey);
+#ifdef TLSB_HAS_LEGACY_LIBCTX
+    /* A cipher of OpenSSL 3's legacy provider (Blowfish...). */
+    if (ok <= 0 && cipher != NULL && pw.exc.type == NULL &&
+        tlsb_error_is_unsupported()) {
+        (void)BIO_reset(bio);
+        ERR_set_mark();
+        ok = tlsb_legacy_write_private(bio, pkey, cipher, tlsb_passphrase_cb,
+                                       &pw);
+        if (ok > 0) {
+            ERR_clear_last_mark();
+            ERR_clear_error();
+        }
+        else {
+            ERR_pop_to_mark();      /* report the first attempt's error */
+        }
+    }
+#endif
     if (tlsb_passphrase_raise(&pw)) {
         BIO_free(bio);
         return NULL;
@@ -591,8 +714,9 @@ tlsb_crypto_dump_privatekey(PyObject *module, PyObject *args)
 /* sign(pkey, data, digest) -> bytes: the signature of data.  digest None
  * (extension) is for Ed25519/Ed448 keys, which hash internally. */
 static PyObject *
-tlsb_crypto_sign(PyObject *module, PyObject *args)
+tlsb_crypto_sign(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"pkey", "data", "digest", NULL};
     PyObject *pkey_obj, *data_obj, *digest_obj, *result = NULL;
     const EVP_MD *md;
     EVP_PKEY *pkey;
@@ -600,13 +724,15 @@ tlsb_crypto_sign(PyObject *module, PyObject *args)
     tlsb_data data;
     size_t siglen = 0;
 
-    if (!PyArg_ParseTuple(args, "OOO:sign", &pkey_obj, &data_obj, &digest_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO:sign", kwlist,
+                                     &pkey_obj, &data_obj, &digest_obj))
         return NULL;
     pkey = tlsb_crypto_pkey_get(pkey_obj);
     if (pkey == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0 ||
         tlsb_digest_fits_key(pkey, md) < 0)
         return NULL;
-    if (tlsb_data_get(data_obj, &data) < 0)
+    if (tlsb_warn_text_argument(data_obj, "data") < 0 ||
+        tlsb_data_get(data_obj, &data) < 0)
         return NULL;
     ctx = EVP_MD_CTX_new();
     if (ctx == NULL ||
@@ -636,8 +762,9 @@ done:
 /* verify(cert, signature, data, digest) -> None; crypto.Error if the
  * signature is not the certificate's key's signature of data. */
 static PyObject *
-tlsb_crypto_verify(PyObject *module, PyObject *args)
+tlsb_crypto_verify(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"cert", "signature", "data", "digest", NULL};
     PyObject *cert_obj, *sig_obj, *data_obj, *digest_obj;
     const EVP_MD *md;
     EVP_PKEY *pkey = NULL;
@@ -646,8 +773,9 @@ tlsb_crypto_verify(PyObject *module, PyObject *args)
     tlsb_data data, sig;
     int ok;
 
-    if (!PyArg_ParseTuple(args, "OOOO:verify", &cert_obj, &sig_obj,
-                          &data_obj, &digest_obj))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO:verify", kwlist,
+                                     &cert_obj, &sig_obj, &data_obj,
+                                     &digest_obj))
         return NULL;
     cert = tlsb_crypto_x509_get(cert_obj);
     if (cert == NULL || tlsb_digest_arg(digest_obj, &md, 1) < 0)
@@ -656,7 +784,8 @@ tlsb_crypto_verify(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_TypeError, "signature must be bytes");
         return NULL;
     }
-    if (tlsb_data_get(sig_obj, &sig) < 0)
+    if (tlsb_warn_text_argument(data_obj, "data") < 0 ||
+        tlsb_data_get(sig_obj, &sig) < 0)
         return NULL;
     if (tlsb_data_get(data_obj, &data) < 0) {
         tlsb_data_release(&sig);
@@ -681,38 +810,48 @@ tlsb_crypto_verify(PyObject *module, PyObject *args)
 /* ---- the module objects -------------------------------------------- */
 
 static PyMethodDef tlsb_crypto_functions[] = {
-    {"load_certificate", tlsb_crypto_load_certificate, METH_VARARGS,
+    {"load_certificate", (PyCFunction)(void (*)(void))tlsb_crypto_load_certificate,
+     METH_VARARGS | METH_KEYWORDS,
      "load_certificate(type, buffer)\n--\n\n"
      "Load a certificate (X509) from PEM or DER bytes."},
-    {"dump_certificate", tlsb_crypto_dump_certificate, METH_VARARGS,
+    {"dump_certificate", (PyCFunction)(void (*)(void))tlsb_crypto_dump_certificate,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_certificate(type, cert)\n--\n\n"
      "Dump a certificate as PEM, DER or text bytes."},
-    {"load_certificate_request", tlsb_crypto_load_certificate_request, METH_VARARGS,
+    {"load_certificate_request", (PyCFunction)(void (*)(void))tlsb_crypto_load_certificate_request,
+     METH_VARARGS | METH_KEYWORDS,
      "load_certificate_request(type, buffer)\n--\n\n"
      "Load a certificate signing request (X509Req) from PEM or DER bytes."},
-    {"dump_certificate_request", tlsb_crypto_dump_certificate_request, METH_VARARGS,
+    {"dump_certificate_request", (PyCFunction)(void (*)(void))tlsb_crypto_dump_certificate_request,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_certificate_request(type, req)\n--\n\n"
      "Dump a certificate signing request as PEM, DER or text bytes."},
-    {"load_publickey", tlsb_crypto_load_publickey, METH_VARARGS,
+    {"load_publickey", (PyCFunction)(void (*)(void))tlsb_crypto_load_publickey,
+     METH_VARARGS | METH_KEYWORDS,
      "load_publickey(type, buffer)\n--\n\n"
      "Load a public key (SubjectPublicKeyInfo) as a PKey."},
-    {"dump_publickey", tlsb_crypto_dump_publickey, METH_VARARGS,
+    {"dump_publickey", (PyCFunction)(void (*)(void))tlsb_crypto_dump_publickey,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_publickey(type, pkey)\n--\n\n"
      "Dump the public part of a key as PEM or DER bytes."},
-    {"load_privatekey", tlsb_crypto_load_privatekey, METH_VARARGS,
+    {"load_privatekey", (PyCFunction)(void (*)(void))tlsb_crypto_load_privatekey,
+     METH_VARARGS | METH_KEYWORDS,
      "load_privatekey(type, buffer, passphrase=None)\n--\n\n"
      "Load a private key.  passphrase is bytes or a callable cb(writing) "
      "returning bytes; without one an encrypted key raises Error (no "
      "terminal prompt)."},
-    {"dump_privatekey", tlsb_crypto_dump_privatekey, METH_VARARGS,
+    {"dump_privatekey", (PyCFunction)(void (*)(void))tlsb_crypto_dump_privatekey,
+     METH_VARARGS | METH_KEYWORDS,
      "dump_privatekey(type, pkey, cipher=None, passphrase=None)\n--\n\n"
      "Dump a private key as PEM (PKCS#8, encrypted with cipher when given), "
      "DER or text bytes."},
-    {"sign", tlsb_crypto_sign, METH_VARARGS,
+    {"sign", (PyCFunction)(void (*)(void))tlsb_crypto_sign,
+     METH_VARARGS | METH_KEYWORDS,
      "sign(pkey, data, digest)\n--\n\n"
      "Sign data with pkey and the named digest; returns the signature.  "
      "digest=None for Ed25519/Ed448 keys."},
-    {"verify", tlsb_crypto_verify, METH_VARARGS,
+    {"verify", (PyCFunction)(void (*)(void))tlsb_crypto_verify,
+     METH_VARARGS | METH_KEYWORDS,
      "verify(cert, signature, data, digest)\n--\n\n"
      "Check that signature is cert's key's signature of data; raises Error "
      "if not."},
@@ -728,8 +867,39 @@ PyDoc_STRVAR(tlsb_crypto_Error_doc,
 "(library, function, reason) strings, oldest first.");
 
 PyDoc_STRVAR(tlsb_crypto_StoreContextError_doc,
-"Certificate verification failed: args[0] is [error code, depth, message];\n"
-".certificate is the X509 that failed.");
+"Certificate verification failed: args[0] (and .errors) is [error code,\n"
+"depth, message]; str() is the message; .certificate is the X509 that\n"
+"failed.");
+
+/* str(): OpenSSL's message alone, as pyOpenSSL 22+ shows it; args keep
+ * pyOpenSSL 21's [code, depth, message] that code written for it reads. */
+static PyObject *
+tlsb_StoreContextError_str(PyObject *self)
+{
+    PyObject *args = PyObject_GetAttrString(self, "args"), *detail, *result;
+
+    if (args == NULL)
+        return NULL;
+    if (PyTuple_Check(args) && PyTuple_GET_SIZE(args) == 1 &&
+        PyList_Check(detail = PyTuple_GET_ITEM(args, 0)) &&
+        PyList_GET_SIZE(detail) == 3) {
+        result = PyObject_Str(PyList_GET_ITEM(detail, 2));
+        Py_DECREF(args);
+        return result;
+    }
+    Py_DECREF(args);
+    return ((PyTypeObject *)PyExc_Exception)->tp_str(self);
+}
+
+/* A static type so that it can have its own str() on every interpreter;
+ * the base (Exception) is filled in at module set-up. */
+static PyTypeObject tlsb_StoreContextError_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tls_bootstrap.crypto.X509StoreContextError",
+    .tp_basicsize = sizeof(PyBaseExceptionObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_str = tlsb_StoreContextError_str,
+};
 
 static PyObject *
 tlsb_crypto_make_module(void)
@@ -768,12 +938,12 @@ tlsb_crypto_make_module(void)
     if (tlsb_crypto_Error == NULL ||
         PyModule_AddObjectRef(crypto, "Error", tlsb_crypto_Error) < 0)
         goto fail;
-    if (tlsb_crypto_StoreContextError == NULL)
-        tlsb_crypto_StoreContextError = PyErr_NewExceptionWithDoc(
-            "_tls_bootstrap.crypto.X509StoreContextError",
-            (char *)tlsb_crypto_StoreContextError_doc, NULL, NULL);
-    if (tlsb_crypto_StoreContextError == NULL ||
-        PyModule_AddObjectRef(crypto, "X509StoreContextError",
+    tlsb_StoreContextError_Type.tp_base = (PyTypeObject *)PyExc_Exception;
+    tlsb_StoreContextError_Type.tp_doc = tlsb_crypto_StoreContextError_doc;
+    if (PyType_Ready(&tlsb_StoreContextError_Type) < 0)
+        goto fail;
+    tlsb_crypto_StoreContextError = (PyObject *)&tlsb_StoreContextError_Type;
+    if (PyModule_AddObjectRef(crypto, "X509StoreContextError",
                               tlsb_crypto_StoreContextError) < 0)
         goto fail;
     if (tlsb_crypto_x509_init(crypto) < 0 ||
@@ -782,7 +952,10 @@ tlsb_crypto_make_module(void)
         tlsb_crypto_req_init(crypto) < 0 ||
         tlsb_crypto_pkey_init(crypto) < 0 ||
         tlsb_crypto_store_init(crypto) < 0 ||
-        tlsb_crypto_pkcs12_init(crypto) < 0)
+        tlsb_crypto_pkcs12_init(crypto) < 0 ||
+        tlsb_crypto_crl_init(crypto) < 0 ||
+        tlsb_crypto_pkcs7_init(crypto) < 0 ||
+        tlsb_crypto_spki_init(crypto) < 0)
         goto fail;
     return crypto;
 fail:

@@ -64,6 +64,8 @@ tlsb_p12_passphrase(PyObject *obj, PyObject **keep, const char **pass)
     *pass = NULL;
     if (obj == Py_None)
         return 0;
+    if (tlsb_warn_text_argument(obj, "passphrase") < 0)
+        return -1;
     if (PyUnicode_Check(obj))
         *keep = PyUnicode_AsUTF8String(obj);
     else if (PyBytes_Check(obj))
@@ -107,8 +109,9 @@ tlsb_x509_stack_to_tuple(STACK_OF(X509) *stack)
 
 /* load_pkcs12(buffer, passphrase=None) -> PKCS12 */
 static PyObject *
-tlsb_crypto_load_pkcs12(PyObject *module, PyObject *args)
+tlsb_crypto_load_pkcs12(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"buffer", "passphrase", NULL};
     PyObject *buffer, *passphrase = Py_None, *keep;
     const char *pass;
     tlsb_data data;
@@ -122,7 +125,8 @@ tlsb_crypto_load_pkcs12(PyObject *module, PyObject *args)
     int ok, alias_len = 0;
     BIO *bio;
 
-    if (!PyArg_ParseTuple(args, "O|O:load_pkcs12", &buffer, &passphrase))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:load_pkcs12", kwlist,
+                                     &buffer, &passphrase))
         return NULL;
     if (tlsb_p12_passphrase(passphrase, &keep, &pass) < 0)
         return NULL;
@@ -385,7 +389,8 @@ static PyTypeObject tlsb_PKCS12_Type = {
 };
 
 static PyMethodDef tlsb_pkcs12_functions[] = {
-    {"load_pkcs12", tlsb_crypto_load_pkcs12, METH_VARARGS,
+    {"load_pkcs12", (PyCFunction)(void (*)(void))tlsb_crypto_load_pkcs12,
+     METH_VARARGS | METH_KEYWORDS,
      "load_pkcs12(buffer, passphrase=None)\n--\n\nParse PKCS #12 bytes into a PKCS12 object."},
     {NULL, NULL}
 };

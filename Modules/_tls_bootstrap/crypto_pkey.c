@@ -89,7 +89,19 @@ tlsb_EllipticCurve_make(int nid)
 static PyObject *
 tlsb_EllipticCurve_repr(tlsb_EllipticCurve *self)
 {
-    return NativeStr_FromFormat("<Curve '%s'>", OBJ_nid2sn(self->nid));
+    /* pyOpenSSL shows repr(name), and name is text: <Curve u'...'> on 2.7 */
+    PyObject *name = PyUnicode_FromString(OBJ_nid2sn(self->nid));
+    PyObject *name_repr = name ? PyObject_Repr(name) : NULL;
+    PyObject *result = NULL;
+
+    if (name_repr != NULL) {
+        const char *text = NativeStr_AsString(name_repr);
+        if (text != NULL)
+            result = NativeStr_FromFormat("<Curve %s>", text);
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(name_repr);
+    return result;
 }
 
 /* name: the curve's short name, e.g. 'prime256v1' */
@@ -253,6 +265,11 @@ tlsb_keygen(int type, int bits, int curve_nid)
         if (type == EVP_PKEY_DSA &&
             EVP_PKEY_CTX_set_dsa_paramgen_bits(pctx, bits) <= 0)
             goto done;
+#ifdef TLSB_HAS_DSA_PARAMGEN_TYPE
+        if (type == EVP_PKEY_DSA && bits < 2048 &&
+            EVP_PKEY_CTX_set_dsa_paramgen_type(pctx, "fips186_2") <= 0)
+            goto done;
+#endif
         if (type == EVP_PKEY_EC &&
             (EVP_PKEY_CTX_set_ec_paramgen_curve_nid(pctx, curve_nid) <= 0 ||
              EVP_PKEY_CTX_set_ec_param_enc(pctx, OPENSSL_EC_NAMED_CURVE) <= 0))
@@ -268,6 +285,11 @@ tlsb_keygen(int type, int bits, int curve_nid)
         goto done;
     if (type == EVP_PKEY_RSA && EVP_PKEY_CTX_set_rsa_keygen_bits(kctx, bits) <= 0)
         goto done;
+#ifdef TLSB_HAS_DSA_PARAMGEN_TYPE
+    if (type == EVP_PKEY_DSA && bits < 2048 &&
+        EVP_PKEY_CTX_set_dsa_paramgen_type(kctx, "fips186_2") <= 0)
+        goto done;
+#endif
     if (EVP_PKEY_keygen(kctx, &key) <= 0)
         key = NULL;
 done:
@@ -384,7 +406,35 @@ static PyMethodDef tlsb_PKey_methods[] = {
      "type()\n--\n\nThe key type, e.g. TYPE_RSA."},
     {"check", (PyCFunction)tlsb_PKey_check, METH_NOARGS,
      "check()\n--\n\nCheck the consistency of an RSA private key; True or Error."},
+    {"to_cryptography_key", (PyCFunction)tlsb_PKey_to_cryptography_key, METH_NOARGS,
+     "to_cryptography_key()\n--\n\nThe key as a cryptography public or private key object."},
+    {"from_cryptography_key", (PyCFunction)tlsb_PKey_from_cryptography_key,
+     METH_O | METH_CLASS,
+     "from_cryptography_key(crypto_key)\n--\n\nA PKey from a cryptography RSA or DSA key."},
     {NULL, NULL}
+};
+
+/* _only_public: pyOpenSSL's attribute (True for keys without the private
+ * part), which code written for it and its tests read. */
+static PyObject *
+tlsb_PKey_get_only_public(tlsb_PKey *self, void *closure)
+{
+    return PyBool_FromLong(self->only_public);
+}
+
+/* _initialized: pyOpenSSL's attribute, True once the PKey holds a key. */
+static PyObject *
+tlsb_PKey_get_initialized(tlsb_PKey *self, void *closure)
+{
+    return PyBool_FromLong(self->pkey != NULL);
+}
+
+static PyGetSetDef tlsb_PKey_getset[] = {
+    {"_initialized", (getter)tlsb_PKey_get_initialized, NULL,
+     "True once the PKey holds a key.", NULL},
+    {"_only_public", (getter)tlsb_PKey_get_only_public, NULL,
+     "True for a key without its private part.", NULL},
+    {NULL}
 };
 
 static PyTypeObject tlsb_PKey_Type = {
@@ -395,6 +445,7 @@ static PyTypeObject tlsb_PKey_Type = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "PKey()\n--\n\nA public or private key; empty until generate_key().",
     .tp_methods = tlsb_PKey_methods,
+    .tp_getset = tlsb_PKey_getset,
     .tp_new = tlsb_PKey_new,
 };
 

@@ -197,8 +197,14 @@ tlsb_X509Req_sign(tlsb_X509Req *self, PyObject *args)
 static PyObject *
 tlsb_X509Req_verify(tlsb_X509Req *self, PyObject *arg)
 {
-    EVP_PKEY *pkey = tlsb_crypto_pkey_get(arg);
+    EVP_PKEY *pkey;
 
+    /* An empty PKey cannot have signed it: crypto.Error, as pyOpenSSL's
+     * failed verification, not the ValueError of other uses. */
+    if (PyObject_TypeCheck(arg, &tlsb_PKey_Type) &&
+        ((tlsb_PKey *)arg)->pkey == NULL)
+        return tlsb_crypto_raise_reason("key is uninitialized");
+    pkey = tlsb_crypto_pkey_get(arg);
     if (pkey == NULL)
         return NULL;
     if (X509_REQ_verify(self->req, pkey) <= 0)
@@ -226,6 +232,11 @@ static PyMethodDef tlsb_X509Req_methods[] = {
      "(None for Ed25519/Ed448 keys)."},
     {"verify", (PyCFunction)tlsb_X509Req_verify, METH_O,
      "verify(pkey)\n--\n\nReturn 1 if pkey's private key signed the request; raise Error if not."},
+    {"to_cryptography", (PyCFunction)tlsb_X509Req_to_cryptography, METH_NOARGS,
+     "to_cryptography()\n--\n\nThe request as a cryptography x509.CertificateSigningRequest."},
+    {"from_cryptography", (PyCFunction)tlsb_X509Req_from_cryptography,
+     METH_O | METH_CLASS,
+     "from_cryptography(crypto_req)\n--\n\nAn X509Req from a cryptography CertificateSigningRequest."},
     {NULL, NULL}
 };
 

@@ -72,6 +72,38 @@ tlsb_X509Store_add_cert(tlsb_X509Store *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* add_crl(crl): a CRL the store consults when set_flags() asks for CRL
+ * checks (the store up-references it) */
+static PyObject *
+tlsb_X509Store_add_crl(tlsb_X509Store *self, PyObject *arg)
+{
+    PyObject *converted = NULL;
+    X509_CRL *crl;
+    int ok;
+
+    /* pyOpenSSL 22+ also takes cryptography's CRL objects. */
+    if (!PyObject_TypeCheck(arg, &tlsb_CRL_Type)) {
+        converted = tlsb_CRL_from_cryptography(NULL, arg);
+        if (converted == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_TypeError) &&
+                !PyErr_ExceptionMatches(PyExc_ImportError))
+                return NULL;
+            PyErr_Clear();
+        }
+        else {
+            arg = converted;
+        }
+    }
+    crl = tlsb_crypto_crl_get(arg);
+    if (crl == NULL)
+        return NULL;
+    ok = X509_STORE_add_crl(self->store, crl);
+    Py_XDECREF(converted);
+    if (!ok)
+        return tlsb_crypto_raise();
+    Py_RETURN_NONE;
+}
+
 /* set_flags(flags): add X509StoreFlags bits to the verification flags */
 static PyObject *
 tlsb_X509Store_set_flags(tlsb_X509Store *self, PyObject *arg)
@@ -157,6 +189,8 @@ done:
 static PyMethodDef tlsb_X509Store_methods[] = {
     {"add_cert", (PyCFunction)tlsb_X509Store_add_cert, METH_O,
      "add_cert(cert)\n--\n\nTrust an X509 certificate."},
+    {"add_crl", (PyCFunction)tlsb_X509Store_add_crl, METH_O,
+     "add_crl(crl)\n--\n\nAdd a CRL, used when CRL checking is on (set_flags)."},
     {"set_flags", (PyCFunction)tlsb_X509Store_set_flags, METH_O,
      "set_flags(flags)\n--\n\nAdd verification flags (X509StoreFlags)."},
     {"set_time", (PyCFunction)tlsb_X509Store_set_time, METH_O,
@@ -261,16 +295,20 @@ tlsb_raise_store_context_error(X509_STORE_CTX *ctx)
         return NULL;
     exc = PyObject_CallFunctionObjArgs(tlsb_crypto_StoreContextError, detail,
                                        NULL);
-    Py_DECREF(detail);
-    if (exc == NULL)
+    if (exc == NULL) {
+        Py_DECREF(detail);
         return NULL;
+    }
     cert = current ? tlsb_X509_from_borrowed(current) : Py_NewRef(Py_None);
-    if (cert == NULL || PyObject_SetAttrString(exc, "certificate", cert) < 0) {
+    if (cert == NULL || PyObject_SetAttrString(exc, "certificate", cert) < 0 ||
+        PyObject_SetAttrString(exc, "errors", detail) < 0) {
         Py_XDECREF(cert);
+        Py_DECREF(detail);
         Py_DECREF(exc);
         return NULL;
     }
     Py_DECREF(cert);
+    Py_DECREF(detail);
     PyErr_SetObject(tlsb_crypto_StoreContextError, exc);
     Py_DECREF(exc);
     return NULL;

@@ -436,11 +436,17 @@ tlsb_X509_sign(tlsb_X509 *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* get_signature_algorithm() -> bytes, e.g. b"sha256WithRSAEncryption" */
+/* get_signature_algorithm() -> bytes, e.g. b"sha256WithRSAEncryption":
+ * the algorithm named inside the signed part (tbsCertificate), as
+ * pyOpenSSL reads it, not the copy outside the signature */
 static PyObject *
 tlsb_X509_get_signature_algorithm(tlsb_X509 *self, PyObject *unused)
 {
-    int nid = X509_get_signature_nid(self->x509);
+    const ASN1_OBJECT *oid = NULL;
+    int nid;
+
+    X509_ALGOR_get0(&oid, NULL, NULL, X509_get0_tbs_sigalg(self->x509));
+    nid = oid ? OBJ_obj2nid(oid) : NID_undef;
 
     if (nid == NID_undef) {
         PyErr_SetString(PyExc_ValueError, "Undefined signature algorithm");
@@ -573,6 +579,11 @@ static PyMethodDef tlsb_X509_methods[] = {
      "get_extension(index)\n--\n\nA copy of the extension at index, an X509Extension."},
     {"add_extensions", (PyCFunction)tlsb_X509_add_extensions, METH_O,
      "add_extensions(extensions)\n--\n\nAppend X509Extension objects."},
+    {"to_cryptography", (PyCFunction)tlsb_X509_to_cryptography, METH_NOARGS,
+     "to_cryptography()\n--\n\nThe certificate as a cryptography x509.Certificate."},
+    {"from_cryptography", (PyCFunction)tlsb_X509_from_cryptography,
+     METH_O | METH_CLASS,
+     "from_cryptography(crypto_cert)\n--\n\nAn X509 from a cryptography x509.Certificate."},
     {NULL, NULL}
 };
 

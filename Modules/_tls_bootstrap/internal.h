@@ -340,7 +340,34 @@ typedef struct {
     int only_public;
 } tlsb_PKey;
 
+/* Revoked, CRL (crypto_crl.c): each owns one X509_REVOKED / X509_CRL. */
+typedef struct {
+    PyObject_HEAD
+    X509_REVOKED *revoked;
+} tlsb_Revoked;
+
+typedef struct {
+    PyObject_HEAD
+    X509_CRL *crl;
+} tlsb_CRL;
+
+/* PKCS7 (crypto_pkcs7.c): owns one PKCS7. */
+typedef struct {
+    PyObject_HEAD
+    PKCS7 *p7;
+} tlsb_PKCS7;
+
+/* NetscapeSPKI (crypto_spki.c): owns one NETSCAPE_SPKI. */
+typedef struct {
+    PyObject_HEAD
+    NETSCAPE_SPKI *spki;
+} tlsb_NetscapeSPKI;
+
 static PyTypeObject tlsb_X509_Type;
+static PyTypeObject tlsb_Revoked_Type;
+static PyTypeObject tlsb_CRL_Type;
+static PyTypeObject tlsb_PKCS7_Type;
+static PyTypeObject tlsb_NetscapeSPKI_Type;
 static PyTypeObject tlsb_X509Name_Type;
 static PyTypeObject tlsb_X509Extension_Type;
 static PyTypeObject tlsb_X509Req_Type;
@@ -350,6 +377,7 @@ static PyTypeObject tlsb_PKey_Type;
 static int tlsb_crypto_init(PyObject *module);
 static PyObject *tlsb_crypto_raise(void);          /* crypto.Error from the queue */
 static PyObject *tlsb_crypto_raise_message(const char *message);
+static PyObject *tlsb_crypto_raise_reason(const char *reason);  /* Error([(.., .., reason)]) */
 /* Wrappers that take ownership of the OpenSSL object (freed on failure). */
 static PyObject *tlsb_X509_wrap(X509 *x509);
 static PyObject *tlsb_PKey_wrap(EVP_PKEY *pkey, int only_public);
@@ -367,6 +395,11 @@ static int tlsb_crypto_req_init(PyObject *crypto);
 static int tlsb_crypto_pkey_init(PyObject *crypto);
 static int tlsb_crypto_store_init(PyObject *crypto);
 static int tlsb_crypto_pkcs12_init(PyObject *crypto);
+static int tlsb_crypto_crl_init(PyObject *crypto);
+static int tlsb_crypto_pkcs7_init(PyObject *crypto);
+static int tlsb_crypto_spki_init(PyObject *crypto);
+static X509_CRL *tlsb_crypto_crl_get(PyObject *obj);     /* borrowed */
+static PyObject *tlsb_CRL_wrap(X509_CRL *crl);
 static PyObject *tlsb_rand_make_module(void);
 
 /* Modules/_tls_bootstrap.c: PyType_Ready and add to a module. */
