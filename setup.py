@@ -171,7 +171,7 @@ setup(
     author="The _tls_bootstrap authors",
     platforms=["POSIX"],
     package_dir={"": "Lib"},
-    py_modules=["_tls_bootstrap"],
+    py_modules=["_tls_bootstrap", "_tls_bootstrap_cli"],
     ext_modules=[core],
     cmdclass={"build_ext": BuildExt},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",
