@@ -1531,6 +1531,9 @@ _BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
 _MISSING = object()
 _graft_lock = _threading.RLock()
 _graft = None   # while patched: what to put back
+# monkeypatch_ssl() calls not yet matched by restore_ssl(): two libraries
+# that each graft and restore must not undo each other's graft.
+_graft_depth = 0
 
 
 def _our_names_for_graft(host):
@@ -1577,16 +1580,20 @@ def monkeypatch_ssl():
     import-time bindings of the replaced objects at ours.  The exception
     classes stay the host's.
 
-    Idempotent and thread-safe.  Returns {"replaced": [...], "added": [...],
+    Thread-safe, and counted: calling it again changes nothing more, but
+    each call needs its own restore_ssl(), and the last of those undoes
+    the graft (so two libraries that each graft and restore do not undo
+    each other's).  Returns {"replaced": [...], "added": [...],
     "rebound": ["module.attribute", ...]}; restore_ssl() undoes it exactly.
 
     Not reachable: names a module copied with `from ssl import X` before
     the call (other than urllib3's), and objects made before it (an
     SSLContext made earlier stays the host's).
     """
-    global _graft
+    global _graft, _graft_depth
     with _graft_lock:
         import ssl as host
+        _graft_depth += 1
         if _graft is None:
             ours, added = _our_names_for_graft(host)
             saved = dict((name, getattr(host, name, _MISSING)) for name in ours)
@@ -1619,10 +1626,16 @@ def _graft_report():
 def restore_ssl():
     """Undo monkeypatch_ssl(): every replaced object is put back (the very
     same objects), every added name removed.  Returns what was undone, or
-    None when nothing was patched."""
-    global _graft
+    None when nothing was: not patched, or other monkeypatch_ssl() calls
+    are still in effect (each call is matched by one restore_ssl(); the
+    last one undoes the graft).  `while is_patched(): restore_ssl()`
+    undoes it whatever the count."""
+    global _graft, _graft_depth
     with _graft_lock:
         if _graft is None:
+            return None
+        _graft_depth -= 1
+        if _graft_depth > 0:
             return None
         import ssl as host
         report = _graft_report()
