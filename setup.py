@@ -172,6 +172,9 @@ setup(
     platforms=["POSIX"],
     package_dir={"": "Lib"},
     py_modules=["_tls_bootstrap", "_tls_bootstrap_cli"],
+    # PEP 561 type stubs for _tls_bootstrap, its crypto and rand.
+    packages=["_tls_bootstrap-stubs"],
+    package_data={"_tls_bootstrap-stubs": ["*.pyi", "py.typed"]},
     ext_modules=[core],
     cmdclass={"build_ext": BuildExt},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",

@@ -293,6 +293,10 @@ MemoryBIO = _core.MemoryBIO
 SSLSession = _core.SSLSession
 crypto = _core.crypto
 rand = _core.rand
+# Importable by their dotted names too (`from _tls_bootstrap.crypto import
+# X509`, as with pyOpenSSL's OpenSSL.crypto; the type stubs name them so).
+sys.modules.setdefault(__name__ + ".crypto", crypto)
+sys.modules.setdefault(__name__ + ".rand", rand)
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add

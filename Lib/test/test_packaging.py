@@ -83,7 +83,10 @@ def test_sdist_ships_what_the_suite_and_tox_need(tmpdir):
                    "tools/gen_error_names.py", "tools/test-all",
                    "tools/fetch-openssl111", "tools/sanitize", "tools/fuzz",
                    "tools/soak", "tools/valgrind.supp",
-                   "fuzz/fuzz_inputs.py", "Lib/test/test_fuzz_regressions.py"):
+                   "fuzz/fuzz_inputs.py", "Lib/test/test_fuzz_regressions.py",
+                   "Lib/_tls_bootstrap_cli.py", "Lib/_tls_bootstrap-stubs/__init__.pyi",
+                   "Lib/_tls_bootstrap-stubs/crypto.pyi", "Lib/_tls_bootstrap-stubs/py.typed",
+                   "tools/stubtest-allowlist.txt"):
         assert needed in names, needed
     assert [n for n in names if n.startswith("fuzz/corpus/")]
     assert [n for n in names if n.startswith("fuzz/regressions/")]
