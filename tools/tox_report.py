@@ -18,7 +18,10 @@ import time
 HEARTBEAT = int(os.environ.get("TLSB_REPORT_EVERY", "120"))    # seconds
 TOX_WORK = ".tox"
 COUNT_RE = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)")
-PYTEST_END_RE = re.compile(r"^=+ (.*\d+ \w+.*) in [\d.]+ ?s(?:econds)?.* =+$")
+# pytest's last line, with its "=" border or (-q) without.
+PYTEST_END_RE = re.compile(
+    r"^(?:=+ )?(\d+ (?:passed|failed|skipped|errors?|deselected|xfailed|xpassed|warnings?)\b.*)"
+    r" in [\d.]+ ?s(?:econds)?(?: \([\d:]+\))?(?: =+)?$")
 # tox 3's parallel progress lines: "✔ OK py27 in 3 minutes 2.1 seconds"
 # ("[ OK ] py27 in ..." where stdout cannot encode the tick).
 DONE_RE = re.compile(r"^(?:\S+ |\[ ?)(OK|FAIL|SKIP)(?: ?\])? (\S+) in ")
