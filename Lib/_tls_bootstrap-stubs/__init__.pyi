@@ -91,10 +91,10 @@ OPENSSL_VERSION_INFO: tuple[int, int, int, int, int]
 OPENSSL_VERSION_NUMBER: int
 OP_ALL: Options
 OP_CIPHER_SERVER_PREFERENCE: Options
-OP_ENABLE_KTLS: Options
+OP_ENABLE_KTLS: int  # the host's enum member where it has one (3.10+, 3.12+)
 OP_ENABLE_MIDDLEBOX_COMPAT: Options
 OP_IGNORE_UNEXPECTED_EOF: Options
-OP_LEGACY_SERVER_CONNECT: Options
+OP_LEGACY_SERVER_CONNECT: int  # the host's enum member where it has one (3.10+, 3.12+)
 OP_NO_COMPRESSION: Options
 OP_NO_RENEGOTIATION: Options
 OP_NO_SSLv2: Options
@@ -131,11 +131,11 @@ SSL_ERROR_WANT_READ: SSLErrorNumber
 SSL_ERROR_WANT_WRITE: SSLErrorNumber
 SSL_ERROR_WANT_X509_LOOKUP: SSLErrorNumber
 SSL_ERROR_ZERO_RETURN: SSLErrorNumber
-VERIFY_ALLOW_PROXY_CERTS: VerifyFlags
+VERIFY_ALLOW_PROXY_CERTS: int  # the host's enum member where it has one (3.10+, 3.12+)
 VERIFY_CRL_CHECK_CHAIN: VerifyFlags
 VERIFY_CRL_CHECK_LEAF: VerifyFlags
 VERIFY_DEFAULT: VerifyFlags
-VERIFY_X509_PARTIAL_CHAIN: VerifyFlags
+VERIFY_X509_PARTIAL_CHAIN: int  # the host's enum member where it has one (3.10+, 3.12+)
 VERIFY_X509_STRICT: VerifyFlags
 VERIFY_X509_TRUSTED_FIRST: VerifyFlags
 
