@@ -16,6 +16,9 @@ Environment:
                          libasan LD_PRELOADed; tools/sanitize does all that.
 
 A failed compile fails the install: the extension is the product.
+These variables key the build: when any differs from what built the
+extension in build/, it is compiled again (setuptools alone would reuse the
+stale .so).
 Runs on Python 2.7 and 3.6+.
 """
 import os
@@ -92,11 +95,34 @@ def sanitizer_args():
     return args
 
 
+# The environment variables above; a change in any forces a rebuild.
+BUILD_OPTIONS = ("OPENSSL_DIR", "OPENSSL_STATIC", "TLSB_SANITIZE", "TLSB_WERROR")
+
+
+def build_options_key():
+    """One line naming the build options in effect (and the interpreter)."""
+    return "%s %s\n" % (sys.executable, " ".join(
+        "%s=%s" % (name, os.environ.get(name, "")) for name in BUILD_OPTIONS))
+
+
 class BuildExt(build_ext):
     """Generates the OpenSSL error-name table before compiling, with the
-    same compiler and include path the extension will be compiled with."""
+    same compiler and include path the extension will be compiled with,
+    and rebuilds when the build options changed since the last build."""
+
+    def _options_changed(self):
+        stamp = os.path.join(self.build_temp, "tlsb_build_options.txt")
+        try:
+            with open(stamp) as previous:
+                changed = previous.read() != build_options_key()
+        except (IOError, OSError):
+            changed = True      # no record: the .so (if any) is of unknown make
+        return stamp, changed
 
     def build_extension(self, ext):
+        stamp, changed = self._options_changed()
+        if changed:
+            self.force = True
         generated = os.path.join(self.build_temp, "tlsb_generated")
         command = list(self.compiler.compiler_so)
         command += ["-I" + d for d in ext.include_dirs + self.include_dirs]
@@ -112,6 +138,8 @@ class BuildExt(build_ext):
         ext.extra_compile_args.extend(sanitize)
         ext.extra_link_args.extend(sanitize)
         build_ext.build_extension(self, ext)
+        with open(stamp, "w") as record:
+            record.write(build_options_key())
 
 
 openssl = openssl_build_args()
@@ -139,17 +167,39 @@ setup(
                 "for CPython 2.7 and 3.6+, opt-in",
     long_description=long_description,
     long_description_content_type="text/markdown",
-    license="PSF-2.0",
+    license="Apache-2.0",
+    author="The _tls_bootstrap authors",
+    platforms=["POSIX"],
     package_dir={"": "Lib"},
-    py_modules=["_tls_bootstrap"],
+    py_modules=["_tls_bootstrap", "_tls_bootstrap_cli"],
+    # PEP 561 type stubs for _tls_bootstrap, its crypto and rand.
+    packages=["_tls_bootstrap-stubs"],
+    package_data={"_tls_bootstrap-stubs": ["*.pyi", "py.typed"]},
     ext_modules=[core],
     cmdclass={"build_ext": BuildExt},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",
     zip_safe=False,
     classifiers=[
+        "Development Status :: 4 - Beta",
+        "Intended Audience :: Developers",
+        "Intended Audience :: System Administrators",
+        "License :: OSI Approved :: Apache Software License",
+        "Operating System :: POSIX",
+        "Operating System :: POSIX :: Linux",
+        "Programming Language :: C",
+        "Programming Language :: Python :: 2",
         "Programming Language :: Python :: 2.7",
         "Programming Language :: Python :: 3",
-        "Programming Language :: C",
+        "Programming Language :: Python :: 3.6",
+        "Programming Language :: Python :: 3.7",
+        "Programming Language :: Python :: 3.8",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Programming Language :: Python :: Implementation :: CPython",
+        "Topic :: Internet",
         "Topic :: Security :: Cryptography",
     ],
 )

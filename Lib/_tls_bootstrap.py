@@ -296,6 +296,10 @@ MemoryBIO = _core.MemoryBIO
 SSLSession = _core.SSLSession
 crypto = _core.crypto
 rand = _core.rand
+# Importable by their dotted names too (`from _tls_bootstrap.crypto import
+# X509`, as with pyOpenSSL's OpenSSL.crypto; the type stubs name them so).
+sys.modules.setdefault(__name__ + ".crypto", crypto)
+sys.modules.setdefault(__name__ + ".rand", rand)
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
@@ -1534,6 +1538,9 @@ _BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
 _MISSING = object()
 _graft_lock = _threading.RLock()
 _graft = None   # while patched: what to put back
+# monkeypatch_ssl() calls not yet matched by restore_ssl(): two libraries
+# that each graft and restore must not undo each other's graft.
+_graft_depth = 0
 
 
 def _our_names_for_graft(host):
@@ -1580,16 +1587,20 @@ def monkeypatch_ssl():
     import-time bindings of the replaced objects at ours.  The exception
     classes stay the host's.
 
-    Idempotent and thread-safe.  Returns {"replaced": [...], "added": [...],
+    Thread-safe, and counted: calling it again changes nothing more, but
+    each call needs its own restore_ssl(), and the last of those undoes
+    the graft (so two libraries that each graft and restore do not undo
+    each other's).  Returns {"replaced": [...], "added": [...],
     "rebound": ["module.attribute", ...]}; restore_ssl() undoes it exactly.
 
     Not reachable: names a module copied with `from ssl import X` before
     the call (other than urllib3's), and objects made before it (an
     SSLContext made earlier stays the host's).
     """
-    global _graft
+    global _graft, _graft_depth
     with _graft_lock:
         import ssl as host
+        _graft_depth += 1
         if _graft is None:
             ours, added = _our_names_for_graft(host)
             saved = dict((name, getattr(host, name, _MISSING)) for name in ours)
@@ -1622,10 +1633,16 @@ def _graft_report():
 def restore_ssl():
     """Undo monkeypatch_ssl(): every replaced object is put back (the very
     same objects), every added name removed.  Returns what was undone, or
-    None when nothing was patched."""
-    global _graft
+    None when nothing was: not patched, or other monkeypatch_ssl() calls
+    are still in effect (each call is matched by one restore_ssl(); the
+    last one undoes the graft).  `while is_patched(): restore_ssl()`
+    undoes it whatever the count."""
+    global _graft, _graft_depth
     with _graft_lock:
         if _graft is None:
+            return None
+        _graft_depth -= 1
+        if _graft_depth > 0:
             return None
         import ssl as host
         report = _graft_report()
@@ -1703,12 +1720,31 @@ _FEATURES = (
 )
 
 
+def _feature_rows():
+    """One dict per _FEATURES row: name, what, added_in (the CPython
+    version, or where it comes from), host (the host ssl has it, graft
+    aside), ours ("yes", "no" or "needs <OpenSSL feature>")."""
+    import re
+    import ssl
+    this = sys.modules[__name__]
+    rows = []
+    for name, what, present in _FEATURES:
+        split = re.match(r"^(.*?)\s*\(([^()]*)\)$", what)
+        what, added_in = split.groups() if split else (what, "")
+        needs = _core._MISSING_FEATURES.get(name)
+        rows.append({
+            "name": name, "what": what, "added_in": added_in,
+            "host": bool(present(ssl)) and not is_patched(),
+            "ours": "needs " + needs if needs else ("yes" if present(this) else "no"),
+        })
+    return rows
+
+
 def report(out=None):
     """Print what the host ssl lacks and what we provide; return 0."""
     import ssl
     out = out or sys.stdout
     write = out.write
-    this = sys.modules[__name__]
     write("_tls_bootstrap %s on Python %s\n" % (
         __version__, sys.version.split()[0]))
     write("  OpenSSL built against: %s\n" % OPENSSL_BUILD_VERSION)
@@ -1716,23 +1752,21 @@ def report(out=None):
     write("  host ssl runs with:    %s\n" % ssl.OPENSSL_VERSION)
     write("  SSLError is ssl.SSLError: %s\n" % (SSLError is ssl.SSLError))
     write("  graft active: %s\n" % is_patched())
-    write("\n  %-42s %-10s %s\n" % ("feature", "host ssl", "_tls_bootstrap"))
-    for name, what, present in _FEATURES:
-        host_has = present(ssl) and not is_patched()
-        needs = _core._MISSING_FEATURES.get(name)
-        ours = "needs " + needs if needs else ("yes" if present(this) else "no")
-        write("  %-42s %-10s %s  %s\n" % (name, "yes" if host_has else "-",
-                                          ours, what))
+    line = "  %-42s %-9s %-15s %-10s %s\n"
+    write("\n" + line % ("feature", "host ssl", "_tls_bootstrap", "added in", "what"))
+    for row in _feature_rows():
+        write(line % (row["name"], "yes" if row["host"] else "-", row["ours"],
+                      row["added_in"], row["what"]))
     return 0
 
 
-def self_test(out=None):
-    """An in-memory handshake with a certificate made on the spot: print
-    protocol, cipher and the verified peer; return 0, or 1 on failure."""
+def self_test_result():
+    """An in-memory handshake with a certificate made on the spot.  Returns
+    {"status": "ok"|"failed"|"skipped", "message": ..., and on success
+    "protocol", "cipher", "peer" (the verified peer's subject)}."""
     import shutil
     import subprocess
     import tempfile
-    out = out or sys.stdout
     workdir = tempfile.mkdtemp(prefix="tls_bootstrap_selftest_")
     try:
         cert = os.path.join(workdir, "cert.pem")
@@ -1746,9 +1780,8 @@ def self_test(out=None):
             with open(os.devnull, "w") as devnull:
                 subprocess.check_call(command, stdout=devnull, stderr=devnull)
         except (OSError, subprocess.CalledProcessError) as exc:
-            out.write("self-test: SKIPPED (no usable openssl command: %s)\n"
-                      % exc)
-            return 0
+            return {"status": "skipped",
+                    "message": "no usable openssl command: %s" % exc}
         server_ctx = SSLContext(_core.PROTOCOL_TLS_SERVER)
         server_ctx.load_cert_chain(cert, key)
         client_ctx = create_default_context(cafile=cert)
@@ -1771,23 +1804,37 @@ def self_test(out=None):
         s_in.write(c_out.read())
         if server.read() != b"ping":
             raise AssertionError("payload did not arrive")
-        peer = client.getpeercert()
-        out.write("self-test: OK, %s, %s, verified peer %r\n" % (
-            client.version(), client.cipher()[0], peer.get("subject")))
-        return 0
+        subject = ", ".join("%s=%s" % (_SHORT_NAMES.get(key, key), value)
+                            for rdn in client.getpeercert().get("subject", ())
+                            for key, value in rdn)
+        return {"status": "ok", "protocol": client.version(),
+                "cipher": client.cipher()[0], "peer": subject,
+                "message": "%s handshake in memory, cipher %s, peer verified "
+                           "as %s" % (client.version(), client.cipher()[0], subject)}
     except Exception as exc:
-        out.write("self-test: FAILED: %r\n" % (exc,))
-        return 1
+        return {"status": "failed", "message": "%s: %s" % (type(exc).__name__, exc)}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+_SHORT_NAMES = {"commonName": "CN", "organizationName": "O", "countryName": "C"}
+
+
+def self_test(out=None):
+    """Run self_test_result() and print it on one line; return 0, or 1 on
+    failure."""
+    result = self_test_result()
+    (out or sys.stdout).write("self-test: %s: %s\n" % (
+        result["status"].upper(), result["message"]))
+    return 1 if result["status"] == "failed" else 0
+
+
 def main(argv=None):
+    """`python -m _tls_bootstrap`: see _tls_bootstrap_cli."""
     # Run against the imported module, not this __main__ copy, so that
     # classes compare equal with what other code imports.
-    import _tls_bootstrap
-    status = _tls_bootstrap.report()
-    return status or _tls_bootstrap.self_test()
+    import _tls_bootstrap_cli
+    return _tls_bootstrap_cli.main(argv)
 
 
 if __name__ == "__main__":

@@ -49,15 +49,44 @@ REASON_RE = re.compile(r"^#define ([A-Z0-9]+)_R_([A-Z0-9_]+) ")
 NOT_REASONS = {"ERR_R_FATAL"}
 
 
+# What to say when the probe does not compile: the usual cause is missing
+# OpenSSL headers, and the compiler's own output would bury that.
+MISSING_HEADERS = (
+    "_tls_bootstrap: the OpenSSL headers (openssl/%s) were not found by %s. "
+    "Install them (Debian/Ubuntu: apt-get install libssl-dev; "
+    "RHEL/Fedora: dnf install openssl-devel; Alpine: apk add openssl-dev) "
+    "or set OPENSSL_DIR=/prefix of an OpenSSL 1.1.1 or 3.x.")
+NO_COMPILER = ("_tls_bootstrap: cannot run the C compiler %r (%s); install "
+               "one (Debian/Ubuntu: apt-get install gcc) and the "
+               "interpreter's headers (python3-dev or python2.7-dev).")
+
+
+class BuildError(SystemExit):
+    """A build prerequisite is missing; the message says which, on one line."""
+
+
 def macro_names(cc_command):
     """Names of all macros the compiler sees after including PROBE_SOURCE."""
     fd, path = tempfile.mkstemp(suffix=".c")
     try:
         with os.fdopen(fd, "w") as source:
             source.write(PROBE_SOURCE)
-        out = subprocess.check_output(list(cc_command) + ["-dM", "-E", path])
+        try:
+            child = subprocess.Popen(list(cc_command) + ["-dM", "-E", path],
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise BuildError(NO_COMPILER % (cc_command[0], exc))
+        out, err = child.communicate()
     finally:
         os.unlink(path)
+    if child.returncode != 0:
+        err = err.decode("latin-1", "replace")
+        missing = re.search(r"openssl/([A-Za-z0-9_]+\.h)", err)
+        if missing and ("No such file" in err or "not found" in err):
+            raise BuildError(MISSING_HEADERS % (missing.group(1), cc_command[0]))
+        raise BuildError("_tls_bootstrap: probing the OpenSSL headers with %s "
+                         "failed:\n%s" % (" ".join(cc_command), err.strip()))
     if not isinstance(out, str):
         out = out.decode("latin-1")
     return out.splitlines()

@@ -7,6 +7,7 @@ import warnings
 
 import pytest
 
+import _tls_bootstrap as tlsb
 import tlsb_support
 from tlsb_support import certfile
 
@@ -433,6 +434,25 @@ def test_set_ecdh_curve(impl):
     assert str(info.value) == "unknown elliptic curve name 'foo'"
     with pytest.raises(TypeError):
         ctx.set_ecdh_curve(1)
+
+
+def test_missing_file_error_names_the_file_as_open_does(tmpdir):
+    # 3.13 names it for load_dh_params() only; ours for every path.
+    missing = str(tmpdir.join("missing.pem"))
+    with pytest.raises(IOError) as opened:
+        open(missing)
+    ctx = tlsb.SSLContext(tlsb.PROTOCOL_TLS_SERVER)
+    calls = [lambda: ctx.load_cert_chain(missing),
+             lambda: ctx.load_cert_chain(missing, certfile("localhost.key")),
+             lambda: ctx.load_verify_locations(missing),
+             lambda: ctx.load_verify_locations(cafile=missing, capath=str(tmpdir)),
+             lambda: ctx.load_dh_params(missing)]
+    for call in calls:
+        with pytest.raises(IOError) as info:
+            call()
+        assert type(info.value) is type(opened.value)
+        assert info.value.filename == missing
+        assert str(info.value) == str(opened.value)
 
 
 def test_load_dh_params(impl):

@@ -1,6 +1,6 @@
 """monkeypatch_ssl() / restore_ssl() / is_patched(): what the graft
-replaces and adds, that it is idempotent and thread-safe, and that the
-undo puts back the very same objects."""
+replaces and adds, that it is idempotent, counted and thread-safe, and
+that the undo puts back the very same objects."""
 import subprocess
 import sys
 import threading
@@ -17,7 +17,8 @@ def host_ssl():
     assert not tlsb.is_patched()
     before = dict(vars(ssl))
     yield ssl
-    tlsb.restore_ssl()
+    while tlsb.is_patched():
+        tlsb.restore_ssl()
     after = dict(vars(ssl))
     assert set(after) == set(before)
     assert [name for name in before if after[name] is not before[name]] == []
@@ -54,11 +55,26 @@ def test_missing_names_are_added(host_ssl):
 
 def test_graft_is_idempotent(host_ssl):
     first = tlsb.monkeypatch_ssl()
+    context_class = host_ssl.SSLContext
     second = tlsb.monkeypatch_ssl()
     assert first == second
+    assert host_ssl.SSLContext is context_class is tlsb.SSLContext
+
+
+def test_each_graft_needs_its_own_restore_and_the_last_undoes(host_ssl):
+    original = host_ssl.SSLContext
+    tlsb.monkeypatch_ssl()          # library A
+    tlsb.monkeypatch_ssl()          # library B
+    assert tlsb.restore_ssl() is None           # B is done; A still relies on it
+    assert tlsb.is_patched() and host_ssl.SSLContext is tlsb.SSLContext
+    report = tlsb.restore_ssl()                 # A is done
+    assert "SSLContext" in report["replaced"]
+    assert not tlsb.is_patched() and host_ssl.SSLContext is original
+    assert tlsb.restore_ssl() is None           # nothing left: no underflow
+    tlsb.monkeypatch_ssl()
+    assert tlsb.is_patched()
     tlsb.restore_ssl()
     assert not tlsb.is_patched()
-    assert tlsb.restore_ssl() is None
 
 
 def test_graft_from_many_threads_at_once(host_ssl):
@@ -75,6 +91,11 @@ def test_graft_from_many_threads_at_once(host_ssl):
     for thread in threads:
         thread.join(10)
     assert len(reports) == 8 and all(r == reports[0] for r in reports)
+    for _ in range(7):
+        tlsb.restore_ssl()
+    assert tlsb.is_patched()
+    tlsb.restore_ssl()
+    assert not tlsb.is_patched()
 
 
 def test_users_choice_of_unverified_https_context_is_kept(host_ssl):

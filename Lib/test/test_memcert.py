@@ -90,6 +90,21 @@ def test_der_bytes_and_encrypted_pem_key():
         assert p.client.getpeercert()["serialNumber"] == "1001"
 
 
+def test_wrong_password_is_bad_decrypt_for_every_encrypted_key_format():
+    import subprocess
+    pkcs8_der = subprocess.check_output(
+        ["openssl", "pkcs8", "-topk8", "-in", certfile("localhost-enc.key"),
+         "-passin", "pass:somepass", "-passout", "pass:somepass", "-outform", "DER"])
+    for key in (read("localhost-enc.key"), pkcs8_der,
+                read("localhost-enc-traditional.key")):
+        ctx = tlsb.SSLContext(tlsb.PROTOCOL_TLS_SERVER)
+        with pytest.raises(tlsb.SSLError) as info:
+            ctx.load_cert_chain_data(read("localhost.pem"), key, password="wrong")
+        assert (info.value.library, info.value.reason) == ("PEM", "BAD_DECRYPT")
+        assert str(info.value) == "[PEM: BAD_DECRYPT] bad decrypt"
+        ctx.load_cert_chain_data(read("localhost.pem"), key, password="somepass")
+
+
 def test_der_key():
     key = crypto.load_privatekey(crypto.FILETYPE_PEM, read("localhost.key"))
     der_key = crypto.dump_privatekey(crypto.FILETYPE_ASN1, key)

@@ -660,3 +660,37 @@ def test_py3_patched_urllib3_refuses_untrusted_proxy_certificate(py3, world,
     result = http_get(py3.python, world, clean_env(py3.home, world.ca_bundle),
                       proxy=world.rogue_proxy, client=client)
     check_refused(result, world, mark)
+
+
+# ---------------------------------------------------------------------------
+# The CPython 2.7.18 patch's own test file (Lib/test/test_tls_bootstrap.py
+# there), run on this 2.7 with ssl grafted at start-up, as a distribution
+# that calls monkeypatch_ssl() in sitecustomize runs it.
+# ---------------------------------------------------------------------------
+GRAFTED_REGRTEST = """
+import sys, unittest, _tls_bootstrap
+_tls_bootstrap.monkeypatch_ssl()
+sys.path.insert(0, sys.argv[1])
+import regrtest_tls_bootstrap as tests
+suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(case)
+                           for case in (tests.MemoryBIOTests, tests.MemoryTLSTests,
+                                        tests.GraftTests))
+result = unittest.TextTestRunner(verbosity=2).run(suite)
+sys.exit(not result.wasSuccessful())
+"""
+
+
+@pytest.mark.skipif(not PY2, reason="the CPython 2.7.18 patch's test file is 2.7's")
+def test_cpython27_patch_tests_pass_with_ssl_grafted_at_start_up(tmpdir):
+    import test as stdlib_tests
+    keycert = os.path.join(os.path.dirname(stdlib_tests.__file__), "keycert.pem")
+    if not os.path.isfile(keycert):
+        pytest.skip("this 2.7 has no Lib/test/keycert.pem")
+    shutil.copy(os.path.join(PATCHES, "cpython-2.7.18", "regrtest_tls_bootstrap.py"),
+                str(tmpdir))
+    shutil.copy(keycert, str(tmpdir))
+    child = subprocess.Popen([sys.executable, "-c", GRAFTED_REGRTEST, str(tmpdir)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = child.communicate()[0].decode("utf-8", "replace")
+    assert child.returncode == 0, out
+    assert "test_wrong_hostname_fails_verification (regrtest_tls_bootstrap.MemoryTLSTests) ... ok" in out, out

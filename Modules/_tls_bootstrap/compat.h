@@ -31,6 +31,7 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>   /* PKCS12_R_* for a wrong key password (errors.c) */
 
 /* ------------------------------------------------------------------ */
 /* Python                                                             */

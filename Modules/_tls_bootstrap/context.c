@@ -632,9 +632,10 @@ error:
 }
 
 /* After a failed load: an OS error (missing file) as IOError/OSError with
- * errno, else SSLError from the queue. */
+ * errno and, as open() gives it, the file name (`path`, the argument as
+ * the caller passed it; borrowed), else SSLError from the queue. */
 static PyObject *
-tlsb_raise_load_error(void)
+tlsb_raise_load_error(PyObject *path)
 {
     unsigned long code;
 
@@ -642,7 +643,7 @@ tlsb_raise_load_error(void)
         if (tlsb_err_is_system(code)) {
             ERR_clear_error();
             errno = ERR_GET_REASON(code);
-            return PyErr_SetFromErrno(PyExc_IOError);
+            return PyErr_SetFromErrnoWithFilenameObject(PyExc_IOError, path);
         }
         if (ERR_peek_error() == ERR_peek_last_error())
             break;
@@ -722,7 +723,7 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
     }
     if (ok != 1) {
         if (!tlsb_pending_exc_raise(&info.exc))
-            tlsb_raise_load_error();
+            tlsb_raise_load_error(ok == 2 && keyfile != Py_None ? keyfile : certfile);
         goto error;
     }
     Py_XDECREF(info.password_holder);
@@ -879,7 +880,7 @@ tlsb_Context_load_verify_locations(tlsb_Context *self, PyObject *args,
         tlsb_settings_release(self);
         PyEval_RestoreThread(thread_state);
         if (ok != 1) {
-            tlsb_raise_load_error();
+            tlsb_raise_load_error(cafile != Py_None ? cafile : capath);
             goto error;
         }
     }
@@ -926,7 +927,7 @@ tlsb_Context_load_dh_params(tlsb_Context *self, PyObject *path)
     bio = BIO_new_file(PyBytes_AS_STRING(path_bytes), "r");
     Py_DECREF(path_bytes);
     if (bio == NULL)
-        return tlsb_raise_load_error();
+        return tlsb_raise_load_error(path);
     ok = PEM_bytes_read_bio(&der, &der_len, &name, PEM_STRING_DHPARAMS, bio,
                             NULL, NULL);
     BIO_free(bio);

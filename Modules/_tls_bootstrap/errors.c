@@ -218,6 +218,35 @@ tlsb_raise_from_queue(PyObject *exc_type)
     return NULL;
 }
 
+/* A failed decryption of a private key, which with a password given
+ * means a wrong one.  Different layers notice it for different key
+ * formats: PKCS#12's PBE for PKCS#8 "ENCRYPTED PRIVATE KEY" (PEM or DER),
+ * EVP or PEM for legacy PEM encryption. */
+static int
+tlsb_is_bad_decrypt(unsigned long code)
+{
+    int lib = ERR_GET_LIB(code), reason = ERR_GET_REASON(code);
+
+    return (lib == ERR_LIB_PKCS12 && reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR) ||
+           (lib == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT) ||
+           (lib == ERR_LIB_PEM && reason == PEM_R_BAD_DECRYPT);
+}
+
+/* A private key that did not load (load_cert_chain_data()): a failed
+ * decryption is [PEM: BAD_DECRYPT] whichever layer noticed it (a PKCS#12
+ * error for a PEM key misled); anything else as tlsb_raise_from_queue(). */
+static PyObject *
+tlsb_raise_key_load_error(void)
+{
+    unsigned long code = ERR_peek_last_error();
+
+    if (!tlsb_is_bad_decrypt(code))
+        return tlsb_raise_from_queue(NULL);
+    ERR_clear_error();
+    code = ERR_PACK(ERR_LIB_PEM, 0, PEM_R_BAD_DECRYPT);
+    return tlsb_raise_code(tlsb_state.SSLError, (int)code, code, NULL);
+}
+
 /* Like tlsb_raise_from_queue, with our own message body (the stdlib does
  * this for e.g. "cadata does not contain a certificate"): the reason
  * string is kept in front, names are not shown. */

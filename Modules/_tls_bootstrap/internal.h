@@ -219,6 +219,8 @@ static void tlsb_capture_io_status(SSL *ssl, int ret, tlsb_io_status *status);
 static PyObject *tlsb_raise_io_error(tlsb_Connection *conn,
                                      const tlsb_io_status *status);
 static PyObject *tlsb_raise_from_queue(PyObject *exc_type);
+static PyObject *tlsb_raise_key_load_error(void);
+static int tlsb_is_bad_decrypt(unsigned long code);
 static PyObject *tlsb_raise_message(PyObject *exc_type, int errno_value,
                                     const char *message);
 static PyObject *tlsb_raise_queue_with_text(PyObject *exc_type,
@@ -259,7 +261,7 @@ static PyObject *tlsb_cipher_to_dict(const SSL_CIPHER *cipher);
 static int tlsb_password_from_object(tlsb_password_info *info, PyObject *password,
                                      int from_callback);
 static int tlsb_password_callback(char *buf, int size, int rwflag, void *userdata);
-static PyObject *tlsb_raise_load_error(void);
+static PyObject *tlsb_raise_load_error(PyObject *path);
 
 /* memcert.c */
 static PyObject *tlsb_Context_load_cert_chain_data(tlsb_Context *self,

@@ -157,7 +157,10 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
         key = PEM_read_bio_PrivateKey(bio, NULL, tlsb_password_callback, info);
     else {
         key = d2i_PKCS8PrivateKey_bio(bio, NULL, tlsb_password_callback, info);
-        if (key == NULL && !info->failed) {
+        /* Not PKCS#8: an unencrypted traditional key.  A PKCS#8 key that
+         * failed to decrypt is not retried (that would hide the cause). */
+        if (key == NULL && !info->failed &&
+                !tlsb_is_bad_decrypt(ERR_peek_last_error())) {
             (void)BIO_reset(bio);
             ERR_clear_error();
             key = d2i_PrivateKey_bio(bio, NULL);
@@ -166,7 +169,7 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
     BIO_free(bio);
     Py_DECREF(bytes);
     if (key == NULL && !tlsb_pending_exc_raise(&info->exc))
-        tlsb_raise_from_queue(NULL);
+        tlsb_raise_key_load_error();
     return key;
 }
 
