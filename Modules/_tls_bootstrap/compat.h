@@ -195,6 +195,24 @@ PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 #  define TLSB_THREAD_LOCAL __thread
 #endif
 
+/* os.register_at_fork (3.7) runs its hooks before os.fork() takes the
+ * interpreter's own locks; older hosts get pthread_atfork's (fork.c). */
+#if PY_VERSION_HEX >= 0x03070000
+#  define TLSB_HAS_REGISTER_AT_FORK 1
+#endif
+
+/* Whether the current thread holds the GIL (PyGILState_Check is 3.4+). */
+static inline int
+tlsb_gil_held_here(void)
+{
+#if PY_VERSION_HEX >= 0x03040000
+    return PyGILState_Check();
+#else
+    PyThreadState *current = _PyThreadState_Current;
+    return current != NULL && current == PyGILState_GetThisThreadState();
+#endif
+}
+
 /* 2.7 creates the GIL lazily; callbacks from OpenSSL threads use the
  * PyGILState API, which needs it to exist. */
 static inline void

@@ -316,29 +316,71 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
 /* On Linux close() wakes no thread blocked in poll() or recv() on the fd:
  * 3.13's ssl leaves such a thread blocked until data, EOF or its timeout,
  * and then it may use an fd number that now names another file.  Here
- * SSLSocket.close() calls _interrupt_io(): threads inside the loop below
- * are woken by shutdown(SHUT_RDWR), raise OSError(EBADF) as a call on a
- * closed socket does, and are waited for before the fd is closed, so the
- * number is never reused under OpenSSL. */
+ * SSLSocket.close() calls _interrupt_io() first.  Threads inside the loop
+ * below are woken by shutdown(SHUT_RDWR) and raise OSError(EBADF) as a
+ * call on a closed socket does.  close() does not wait for them: however
+ * long one of them stays (a slow SNI callback, then the rest of its
+ * handshake), the number must not name another file while it may still
+ * write to it.  So the number is kept: a dead descriptor (one end of a
+ * socket pair whose other end is closed: reads see EOF, writes fail) is
+ * dup2()'d over it, the Python socket forgets it (as detach() does), and
+ * the last thread out of the loop closes it (orphan_fd).
+ *
+ * fork (fork.c): a child inherits io_threads counting the parent's
+ * threads.  The first use in the child starts the count afresh (the
+ * current thread's own frames), and the connection is marked inherited:
+ * its socket is shared with the parent, so the child never shuts it down
+ * (that would end the parent's calls); its close() only drops its own
+ * descriptor. */
 
-/* Give up waiting after this long (a thread stuck in a Python callback). */
+/* Without the socket layout (tlsb_socket_head) the number cannot be taken
+ * from the Python socket: then close() waits this long for the threads
+ * still inside, as before, and lets the socket close it. */
 #define TLSB_INTERRUPT_WAIT_SECONDS 5.0
 
 /* The connections whose I/O loop the current thread is inside, innermost
  * first: a stack of frames on the C stack of tlsb_connection_run.  A
  * callback may run I/O on another connection, never on these (re-entry),
- * and close() waits for the other threads' frames (io_threads). */
+ * and close() counts the other threads' frames (io_threads). */
 typedef struct tlsb_io_frame {
     tlsb_Connection *conn;
+    unsigned long generation;     /* counted in io_threads of this fork generation */
     struct tlsb_io_frame *outer;
 } tlsb_io_frame;
 
 static TLSB_THREAD_LOCAL tlsb_io_frame *tlsb_io_frames;
 
+/* In a forked child, the threads counted in io_threads were the parent's:
+ * the count starts again from the current thread's frames (GIL held). */
+static void
+tlsb_io_fork_check(tlsb_Connection *conn)
+{
+    tlsb_io_frame *frame;
+
+    if (conn->io_generation == tlsb_fork_generation)
+        return;
+    conn->io_generation = tlsb_fork_generation;
+    conn->io_inherited = 1;
+    conn->io_threads = 0;
+    for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer) {
+        if (frame->conn == conn) {
+            frame->generation = tlsb_fork_generation;
+            conn->io_threads++;
+        }
+    }
+    /* A number the parent kept for its threads: none of them is here. */
+    if (conn->orphan_fd >= 0 && conn->io_threads == 0) {
+        close(conn->orphan_fd);
+        conn->orphan_fd = -1;
+    }
+}
+
 static void
 tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame)
 {
+    tlsb_io_fork_check(conn);
     frame->conn = conn;
+    frame->generation = tlsb_fork_generation;
     frame->outer = tlsb_io_frames;
     tlsb_io_frames = frame;
     conn->io_threads++;
@@ -347,8 +389,17 @@ tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame)
 static void
 tlsb_io_leave(tlsb_io_frame *frame)
 {
-    frame->conn->io_threads--;
+    tlsb_Connection *conn = frame->conn;
+
     tlsb_io_frames = frame->outer;
+    tlsb_io_fork_check(conn);
+    /* A frame from before a fork was not counted in the fresh count. */
+    if (frame->generation != tlsb_fork_generation)
+        return;
+    if (--conn->io_threads == 0 && conn->orphan_fd >= 0) {
+        close(conn->orphan_fd);
+        conn->orphan_fd = -1;
+    }
 }
 
 /* How many of conn's I/O loops the current thread is inside. */
@@ -359,7 +410,7 @@ tlsb_io_own_frames(tlsb_Connection *conn)
     int count = 0;
 
     for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer)
-        count += frame->conn == conn;
+        count += frame->conn == conn && frame->generation == tlsb_fork_generation;
     return count;
 }
 
@@ -369,8 +420,41 @@ tlsb_raise_interrupted(void)
     return tlsb_raise_errno(EBADF);
 }
 
+/* Keeps the socket's fd number for the threads still inside the loop: a
+ * dead descriptor replaces the socket under the same number, the Python
+ * socket forgets the number, and the last thread out closes it.  0 on
+ * success, -1 (no exception) if the number could not be taken. */
+static int
+tlsb_connection_keep_fd(tlsb_Connection *self, tlsb_socket_io *io)
+{
+    PyObject *raw = tlsb_raw_socket(io->sock);
+    int pair[2];
+
+    if (raw == NULL)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) < 0) {
+        Py_DECREF(raw);
+        return -1;
+    }
+    close(pair[1]);
+    if (dup2(pair[0], io->fd) < 0) {
+        close(pair[0]);
+        Py_DECREF(raw);
+        return -1;
+    }
+    close(pair[0]);
+    /* dup2() clears close-on-exec; 3.x sockets have it. */
+    fcntl(io->fd, F_SETFD, FD_CLOEXEC);
+    ((tlsb_socket_head *)raw)->sock_fd = -1;
+    Py_DECREF(raw);
+    self->orphan_fd = io->fd;
+    return 0;
+}
+
 /* _interrupt_io() -> None: before the socket is closed, wakes the other
- * threads blocked in this connection's I/O and waits for them to leave. */
+ * threads in this connection's I/O; if any thread is still inside, the
+ * socket's fd is kept for it (see above) and the socket's close() finds
+ * it gone. */
 static PyObject *
 tlsb_Connection_interrupt_io(tlsb_Connection *self, PyObject *unused)
 {
@@ -380,18 +464,25 @@ tlsb_Connection_interrupt_io(tlsb_Connection *self, PyObject *unused)
 
     if (self->ssl == NULL || self->socket == NULL)
         Py_RETURN_NONE;
+    tlsb_io_fork_check(self);
     self->io_interrupted = 1;
-    own = tlsb_io_own_frames(self);
-    if (self->io_threads <= own)
+    if (self->io_threads == 0)
         Py_RETURN_NONE;
+    own = tlsb_io_own_frames(self);
     if (tlsb_socket_io_begin(self, &io) < 0) {
         /* Already closed: nothing left to wake. */
         PyErr_Clear();
         Py_RETURN_NONE;
     }
     /* Wakes recv()/send()/poll() in the other threads; errors (the peer
-     * already gone: ENOTCONN) change nothing. */
-    shutdown(io.fd, SHUT_RDWR);
+     * already gone: ENOTCONN) change nothing.  Never on a socket shared
+     * with the parent process. */
+    if (self->io_threads > own && !self->io_inherited)
+        shutdown(io.fd, SHUT_RDWR);
+    if (tlsb_connection_keep_fd(self, &io) == 0) {
+        Py_DECREF(io.sock);
+        Py_RETURN_NONE;
+    }
     Py_DECREF(io.sock);
     deadline = tlsb_monotonic() + TLSB_INTERRUPT_WAIT_SECONDS;
     while (self->io_threads > own && tlsb_monotonic() < deadline) {
@@ -695,6 +786,8 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
                         "server_hostname can only be specified in client mode");
         return -1;
     }
+    self->io_generation = tlsb_fork_generation;
+    self->orphan_fd = -1;
     tlsb_settings_acquire(ctx, 0, 1);
     self->ssl = SSL_new(ctx->ctx);
     tlsb_settings_release(ctx);
@@ -893,6 +986,10 @@ tlsb_Connection_dealloc(tlsb_Connection *self)
          * errors already did that when they happened). */
         SSL_set_shutdown(self->ssl, SSL_get_shutdown(self->ssl) | SSL_SENT_SHUTDOWN);
         SSL_free(self->ssl);
+        /* Unreachable while a thread is inside (it holds a reference),
+         * but a child may inherit a parent's kept number. */
+        if (self->orphan_fd >= 0)
+            close(self->orphan_fd);
     }
     tlsb_pending_exc_clear(&self->callback_exc);
     Py_CLEAR(self->context);
