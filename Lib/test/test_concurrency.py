@@ -468,3 +468,65 @@ def test_sni_callbacks_switching_to_each_other_while_setters_wait(impl):
     run_threads([handshake(first), handshake(second), setter(first), setter(second),
                  release], seconds=20)
     assert inside == ["localhost", "localhost"]
+
+
+# A setter called inside a callback of its own context, while other threads
+# handshake on it (issue 14, item 5).  Run in a child interpreter: before
+# the fix the setter skipped the lock and this crashed (double free in
+# EVP_PKEY_free), or, for two contexts whose callbacks set each other,
+# deadlocked.  3.13's ssl crashes here too, so only ours runs.
+SETTERS_IN_CALLBACKS = r"""
+import sys, threading
+sys.path.insert(0, sys.argv[2])
+import _tls_bootstrap as impl
+from tlsb_support import MemoryPair, certfile, client_context, server_context
+
+mode = sys.argv[1]
+chain, key = certfile("localhost-chain.pem"), certfile("localhost.key")
+first, second, client = server_context(impl), server_context(impl), client_context(impl)
+if mode == "own":
+    def reload_own(sslobj, name, ctx):
+        ctx.load_cert_chain(chain, key)
+        ctx.set_ciphers("ECDHE+AESGCM")
+    first.sni_callback = reload_own
+else:
+    first.sni_callback = lambda sslobj, name, ctx: second.load_cert_chain(chain, key)
+    second.sni_callback = lambda sslobj, name, ctx: first.load_cert_chain(chain, key)
+errors = []
+
+def run(ctx):
+    try:
+        for _ in range(60):
+            MemoryPair(impl, ctx, client).handshake()
+    except Exception as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=run, args=(first if mode == "own" or i % 2 else second,))
+           for i in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+assert not errors, errors
+print("done")
+"""
+
+
+@pytest.mark.parametrize("mode", ["own", "each_other"])
+def test_setters_inside_callbacks_under_load(mode):
+    """load_cert_chain()/set_ciphers() from SNI callbacks, on the
+    callback's own context or on the other one's, while 8 threads
+    handshake: no crash, no deadlock, every handshake succeeds."""
+    import subprocess
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SETTERS_IN_CALLBACKS, mode, tlsb_support.HERE],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + WATCHDOG_SECONDS
+    while proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    hung = proc.poll() is None
+    if hung:
+        proc.kill()
+    out, err = proc.communicate()
+    assert not hung, "deadlock: still running after %ds" % WATCHDOG_SECONDS
+    assert proc.returncode == 0 and out.strip() == b"done", (proc.returncode, err[-2000:])
