@@ -11,11 +11,17 @@
  * OpenSSL's own locks are inherited the same way, and those we cannot
  * reset: a child forked while another thread verified a certificate
  * blocked forever in its first load_verify_locations() (the X509_STORE
- * lock, held for reading by a thread the child lacks).  So fork() waits
- * at a gate: before it forks, no thread may start a handshake step or a
- * setter (whatever holds a settings lock, settingslock.c), and the ones
- * under way are waited for, at most TLSB_FORK_GATE_SECONDS (a callback
- * may run long; a fork is never refused).
+ * lock, held for reading by a thread the child lacks; 3.13's ssl hangs
+ * so too, in that lock or the ex_data lock of BIO_new).  So fork() waits
+ * at a gate: before it forks, no thread may start an OpenSSL call made
+ * without the GIL that does not block on a peer (handshake steps and
+ * setters, which hold a settings lock, and memory-BIO or non-blocking
+ * reads and writes, which may take session tickets), and the ones under
+ * way are waited for, at most TLSB_FORK_GATE_SECONDS (a callback may run
+ * long; a fork is never refused).  Calls made with the GIL need no gate:
+ * the forking thread holds it.  A blocking socket's read or write outside
+ * the handshake is not gated (it may wait in recv() for ever); OpenSSL
+ * takes no lock while it waits there.
  *
  * Rules of this file:
  * - The atfork child handler only increments tlsb_fork_generation and
@@ -54,12 +60,17 @@ static pthread_mutex_t tlsb_fork_gate_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t tlsb_fork_gate_changed = PTHREAD_COND_INITIALIZER;
 static int tlsb_fork_gate_users;
 static int tlsb_fork_gate_closed;
+/* How deep the current thread is inside: only the outermost entry counts
+ * (an inner one waiting while fork waits for this thread would deadlock). */
+static TLSB_THREAD_LOCAL int tlsb_fork_gate_depth;
 
 static void
 tlsb_fork_gate_enter(int gil_held)
 {
     PyThreadState *thread_state = NULL;
 
+    if (tlsb_fork_gate_depth++ > 0)
+        return;
     pthread_mutex_lock(&tlsb_fork_gate_mutex);
     if (tlsb_fork_gate_closed && gil_held) {
         pthread_mutex_unlock(&tlsb_fork_gate_mutex);
@@ -77,6 +88,8 @@ tlsb_fork_gate_enter(int gil_held)
 static void
 tlsb_fork_gate_leave(void)
 {
+    if (--tlsb_fork_gate_depth > 0)
+        return;
     pthread_mutex_lock(&tlsb_fork_gate_mutex);
     if (--tlsb_fork_gate_users == 0 && tlsb_fork_gate_closed)
         pthread_cond_broadcast(&tlsb_fork_gate_changed);
@@ -114,8 +127,6 @@ tlsb_fork_gate_open(void)
     pthread_mutex_unlock(&tlsb_fork_gate_mutex);
 }
 
-static int tlsb_settings_thread_inside(void);   /* settingslock.c */
-
 #ifndef TLSB_HAS_REGISTER_AT_FORK
 static TLSB_THREAD_LOCAL int tlsb_fork_gate_closed_here;
 
@@ -124,7 +135,7 @@ tlsb_fork_prepare(void)
 {
     tlsb_fork_gate_closed_here = tlsb_gil_held_here();
     if (tlsb_fork_gate_closed_here)
-        tlsb_fork_gate_close(tlsb_settings_thread_inside());
+        tlsb_fork_gate_close(tlsb_fork_gate_depth > 0);
 }
 
 static void
@@ -141,7 +152,7 @@ tlsb_fork_parent(void)
 static PyObject *
 tlsb_before_fork(PyObject *module, PyObject *unused)
 {
-    tlsb_fork_gate_close(tlsb_settings_thread_inside());
+    tlsb_fork_gate_close(tlsb_fork_gate_depth > 0);
     Py_RETURN_NONE;
 }
 
@@ -173,6 +184,9 @@ tlsb_fork_child(void)
     tlsb_fork_gate_changed = fresh_cond;
     tlsb_fork_gate_users = 0;
     tlsb_fork_gate_closed = 0;
+    /* The forking thread's own entries belong to the parent's gate; their
+     * owners skip the leave (they compare generations). */
+    tlsb_fork_gate_depth = 0;
 }
 
 static int

@@ -39,7 +39,8 @@
  *   and maybe the mutex locked.  A lock records its fork generation; the
  *   first user in a child re-makes mutex and condition and zeroes the
  *   counts (under tlsb_fork_reset_mutex), and holds taken before the fork
- *   are not released into the fresh lock.  A child forked inside a
+ *   are not released into the fresh lock.  Every hold is also inside
+ *   fork.c's gate, so fork() waits for them.  A child forked inside a
  *   callback thus runs the rest of that handshake step unlocked, as if
  *   alone (which it is, until it starts threads).
  */
@@ -54,7 +55,6 @@ typedef struct {
     int exclusive;
     int gil_held;              /* as acquired, hence as released */
     int suspended_outer;       /* released the outer shared holds */
-    int gated;                 /* the outermost: entered the fork gate */
     unsigned long generation;  /* fork generation it was taken in */
 } tlsb_settings_hold;
 
@@ -201,12 +201,8 @@ tlsb_settings_acquire(tlsb_Context *ctx, int exclusive, int gil_held)
     hold->gil_held = gil_held;
     hold->suspended_outer = 0;
     hold->generation = tlsb_fork_generation;
-    /* The outermost hold keeps fork() waiting (fork.c); inner ones would
-     * deadlock with it (fork waiting for this thread, this thread for
-     * fork). */
-    hold->gated = outer == 0;
-    if (hold->gated)
-        tlsb_fork_gate_enter(gil_held);
+    /* A hold keeps fork() waiting (fork.c). */
+    tlsb_fork_gate_enter(gil_held);
     if (!lock->ready)
         return;
     tlsb_settings_fork_check(lock);
@@ -253,15 +249,5 @@ tlsb_settings_release(tlsb_Context *ctx)
                 tlsb_settings_enter(&tlsb_settings_held[i].ctx->settings_lock,
                                     0, 1, hold->gil_held);
     }
-    if (hold->gated)
-        tlsb_fork_gate_leave();
-}
-
-/* Whether the current thread holds any context (fork.c: a fork from a
- * callback does not wait for itself). */
-static int
-tlsb_settings_thread_inside(void)
-{
-    return tlsb_settings_depth > 0 &&
-           tlsb_settings_held[0].generation == tlsb_fork_generation;
+    tlsb_fork_gate_leave();
 }

@@ -543,7 +543,8 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     PyThreadState *thread_state = NULL;
     int ret, shutdown_zeros = 0, result;
     int in_handshake, never_blocks, saved_flags = -1;
-    int release_gil;
+    int release_gil, gated;
+    unsigned long gate_generation;
     size_t moved = 0;
 
     /* A callback (SNI, PSK, _msg_callback) calling back into its own
@@ -585,6 +586,11 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             thread_state = PyEval_SaveThread();
         if (settings != NULL)
             tlsb_settings_acquire(settings, 0, !release_gil);
+        /* fork() waits for OpenSSL calls without the GIL (fork.c). */
+        gated = release_gil && never_blocks && settings == NULL;
+        gate_generation = tlsb_fork_generation;
+        if (gated)
+            tlsb_fork_gate_enter(0);
         /* The queue is empty by our own rule (errors.c clears it whenever
          * it raises); peeking (~150 instructions) instead of clearing
          * (~800) keeps SSL_get_error() right if foreign code left it dirty. */
@@ -605,6 +611,8 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             ret = SSL_shutdown(conn->ssl);
         }
         tlsb_capture_io_status(conn->ssl, ret, status);
+        if (gated && gate_generation == tlsb_fork_generation)
+            tlsb_fork_gate_leave();
         if (settings != NULL)
             tlsb_settings_release(settings);
         if (release_gil)
