@@ -695,8 +695,8 @@ def blocked_call(tls, operation):
 def test_close_under_a_blocked_call(impl, operation, timeout):
     """3.13 leaves the blocked thread blocked (close() wakes no poll() or
     recv() on Linux) until the peer acts or the timeout passes.  We end it
-    at once with OSError(EBADF), and close() returns only after it left
-    OpenSSL, so the descriptor's number cannot be reused under it."""
+    at once with OSError(EBADF), and the descriptor's number stays taken
+    until it left OpenSSL, so it cannot be reused under it."""
     is_stdlib = impl.__name__ == "ssl"
     release = threading.Event()
     ctx = server_context(impl)
