@@ -489,42 +489,73 @@ if mode == "own":
         ctx.load_cert_chain(chain, key)
         ctx.set_ciphers("ECDHE+AESGCM")
     first.sni_callback = reload_own
-else:
+elif mode == "each_other":
     first.sni_callback = lambda sslobj, name, ctx: second.load_cert_chain(chain, key)
     second.sni_callback = lambda sslobj, name, ctx: first.load_cert_chain(chain, key)
+else:   # switched: the rest of the step reads the new context's settings
+    def switch(sslobj, name, ctx):
+        sslobj.context = second
+    first.sni_callback = switch
+    client.set_alpn_protocols(["h2", "http/1.1"])     # the server selects
+    second.set_alpn_protocols(["h2", "http/1.1"])
 errors = []
+stop = []
+
+def change_second():
+    while not stop:
+        second.load_cert_chain(chain, key)
+        second.set_ciphers("ECDHE+AESGCM")
+        second.set_alpn_protocols(["h2", "http/1.1"])
+        second.set_alpn_protocols(["http/1.1", "h2", "x" * 200])
 
 def run(ctx):
     try:
         for _ in range(rounds):
-            MemoryPair(impl, ctx, client).handshake()
+            pair = MemoryPair(impl, ctx, client)
+            pair.handshake()
+            if mode == "switched":
+                chosen = pair.client.selected_alpn_protocol()
+                assert chosen in ("h2", "http/1.1"), chosen
     except Exception as exc:
         errors.append(repr(exc))
 
 threads = [threading.Thread(target=run, args=(first if mode == "own" or i % 2 else second,))
            for i in range(8)]
+if mode == "switched":
+    threads = [threading.Thread(target=run, args=(first,)) for i in range(6)]
+    changer = threading.Thread(target=change_second)
+    changer.start()
 for thread in threads:
     thread.start()
 for thread in threads:
     thread.join()
+if mode == "switched":
+    stop.append(True)
+    changer.join()
 assert not errors, errors
 print("done")
 """
 
 
-@pytest.mark.parametrize("mode", ["own", "each_other"])
+@pytest.mark.parametrize("mode", ["own", "each_other", "switched"])
 def test_setters_inside_callbacks_under_load(mode):
     """load_cert_chain()/set_ciphers() from SNI callbacks, on the
     callback's own context or on the other one's, while 8 threads
     handshake: no crash, no deadlock, every handshake succeeds.  (On main:
-    'own' aborted with a double free, 'each_other' deadlocked.)"""
+    'own' aborted with a double free, 'each_other' deadlocked.)  And
+    'switched': an SNI callback moves the connection to a second context
+    whose settings another thread keeps replacing; the rest of the step
+    reads them, so it holds the second context's lock too."""
     import subprocess
     slow = tlsb_support.heap_is_instrumented()      # ASan: 20 rounds
     seconds = WATCHDOG_SECONDS * (3 if slow else 1)
+    # Freed memory filled with garbage (glibc), and Python's objects in
+    # it too: a read of a replaced setting shows (a garbage ALPN choice).
+    env = dict(os.environ, MALLOC_PERTURB_="165", PYTHONMALLOC="malloc")
     proc = subprocess.Popen(
         [sys.executable, "-c", SETTERS_IN_CALLBACKS, mode, tlsb_support.HERE,
-         str(20 if slow else 60)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+         str((20 if slow else 60) * (3 if mode == "switched" else 1))],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     deadline = time.time() + seconds
     while proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)

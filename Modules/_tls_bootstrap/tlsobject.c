@@ -345,6 +345,10 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
 typedef struct tlsb_io_frame {
     tlsb_Connection *conn;
     unsigned long generation;     /* counted in io_threads of this fork generation */
+    /* The context an SNI callback switched to inside the current OpenSSL
+     * call: held shared (strong reference) until the call returns, since
+     * the rest of the step reads its settings (see the context setter). */
+    tlsb_Context *switched;
     struct tlsb_io_frame *outer;
 } tlsb_io_frame;
 
@@ -380,6 +384,7 @@ tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame)
 {
     tlsb_io_fork_check(conn);
     frame->conn = conn;
+    frame->switched = NULL;
     frame->generation = tlsb_fork_generation;
     frame->outer = tlsb_io_frames;
     tlsb_io_frames = frame;
@@ -539,7 +544,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
 {
     tlsb_socket_io io;
     tlsb_io_frame frame;
-    tlsb_Context *settings;
+    tlsb_Context *settings, *switched;
     PyThreadState *thread_state = NULL;
     int ret, shutdown_zeros = 0, result;
     int in_handshake, never_blocks, saved_flags = -1;
@@ -613,11 +618,17 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         tlsb_capture_io_status(conn->ssl, ret, status);
         if (gated && gate_generation == tlsb_fork_generation)
             tlsb_fork_gate_leave();
+        /* Holds are released innermost first: a switch came later. */
+        switched = frame.switched;
+        frame.switched = NULL;
+        if (switched != NULL)
+            tlsb_settings_release(switched);
         if (settings != NULL)
             tlsb_settings_release(settings);
         if (release_gil)
             PyEval_RestoreThread(thread_state);
         Py_XDECREF(settings);
+        Py_XDECREF(switched);
 
         if (tlsb_pending_exc_raise(&conn->callback_exc)) {
             result = -1;
@@ -1482,6 +1493,7 @@ static int
 tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closure)
 {
     tlsb_Context *ctx;
+    tlsb_io_frame *frame;
     int ok;
 
     if (value == NULL) {
@@ -1493,10 +1505,25 @@ tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closur
     ctx = tlsb_context_check(value);
     if (ctx == NULL)
         return -1;
+    /* Inside this connection's own OpenSSL call (an SNI callback), the
+     * rest of the handshake step reads the new context's settings: it is
+     * held shared until the call returns (tlsb_connection_run), in place
+     * of an earlier switch in the same call (the innermost hold: holds in
+     * between are released before the callback returns). */
+    for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer)
+        if (frame->conn == self)
+            break;
+    if (frame != NULL && frame->switched != NULL) {
+        tlsb_settings_release(frame->switched);
+        Py_CLEAR(frame->switched);
+    }
     /* Copies the new context's chain and key (settingslock.c). */
     tlsb_settings_acquire(ctx, 0, 1);
     ok = SSL_set_SSL_CTX(self->ssl, ctx->ctx) != NULL;
-    tlsb_settings_release(ctx);
+    if (ok && frame != NULL)
+        frame->switched = (tlsb_Context *)Py_NewRef((PyObject *)ctx);
+    else
+        tlsb_settings_release(ctx);
     if (!ok) {
         tlsb_raise_from_queue(NULL);
         return -1;
