@@ -32,6 +32,14 @@
  * - socket BIO -> the socket's descriptor number, not the socket (held by
  *   weak reference) | BIO_NOCLOSE | _wrap_socket | SSL_free | the number
  *   may be reused: close() and the I/O calls' frames decide when.
+ * - `orphan_fd`: that number, taken from the socket by close() while
+ *   threads are inside the I/O loop (a dead descriptor dup2()'d over it)
+ *   | this connection | _interrupt_io | closed by the last thread out of
+ *   the loop (or dealloc; a fork child at first use) | cannot: the
+ *   threads inside hold the connection.
+ * - I/O frame `switched` -> the context an SNI callback switched to
+ *   inside that OpenSSL call | strong, and its settings held shared |
+ *   the context setter | when the call returns | cannot.
  * - TLS 1.3 PSK identity -> `psk_identity` bytes | strong (psk.c) |
  *   PSK use-session callback | replaced by the next, dealloc | cannot.
  * - owner (SSLObject/SSLSocket callbacks receive) | weak reference; the
