@@ -8,6 +8,7 @@
  *                                differences, as feature flags
  *   _tls_bootstrap/internal.h    object layouts, module state, prototypes
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
+ *   _tls_bootstrap/fork.c        a forked child's view of inherited state
  *   _tls_bootstrap/settingslock.c  a context's settings vs its handshakes
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
@@ -30,6 +31,7 @@
 #include "_tls_bootstrap/internal.h"
 
 #include "_tls_bootstrap/errors.c"
+#include "_tls_bootstrap/fork.c"
 #include "_tls_bootstrap/settingslock.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"
@@ -218,6 +220,7 @@ tlsb_module_init(PyObject *module)
     int first = !tlsb_state.ready;
 
     if (tlsb_global_init() < 0 ||
+        tlsb_fork_init(module) < 0 ||
         tlsb_errors_init(module) < 0 ||
         tlsb_constants_init(module) < 0 ||
         tlsb_types_init(module) < 0 ||

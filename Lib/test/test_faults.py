@@ -695,8 +695,8 @@ def blocked_call(tls, operation):
 def test_close_under_a_blocked_call(impl, operation, timeout):
     """3.13 leaves the blocked thread blocked (close() wakes no poll() or
     recv() on Linux) until the peer acts or the timeout passes.  We end it
-    at once with OSError(EBADF), and close() returns only after it left
-    OpenSSL, so the descriptor's number cannot be reused under it."""
+    at once with OSError(EBADF), and the descriptor's number stays taken
+    until it left OpenSSL, so it cannot be reused under it."""
     is_stdlib = impl.__name__ == "ssl"
     release = threading.Event()
     ctx = server_context(impl)
@@ -790,3 +790,79 @@ def test_close_from_the_blocked_threads_own_callback():
         assert time.time() - started < 2.0
         tls.close()
         peer.join()
+
+
+def test_close_keeps_the_fd_number_while_a_callback_runs(tmpdir):
+    """Issue 14, item 6: close() from another thread while the handshake
+    is inside a slow SNI callback.  Before, close() waited at most 5 s,
+    then closed the descriptor; the handshake, once the callback returned,
+    wrote its ServerHello into whatever file had the number by then.  Now
+    close() returns at once, the number stays taken (by a dead descriptor)
+    while the callback runs, nothing reaches another file, and the last
+    thread out releases the number.  The callback waits for the test, not
+    for a clock, so the 5 s bound plays no part."""
+    entered, proceed = threading.Event(), threading.Event()
+    ctx = server_context(tlsb)
+
+    def slow_sni(sslobj, name, context):
+        entered.set()
+        proceed.wait(20)
+    ctx.sni_callback = slow_sni
+    ours, theirs = tlsb_support.socketpair()
+    tls = ctx.wrap_socket(ours, server_side=True, do_handshake_on_connect=False)
+    client = client_context(tlsb).wrap_socket(
+        theirs, server_hostname="localhost", do_handshake_on_connect=False)
+    client.settimeout(20)
+    results = []
+
+    def serve():
+        try:
+            tls.do_handshake()
+            results.append("handshake done")
+        except Exception as exc:
+            results.append((type(exc).__name__, getattr(exc, "errno", None)))
+
+    def connect():
+        try:
+            client.do_handshake()
+        except Exception:
+            pass
+
+    def fd_in_use(fd):
+        try:
+            os.fstat(fd)
+            return True
+        except OSError:
+            return False
+
+    server_thread = threading.Thread(target=serve)
+    client_thread = threading.Thread(target=connect)
+    for thread in (server_thread, client_thread):
+        thread.daemon = True
+        thread.start()
+    unrelated = None
+    try:
+        assert entered.wait(10)
+        fd = tls.fileno()
+        closer = threading.Thread(target=lambda: (tls.close(), ours.close()))
+        closer.start()
+        closer.join(20)
+        assert not closer.is_alive()
+        kept = fd_in_use(fd)
+        unrelated = open(str(tmpdir.join("unrelated")), "wb")
+        proceed.set()
+        server_thread.join(20)
+        client_thread.join(20)
+        assert not server_thread.is_alive()
+        unrelated.flush()
+        written = os.path.getsize(str(tmpdir.join("unrelated")))
+        assert kept, "the fd number was released while the callback ran"
+        assert written == 0
+        assert results == [("OSError" if not tlsb_support.PY2 else "error", errno.EBADF)], results
+        assert not fd_in_use(fd) or fd == unrelated.fileno()
+    finally:
+        proceed.set()
+        if unrelated is not None:
+            unrelated.close()
+        client.close()
+        theirs.close()

@@ -196,6 +196,28 @@ PyWeakref_GetRef(PyObject *ref, PyObject **pobj)
 #  define TLSB_THREAD_LOCAL __thread
 #endif
 
+/* os.register_at_fork (3.7) runs its hooks before os.fork() takes the
+ * interpreter's own locks; older hosts get pthread_atfork's (fork.c). */
+#if PY_VERSION_HEX >= 0x03070000
+#  define TLSB_HAS_REGISTER_AT_FORK 1
+#endif
+
+/* Whether the current thread holds the GIL, for hosts without
+ * register_at_fork (3.6's PyGILState_Check says yes whenever a
+ * subinterpreter exists). */
+#ifndef TLSB_HAS_REGISTER_AT_FORK
+static inline int
+tlsb_gil_held_here(void)
+{
+#  ifdef TLSB_PY3
+    PyThreadState *current = _PyThreadState_UncheckedGet();
+#  else
+    PyThreadState *current = _PyThreadState_Current;
+#  endif
+    return current != NULL && current == PyGILState_GetThisThreadState();
+}
+#endif
+
 /* 2.7 creates the GIL lazily; callbacks from OpenSSL threads use the
  * PyGILState API, which needs it to exist. */
 static inline void

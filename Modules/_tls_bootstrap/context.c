@@ -24,10 +24,10 @@
  * - ALPN select callback arg -> this context | borrowed | set_alpn_protocols
  *   | never | cannot: OpenSSL calls it for SSLs whose current SSL_CTX this
  *   is (held as `context`).  The list it reads is ours, replaced under the
- *   settings lock held exclusively.  Open: a handshake step holds the
- *   lock of the context it started on; after an SNI callback switched to
- *   this one, a setter here in another thread can race the rest of that
- *   step (the ALPN list, like the ciphers and groups it reads).
+ *   settings lock held exclusively.  A handshake step holds the lock
+ *   of the context it started on, and, once an SNI callback switched to
+ *   this one, this one's too until the step returns (the context setter,
+ *   tlsobject.c), so no setter here frees the list under the rest of it.
  * - default password callback userdata -> a tlsb_password_info on the
  *   stack | load_cert_chain | restored before it returns | n/a.
  * - The callables themselves (sni, msg, PSK) are strong references here;

@@ -126,6 +126,7 @@ typedef struct {
     int writer;                    /* a thread holds it exclusively */
     int writers_waiting;
     int ready;                     /* mutex and condition were made */
+    unsigned long generation;      /* fork generation of the above (fork.c) */
 } tlsb_settings_lock;
 
 /* _SSLContext (context.c): wraps SSL_CTX; ssl.SSLContext subclasses it. */
@@ -175,6 +176,10 @@ typedef struct {
     PyThreadState *released_tstate;/* set while the GIL is released */
     int io_threads;                /* threads inside its I/O loop */
     int io_interrupted;            /* the socket was closed under them */
+    unsigned long io_generation;   /* fork generation of io_threads (fork.c) */
+    int io_inherited;              /* made before a fork: socket shared */
+    int orphan_fd;                 /* closed socket's fd kept for the threads
+                                      inside, -1; see tlsobject.c */
     PyObject *weakreflist;
 } tlsb_Connection;
 

@@ -32,6 +32,14 @@
  * - socket BIO -> the socket's descriptor number, not the socket (held by
  *   weak reference) | BIO_NOCLOSE | _wrap_socket | SSL_free | the number
  *   may be reused: close() and the I/O calls' frames decide when.
+ * - `orphan_fd`: that number, taken from the socket by close() while
+ *   threads are inside the I/O loop (a dead descriptor dup2()'d over it)
+ *   | this connection | _interrupt_io | closed by the last thread out of
+ *   the loop (or dealloc; a fork child at first use) | cannot: the
+ *   threads inside hold the connection.
+ * - I/O frame `switched` -> the context an SNI callback switched to
+ *   inside that OpenSSL call | strong, and its settings held shared |
+ *   the context setter | when the call returns | cannot.
  * - TLS 1.3 PSK identity -> `psk_identity` bytes | strong (psk.c) |
  *   PSK use-session callback | replaced by the next, dealloc | cannot.
  * - owner (SSLObject/SSLSocket callbacks receive) | weak reference; the
@@ -316,29 +324,76 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
 /* On Linux close() wakes no thread blocked in poll() or recv() on the fd:
  * 3.13's ssl leaves such a thread blocked until data, EOF or its timeout,
  * and then it may use an fd number that now names another file.  Here
- * SSLSocket.close() calls _interrupt_io(): threads inside the loop below
- * are woken by shutdown(SHUT_RDWR), raise OSError(EBADF) as a call on a
- * closed socket does, and are waited for before the fd is closed, so the
- * number is never reused under OpenSSL. */
+ * SSLSocket.close() calls _interrupt_io() first.  Threads inside the loop
+ * below are woken by shutdown(SHUT_RDWR) and raise OSError(EBADF) as a
+ * call on a closed socket does.  close() does not wait for them: however
+ * long one of them stays (a slow SNI callback, then the rest of its
+ * handshake), the number must not name another file while it may still
+ * write to it.  So the number is kept: a dead descriptor (one end of a
+ * socket pair whose other end is closed: reads see EOF, writes fail) is
+ * dup2()'d over it, the Python socket forgets it (as detach() does), and
+ * the last thread out of the loop closes it (orphan_fd).
+ *
+ * fork (fork.c): a child inherits io_threads counting the parent's
+ * threads.  The first use in the child starts the count afresh (the
+ * current thread's own frames), and the connection is marked inherited:
+ * its socket is shared with the parent, so the child never shuts it down
+ * (that would end the parent's calls); its close() only drops its own
+ * descriptor. */
 
-/* Give up waiting after this long (a thread stuck in a Python callback). */
+/* Without the socket layout (tlsb_socket_head) the number cannot be taken
+ * from the Python socket: then close() waits this long for the threads
+ * still inside, as before, and lets the socket close it. */
 #define TLSB_INTERRUPT_WAIT_SECONDS 5.0
 
 /* The connections whose I/O loop the current thread is inside, innermost
  * first: a stack of frames on the C stack of tlsb_connection_run.  A
  * callback may run I/O on another connection, never on these (re-entry),
- * and close() waits for the other threads' frames (io_threads). */
+ * and close() counts the other threads' frames (io_threads). */
 typedef struct tlsb_io_frame {
     tlsb_Connection *conn;
+    unsigned long generation;     /* counted in io_threads of this fork generation */
+    /* The context an SNI callback switched to inside the current OpenSSL
+     * call: held shared (strong reference) until the call returns, since
+     * the rest of the step reads its settings (see the context setter). */
+    tlsb_Context *switched;
     struct tlsb_io_frame *outer;
 } tlsb_io_frame;
 
 static TLSB_THREAD_LOCAL tlsb_io_frame *tlsb_io_frames;
 
+/* In a forked child, the threads counted in io_threads were the parent's:
+ * the count starts again from the current thread's frames (GIL held). */
+static void
+tlsb_io_fork_check(tlsb_Connection *conn)
+{
+    tlsb_io_frame *frame;
+
+    if (conn->io_generation == tlsb_fork_generation)
+        return;
+    conn->io_generation = tlsb_fork_generation;
+    conn->io_inherited = 1;
+    conn->io_threads = 0;
+    for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer) {
+        if (frame->conn == conn) {
+            frame->generation = tlsb_fork_generation;
+            conn->io_threads++;
+        }
+    }
+    /* A number the parent kept for its threads: none of them is here. */
+    if (conn->orphan_fd >= 0 && conn->io_threads == 0) {
+        close(conn->orphan_fd);
+        conn->orphan_fd = -1;
+    }
+}
+
 static void
 tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame)
 {
+    tlsb_io_fork_check(conn);
     frame->conn = conn;
+    frame->switched = NULL;
+    frame->generation = tlsb_fork_generation;
     frame->outer = tlsb_io_frames;
     tlsb_io_frames = frame;
     conn->io_threads++;
@@ -347,8 +402,17 @@ tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame)
 static void
 tlsb_io_leave(tlsb_io_frame *frame)
 {
-    frame->conn->io_threads--;
+    tlsb_Connection *conn = frame->conn;
+
     tlsb_io_frames = frame->outer;
+    tlsb_io_fork_check(conn);
+    /* A frame from before a fork was not counted in the fresh count. */
+    if (frame->generation != tlsb_fork_generation)
+        return;
+    if (--conn->io_threads == 0 && conn->orphan_fd >= 0) {
+        close(conn->orphan_fd);
+        conn->orphan_fd = -1;
+    }
 }
 
 /* How many of conn's I/O loops the current thread is inside. */
@@ -359,7 +423,7 @@ tlsb_io_own_frames(tlsb_Connection *conn)
     int count = 0;
 
     for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer)
-        count += frame->conn == conn;
+        count += frame->conn == conn && frame->generation == tlsb_fork_generation;
     return count;
 }
 
@@ -369,8 +433,41 @@ tlsb_raise_interrupted(void)
     return tlsb_raise_errno(EBADF);
 }
 
+/* Keeps the socket's fd number for the threads still inside the loop: a
+ * dead descriptor replaces the socket under the same number, the Python
+ * socket forgets the number, and the last thread out closes it.  0 on
+ * success, -1 (no exception) if the number could not be taken. */
+static int
+tlsb_connection_keep_fd(tlsb_Connection *self, tlsb_socket_io *io)
+{
+    PyObject *raw = tlsb_raw_socket(io->sock);
+    int pair[2];
+
+    if (raw == NULL)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) < 0) {
+        Py_DECREF(raw);
+        return -1;
+    }
+    close(pair[1]);
+    if (dup2(pair[0], io->fd) < 0) {
+        close(pair[0]);
+        Py_DECREF(raw);
+        return -1;
+    }
+    close(pair[0]);
+    /* dup2() clears close-on-exec; 3.x sockets have it. */
+    fcntl(io->fd, F_SETFD, FD_CLOEXEC);
+    ((tlsb_socket_head *)raw)->sock_fd = -1;
+    Py_DECREF(raw);
+    self->orphan_fd = io->fd;
+    return 0;
+}
+
 /* _interrupt_io() -> None: before the socket is closed, wakes the other
- * threads blocked in this connection's I/O and waits for them to leave. */
+ * threads in this connection's I/O; if any thread is still inside, the
+ * socket's fd is kept for it (see above) and the socket's close() finds
+ * it gone. */
 static PyObject *
 tlsb_Connection_interrupt_io(tlsb_Connection *self, PyObject *unused)
 {
@@ -380,18 +477,25 @@ tlsb_Connection_interrupt_io(tlsb_Connection *self, PyObject *unused)
 
     if (self->ssl == NULL || self->socket == NULL)
         Py_RETURN_NONE;
+    tlsb_io_fork_check(self);
     self->io_interrupted = 1;
-    own = tlsb_io_own_frames(self);
-    if (self->io_threads <= own)
+    if (self->io_threads == 0)
         Py_RETURN_NONE;
+    own = tlsb_io_own_frames(self);
     if (tlsb_socket_io_begin(self, &io) < 0) {
         /* Already closed: nothing left to wake. */
         PyErr_Clear();
         Py_RETURN_NONE;
     }
     /* Wakes recv()/send()/poll() in the other threads; errors (the peer
-     * already gone: ENOTCONN) change nothing. */
-    shutdown(io.fd, SHUT_RDWR);
+     * already gone: ENOTCONN) change nothing.  Never on a socket shared
+     * with the parent process. */
+    if (self->io_threads > own && !self->io_inherited)
+        shutdown(io.fd, SHUT_RDWR);
+    if (tlsb_connection_keep_fd(self, &io) == 0) {
+        Py_DECREF(io.sock);
+        Py_RETURN_NONE;
+    }
     Py_DECREF(io.sock);
     deadline = tlsb_monotonic() + TLSB_INTERRUPT_WAIT_SECONDS;
     while (self->io_threads > own && tlsb_monotonic() < deadline) {
@@ -448,11 +552,12 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
 {
     tlsb_socket_io io;
     tlsb_io_frame frame;
-    tlsb_Context *settings;
+    tlsb_Context *settings, *switched;
     PyThreadState *thread_state = NULL;
     int ret, shutdown_zeros = 0, result;
     int in_handshake, never_blocks, saved_flags = -1;
-    int release_gil;
+    int release_gil, gated;
+    unsigned long gate_generation;
     size_t moved = 0;
 
     /* A callback (SNI, PSK, _msg_callback) calling back into its own
@@ -494,6 +599,11 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             thread_state = PyEval_SaveThread();
         if (settings != NULL)
             tlsb_settings_acquire(settings, 0, !release_gil);
+        /* fork() waits for OpenSSL calls without the GIL (fork.c). */
+        gated = release_gil && never_blocks && settings == NULL;
+        gate_generation = tlsb_fork_generation;
+        if (gated)
+            tlsb_fork_gate_enter(0);
         /* The queue is empty by our own rule (errors.c clears it whenever
          * it raises); peeking (~150 instructions) instead of clearing
          * (~800) keeps SSL_get_error() right if foreign code left it dirty. */
@@ -514,11 +624,19 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             ret = SSL_shutdown(conn->ssl);
         }
         tlsb_capture_io_status(conn->ssl, ret, status);
+        if (gated && gate_generation == tlsb_fork_generation)
+            tlsb_fork_gate_leave();
+        /* Holds are released innermost first: a switch came later. */
+        switched = frame.switched;
+        frame.switched = NULL;
+        if (switched != NULL)
+            tlsb_settings_release(switched);
         if (settings != NULL)
             tlsb_settings_release(settings);
         if (release_gil)
             PyEval_RestoreThread(thread_state);
         Py_XDECREF(settings);
+        Py_XDECREF(switched);
 
         if (tlsb_pending_exc_raise(&conn->callback_exc)) {
             result = -1;
@@ -695,6 +813,8 @@ tlsb_connection_setup(tlsb_Connection *self, tlsb_Context *ctx, int server_side,
                         "server_hostname can only be specified in client mode");
         return -1;
     }
+    self->io_generation = tlsb_fork_generation;
+    self->orphan_fd = -1;
     tlsb_settings_acquire(ctx, 0, 1);
     self->ssl = SSL_new(ctx->ctx);
     tlsb_settings_release(ctx);
@@ -893,6 +1013,10 @@ tlsb_Connection_dealloc(tlsb_Connection *self)
          * errors already did that when they happened). */
         SSL_set_shutdown(self->ssl, SSL_get_shutdown(self->ssl) | SSL_SENT_SHUTDOWN);
         SSL_free(self->ssl);
+        /* Unreachable while a thread is inside (it holds a reference),
+         * but a child may inherit a parent's kept number. */
+        if (self->orphan_fd >= 0)
+            close(self->orphan_fd);
     }
     tlsb_pending_exc_clear(&self->callback_exc);
     Py_CLEAR(self->context);
@@ -1377,6 +1501,7 @@ static int
 tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closure)
 {
     tlsb_Context *ctx;
+    tlsb_io_frame *frame;
     int ok;
 
     if (value == NULL) {
@@ -1388,10 +1513,25 @@ tlsb_Connection_set_context(tlsb_Connection *self, PyObject *value, void *closur
     ctx = tlsb_context_check(value);
     if (ctx == NULL)
         return -1;
+    /* Inside this connection's own OpenSSL call (an SNI callback), the
+     * rest of the handshake step reads the new context's settings: it is
+     * held shared until the call returns (tlsb_connection_run), in place
+     * of an earlier switch in the same call (the innermost hold: holds in
+     * between are released before the callback returns). */
+    for (frame = tlsb_io_frames; frame != NULL; frame = frame->outer)
+        if (frame->conn == self)
+            break;
+    if (frame != NULL && frame->switched != NULL) {
+        tlsb_settings_release(frame->switched);
+        Py_CLEAR(frame->switched);
+    }
     /* Copies the new context's chain and key (settingslock.c). */
     tlsb_settings_acquire(ctx, 0, 1);
     ok = SSL_set_SSL_CTX(self->ssl, ctx->ctx) != NULL;
-    tlsb_settings_release(ctx);
+    if (ok && frame != NULL)
+        frame->switched = (tlsb_Context *)Py_NewRef((PyObject *)ctx);
+    else
+        tlsb_settings_release(ctx);
     if (!ok) {
         tlsb_raise_from_queue(NULL);
         return -1;
