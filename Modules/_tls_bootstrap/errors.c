@@ -244,7 +244,7 @@ tlsb_raise_key_load_error(void)
         return tlsb_raise_from_queue(NULL);
     ERR_clear_error();
     code = ERR_PACK(ERR_LIB_PEM, 0, PEM_R_BAD_DECRYPT);
-    return tlsb_raise_code(tlsb_state.SSLError, (int)code, code, NULL);
+    return tlsb_raise_code(tlsb_interp()->SSLError, (int)code, code, NULL);
 }
 
 /* Like tlsb_raise_from_queue, with our own message body (the stdlib does
