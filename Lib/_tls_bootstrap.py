@@ -827,6 +827,81 @@ def _byte_size(buffer):
             view.release()
 
 
+# ---- green sockets (gevent, eventlet) ----
+# Such a socket keeps its fd non-blocking and its timeout in Python, and
+# expects every wait to go back to its library's event loop, which runs in
+# this very thread.  The core's own poll() would freeze that loop, so the
+# connection gets a wait function here (the core calls it, see "green
+# sockets" in tlsobject.c).  Recognised by what the socket does, not by
+# importing any library.
+from _socket import socket as _RawSocket    # the C type, never patched
+
+
+class _GreenTimeout(Exception):
+    """Raised inside a green library's wait when our timeout passes."""
+
+
+def _fd_is_nonblocking(fd):
+    try:
+        import fcntl
+        return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+    except (ImportError, AttributeError, EnvironmentError):
+        return False
+
+
+def _green_wait_for(sock):
+    """wait(want_write, timeout) -> bool for a green socket, None for
+    others: a socket whose gettimeout() is not 0 while its fd is
+    non-blocking, and which is not itself the C socket that keeps its
+    timeout at the fd level (a 2.7 socket.socket keeps it in its _sock)."""
+    try:
+        timeout = sock.gettimeout()
+        fd = sock.fileno()
+    except (AttributeError, socket_error):
+        return None
+    if timeout == 0.0 or fd < 0 or isinstance(sock, _RawSocket):
+        return None
+    raw = getattr(sock, "_sock", None)
+    if (isinstance(raw, _RawSocket)
+            and raw.gettimeout() == timeout):
+        return None
+    if not _fd_is_nonblocking(fd):
+        return None
+    # The library's own per-fd wait, found in the modules its socket
+    # classes come from: gevent's wait_read/wait_write, eventlet's
+    # trampoline.  Otherwise select.select, as patched (or not) now.
+    for klass in type(sock).__mro__:
+        module = sys.modules.get(klass.__module__)
+        wait_read = getattr(module, "wait_read", None)
+        wait_write = getattr(module, "wait_write", None)
+        if callable(wait_read) and callable(wait_write):
+            def wait(want_write, timeout):
+                try:
+                    (wait_write if want_write else wait_read)(
+                        fd, timeout, _GreenTimeout)
+                except _GreenTimeout:
+                    return False
+                return True
+            return wait
+        trampoline = getattr(module, "trampoline", None)
+        if callable(trampoline):
+            def wait(want_write, timeout):
+                try:
+                    trampoline(fd, read=not want_write, write=want_write,
+                               timeout=timeout, timeout_exc=_GreenTimeout)
+                except _GreenTimeout:
+                    return False
+                return True
+            return wait
+
+    def wait(want_write, timeout):
+        import select
+        fds = ([], [fd]) if want_write else ([fd], [])
+        ready = select.select(fds[0], fds[1], [], timeout)
+        return bool(ready[0] or ready[1])
+    return wait
+
+
 def _byte_view(data):
     """A zero-copy view of `data`'s bytes, sliceable by byte offset."""
     if _PY2:
@@ -864,6 +939,7 @@ class SSLSocket(_socket_class):
             raise ValueError("check_hostname requires server_hostname")
         context._check_side(server_side)
 
+        green_wait = _green_wait_for(sock)
         timeout = sock.gettimeout()
         if _PY2:
             self = cls.__new__(cls)
@@ -883,6 +959,7 @@ class SSLSocket(_socket_class):
         self._context = context
         self._session = session
         self._sslobj = None
+        self._green_wait = green_wait
         self.server_side = server_side
         self.server_hostname = None
         self.do_handshake_on_connect = do_handshake_on_connect
@@ -896,6 +973,7 @@ class SSLSocket(_socket_class):
                     self, server_side, self.server_hostname, owner=self,
                     session=self._session,
                     verify_hostname=_checks_hostname_in_openssl(context))
+                self._sslobj._green_wait = green_wait
                 if do_handshake_on_connect:
                     if self.gettimeout() == 0.0:
                         raise ValueError("do_handshake_on_connect should not "
@@ -1239,6 +1317,7 @@ class SSLSocket(_socket_class):
             self, False, self.server_hostname, owner=self,
             session=self._session,
             verify_hostname=_checks_hostname_in_openssl(self.context))
+        self._sslobj._green_wait = self._green_wait
         try:
             if connect_ex:
                 rc = _socket_class.connect_ex(self, addr)

@@ -153,6 +153,8 @@ typedef struct {
     PyThreadState *released_tstate;/* set while the GIL is released */
     int io_threads;                /* threads inside its I/O loop */
     int io_interrupted;            /* the socket was closed under them */
+    PyObject *green_wait;          /* strong ref: a green socket's wait, or
+                                      NULL (tlsobject.c, "green sockets") */
     PyObject *weakreflist;
 } tlsb_Connection;
 
