@@ -905,11 +905,28 @@ def _green_wait_for(sock):
 def _byte_view(data):
     """A zero-copy view of `data`'s bytes, sliceable by byte offset."""
     if _PY2:
+        if isinstance(data, unicode):  # noqa: F821 (2.7 builtin)
+            # As 2.7's write() takes it: encoded by the default encoding
+            # (a buffer() would expose its UCS-4 code units).
+            data = data.encode(sys.getdefaultencoding())
         try:
             return memoryview(data)
         except TypeError:     # 2.7 objects with only the old buffer API
             return buffer(data)  # noqa: F821 (2.7 builtin)
     return memoryview(data).cast("B")
+
+
+if _PY2:
+    class _FileObject(_socket_module._fileobject):
+        """2.7's socket file object, also usable in a with statement, as
+        3.x's and gevent's are (gevent's own tests rely on it)."""
+        __slots__ = ()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.close()
 
 
 class SSLSocket(_socket_class):
@@ -1130,7 +1147,10 @@ class SSLSocket(_socket_class):
         view = _byte_view(data)
         count, amount = 0, len(view)
         while count < amount:
-            count += self.send(view[count:])
+            # write(), not send(): a blocked non-blocking socket raises
+            # SSLWantWriteError (2.7's send() returned 0 there, and its
+            # sendall() spun on it forever).
+            count += self._sslobj.write(view[count:])
 
     def sendfile(self, file, offset=0, count=None):
         """Send a file, possibly by using os.sendfile() if this is a
@@ -1387,7 +1407,7 @@ class SSLSocket(_socket_class):
         # on it: close() only closes once every file object is closed.
         def makefile(self, mode="r", bufsize=-1):
             self._makefile_refs += 1
-            return _socket_module._fileobject(self, mode, bufsize, close=True)
+            return _FileObject(self, mode, bufsize, close=True)
 
         def close(self):
             if self._makefile_refs < 1:

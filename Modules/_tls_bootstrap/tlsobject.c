@@ -1550,6 +1550,27 @@ tlsb_Connection_selected_npn_protocol(tlsb_Connection *self, PyObject *unused)
 {
     Py_RETURN_NONE;
 }
+
+/* shutdown() -> the socket: unwrap(), except that a peer that closes the
+ * transport after our close_notify ends the shutdown instead of raising
+ * SSLEOFError.  2.7's _ssl never reported that EOF under OpenSSL 3 (it
+ * raised an SSLError that callers ignore), and gevent's 2.7 SSLSocket turns
+ * SSLEOFError into '' and then fails wrapping '' as a socket. */
+static PyObject *
+tlsb_Connection_shutdown27(tlsb_Connection *self, PyObject *unused)
+{
+    PyObject *sock = tlsb_Connection_unwrap(self, NULL);
+
+    if (sock == NULL && self->ssl != NULL &&
+        (SSL_get_shutdown(self->ssl) & SSL_SENT_SHUTDOWN) &&
+        PyErr_ExceptionMatches(tlsb_state.SSLEOFError)) {
+        PyErr_Clear();
+        if (self->socket != NULL && PyWeakref_GetRef(self->socket, &sock) < 0)
+            return NULL;
+        return sock ? sock : Py_NewRef(Py_None);
+    }
+    return sock;
+}
 #endif
 
 static PyMethodDef tlsb_Connection_methods[] = {
@@ -1604,8 +1625,8 @@ static PyMethodDef tlsb_Connection_methods[] = {
     {"peer_certificate", (PyCFunction)(void (*)(void))tlsb_Connection_getpeercert,
      METH_VARARGS | METH_KEYWORDS,
      "peer_certificate(binary_form=False)\n--\n\n2.7's name for getpeercert()."},
-    {"shutdown", (PyCFunction)tlsb_Connection_unwrap, METH_NOARGS,
-     "shutdown()\n--\n\n2.7's name for unwrap()."},
+    {"shutdown", (PyCFunction)tlsb_Connection_shutdown27, METH_NOARGS,
+     "shutdown()\n--\n\n2.7's unwrap(): a peer closing after our close_notify ends it."},
     {"tls_unique_cb", (PyCFunction)(void (*)(void))tlsb_Connection_get_channel_binding,
      METH_VARARGS | METH_KEYWORDS,
      "tls_unique_cb()\n--\n\n2.7's get_channel_binding('tls-unique')."},
