@@ -116,7 +116,8 @@ def run_server(certfile, keyfile, count):
         # What a patched program writes: ssl.SSLContext is ours, or, in
         # graft-first, gevent's subclass of ours.
         import ssl
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    # (2.7's own ssl, in baseline, has no PROTOCOL_TLS_SERVER)
+    context = ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_SERVER", ssl.PROTOCOL_SSLv23))
     context.load_cert_chain(certfile, keyfile)
     served = []
 

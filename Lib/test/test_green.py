@@ -121,12 +121,34 @@ def silent_server():
     sock.close()
 
 
+def limits(baseline):
+    """(wall, stall) limits: the issue's 2 s and 0.3 s, or 1.5 times what
+    gevent with the interpreter's own ssl takes in the same session if the
+    machine is so loaded that it takes more (CPU bursts of 50 handshakes
+    also show as stalls; a blocked loop shows 0.5 s and more per request)."""
+    if baseline.get("ok") != 50:
+        return 2.0, 0.3
+    return max(2.0, 1.5 * baseline["wall"]), max(0.3, 1.5 * baseline["max_stall"])
+
+
+@pytest.fixture(scope="module")
+def gets_baseline(slow_https):
+    return run_scenario("baseline", "gets", slow_https.url, certfile("ca.pem"), 50)
+
+
+@pytest.fixture(scope="module")
+def server_baseline():
+    return run_scenario("baseline", "server", certfile("localhost-chain.pem"),
+                        certfile("localhost.key"), 50, certfile("ca.pem"))
+
+
 @pytest.mark.parametrize("order", ORDERS)
-def test_fifty_concurrent_gets_do_not_block_the_loop(order, slow_https):
+def test_fifty_concurrent_gets_do_not_block_the_loop(order, slow_https, gets_baseline):
+    wall, stall = limits(gets_baseline)
     result = run_scenario(order, "gets", slow_https.url, certfile("ca.pem"), 50)
     assert result["ok"] == 50, result["outcomes"]
-    assert result["wall"] < 2.0, result
-    assert result["max_stall"] < 0.3, result
+    assert result["wall"] < wall, (result, gets_baseline)
+    assert result["max_stall"] < stall, (result, gets_baseline)
 
 
 @pytest.mark.parametrize("order", ORDERS)
@@ -142,9 +164,10 @@ def test_silent_servers_time_out_together(order, silent_server):
 
 
 @pytest.mark.parametrize("order", ORDERS + ["unpatched"])
-def test_stream_server_serves_while_a_client_idles_in_its_handshake(order):
+def test_stream_server_serves_while_a_client_idles_in_its_handshake(order, server_baseline):
+    _, stall = limits(server_baseline)
     result = run_scenario(order, "server", certfile("localhost-chain.pem"),
                           certfile("localhost.key"), 50, certfile("ca.pem"))
     assert result["ok"] == 50, result["outcomes"]
     assert result["served"] == 50, result
-    assert result["max_stall"] < 0.3, result
+    assert result["max_stall"] < stall, (result, server_baseline)
