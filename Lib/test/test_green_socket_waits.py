@@ -93,7 +93,8 @@ def test_green_wait_completes_a_handshake():
     first, second = socketpair()
     server = server_context(_tls_bootstrap).wrap_socket(second, server_side=True,
                                                         do_handshake_on_connect=False)
-    thread = threading.Thread(target=server.do_handshake)
+    # The server answers late, so the client must wait at least once.
+    thread = threading.Thread(target=lambda: (time.sleep(0.2), server.do_handshake()))
     thread.start()
     waits = []
 
@@ -134,3 +135,48 @@ def test_27_names_of_connection_methods():
     finally:
         first.close()
         server.close()
+
+
+def tls_pair():
+    """(client, server) SSLSockets of ours over a socketpair, handshaken."""
+    first, second = socketpair()
+    server = server_context(_tls_bootstrap).wrap_socket(second, server_side=True,
+                                                        do_handshake_on_connect=False)
+    thread = threading.Thread(target=server.do_handshake)
+    thread.start()
+    client = client_context(_tls_bootstrap).wrap_socket(first,
+                                                        server_hostname="localhost")
+    thread.join(5)
+    return client, server
+
+
+@pytest.mark.skipif(not PY2, reason="2.7's unicode and file objects")
+def test_27_sendall_of_unicode_sends_its_encoded_bytes_and_makefile_is_a_context():
+    # gevent's 2.7 test__ssl (lib-first order) sends unicode and reads with
+    # `with conn.makefile()`; sendall sent UCS-4 code units before.
+    client, server = tls_pair()
+    try:
+        client.sendall(u"abc")
+        with server.makefile("rb") as reader:
+            assert reader.read(3) == b"abc"
+    finally:
+        client.close()
+        server.close()
+
+
+@pytest.mark.parametrize("grafted", [False, True])
+def test_sendall_on_a_blocked_non_blocking_socket_raises(grafted):
+    # Grafted on 2.7, send() returns 0 there as 2.7's did, and sendall()
+    # looped on it forever (gevent's test_ssl_sendall_timeout0, lib-first,
+    # expects the error).
+    if grafted:
+        _tls_bootstrap.monkeypatch_ssl()
+    client, server = tls_pair()
+    try:
+        client.setblocking(False)
+        with pytest.raises(_tls_bootstrap.SSLError):
+            client.sendall(b"x" * (16 * 1024 * 1024))
+    finally:
+        client.close()
+        server.close()
+        _tls_bootstrap.restore_ssl()
