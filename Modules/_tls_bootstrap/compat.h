@@ -69,18 +69,18 @@
 #  define TLSB_HOST_SSLERROR_STR_NOT_INHERITED 1
 #endif
 
-/* 2.7's ssl.py (and gevent's 2.7 SSLSocket) call the connection's
- * peer_certificate(), shutdown(), tls_unique_cb(), selected_npn_protocol(). */
-#ifndef TLSB_PY3
-#  define TLSB_CONNECTION_27_NAMES 1
-#endif
-
 /* Py_BuildValue/PyArg_Parse code for bytes: "y#" on 3.x; on 2.7 "s#"
  * (str is bytes there).  Use as "..." TLSB_BYTES_FMT "...". */
 #ifdef TLSB_PY3
 #  define TLSB_BYTES_FMT "y#"
 #else
 #  define TLSB_BYTES_FMT "s#"
+#endif
+
+/* 2.7's ssl.py (and gevent's 2.7 SSLSocket) call the connection's
+ * peer_certificate(), shutdown(), tls_unique_cb(), selected_npn_protocol(). */
+#ifndef TLSB_PY3
+#  define TLSB_CONNECTION_27_NAMES 1
 #endif
 
 /* Small integers: int, not long, on 2.7 (long reprs end in "L"). */
