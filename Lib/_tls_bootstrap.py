@@ -426,6 +426,7 @@ _CHANGED_IN = {
     "hostname_checked_by_openssl": (3, 7),   # before: match_hostname()'s messages
     "timeouts_are_socket_timeout": (3, 0),   # 2.7: SSLError("... timed out")
     "send_raises_when_blocked": (3, 0),      # 2.7: send() returns 0
+    "empty_write_returns_zero": (3, 10),     # before: write(b'') SSLEOFError
     "warns_deprecations": (3, 10),           # PROTOCOL_TLS, OP_NO_*, TLSv1...
     "role_protocols_in_factories": (3, 10),  # before: PROTOCOL_TLS
     "refuses_wrong_side": (3, 10),           # client socket from a server context
@@ -1701,6 +1702,7 @@ def monkeypatch_ssl():
             if _legacy_host_behaviour("timeouts_are_socket_timeout"):
                 _core._timeout_error = SSLError
             _core._transport_errors_are_eof = _HOST_TRANSPORT_ERRORS_ARE_EOF
+            _core._empty_write_raises = _legacy_host_behaviour("empty_write_returns_zero")
         return _graft_report()
 
 
@@ -1738,6 +1740,7 @@ def restore_ssl():
                 delattr(host, name)
         _core._timeout_error = _socket_module.timeout
         _core._transport_errors_are_eof = False
+        _core._empty_write_raises = False
         _graft = None
         return report
 

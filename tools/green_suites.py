@@ -56,10 +56,6 @@ KNOWN_GAPS = {
     # eventlet 0.33's GreenSSLSocket calls 2.7's public SSLSocket(sock,
     # keyfile, certfile, ...) constructor, which ours does not have.
     ("eventlet", "graft-first", 2): "2.7 SSLSocket constructor",
-    # 2.7's send(b'') raises SSLError (OpenSSL's SSL_write of 0 bytes);
-    # ours returns 0 as 3.10+ does.
-    ("gevent", "graft-first", 2): "2.7 send(b'') raising",
-    ("gevent", "lib-first", 2): "2.7 send(b'') raising",
 }
 
 # (library, module, per-run timeout in seconds).  gevent's test__socket_ssl

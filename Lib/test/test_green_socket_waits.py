@@ -180,3 +180,26 @@ def test_sendall_on_a_blocked_non_blocking_socket_raises(grafted):
         client.close()
         server.close()
         _tls_bootstrap.restore_ssl()
+
+
+def test_empty_write_raises_only_where_the_grafted_host_did():
+    # Hosts before 3.10 raised SSLEOFError for write(b'') (gevent's 2.7
+    # test_empty_send expects it); 3.10+ and _tls_bootstrap used directly
+    # return 0.
+    import sys
+    client, server = tls_pair()
+    try:
+        assert client.send(b"") == 0
+        _tls_bootstrap.monkeypatch_ssl()
+        if sys.version_info < (3, 10):
+            with pytest.raises(_tls_bootstrap.SSLEOFError) as info:
+                client.send(b"")
+            assert info.value.args[0] == _tls_bootstrap.SSL_ERROR_EOF
+        else:
+            assert client.send(b"") == 0
+        _tls_bootstrap.restore_ssl()
+        assert client.send(b"") == 0
+    finally:
+        _tls_bootstrap.restore_ssl()
+        client.close()
+        server.close()

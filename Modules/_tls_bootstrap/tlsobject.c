@@ -1087,6 +1087,26 @@ tlsb_Connection_read(tlsb_Connection *self, PyObject *args)
 }
 
 /* write(data, /) -> number of bytes written (all of them) */
+/* The module attribute _empty_write_raises, set by monkeypatch_ssl() on
+ * hosts before 3.10, whose write(b'') raised SSLEOFError (OpenSSL's
+ * SSL_write of 0 bytes); 3.10+ returns 0.  Looked up only for b''. */
+static int
+tlsb_empty_write_raises(void)
+{
+    PyObject *flag = PyObject_GetAttrString(tlsb_state.module, "_empty_write_raises");
+    int result;
+
+    if (flag == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    result = PyObject_IsTrue(flag);
+    Py_DECREF(flag);
+    if (result < 0)
+        PyErr_Clear();
+    return result > 0;
+}
+
 static PyObject *
 tlsb_Connection_write(tlsb_Connection *self, PyObject *data)
 {
@@ -1103,6 +1123,11 @@ tlsb_Connection_write(tlsb_Connection *self, PyObject *data)
         PyBuffer_Release(&view);
         return PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
                             INT_MAX);
+    }
+    if (view.len == 0 && tlsb_empty_write_raises()) {
+        PyBuffer_Release(&view);
+        return tlsb_raise_message(tlsb_state.SSLEOFError, TLSB_ERROR_EOF,
+                                  "EOF occurred in violation of protocol");
     }
     run = tlsb_connection_run(self, TLSB_OP_WRITE, view.buf, (size_t)view.len,
                               &done, &status);
