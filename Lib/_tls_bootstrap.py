@@ -433,6 +433,7 @@ _CHANGED_IN = {
     "hostname_checked_by_openssl": (3, 7),   # before: match_hostname()'s messages
     "timeouts_are_socket_timeout": (3, 0),   # 2.7: SSLError("... timed out")
     "send_raises_when_blocked": (3, 0),      # 2.7: send() returns 0
+    "empty_write_returns_zero": (3, 10),     # before: write(b'') SSLEOFError
     "warns_deprecations": (3, 10),           # PROTOCOL_TLS, OP_NO_*, TLSv1...
     "role_protocols_in_factories": (3, 10),  # before: PROTOCOL_TLS
     "refuses_wrong_side": (3, 10),           # client socket from a server context
@@ -834,14 +835,106 @@ def _byte_size(buffer):
             view.release()
 
 
+# ---- green sockets (gevent, eventlet) ----
+# Such a socket keeps its fd non-blocking and its timeout in Python, and
+# expects every wait to go back to its library's event loop, which runs in
+# this very thread.  The core's own poll() would freeze that loop, so the
+# connection gets a wait function here (the core calls it, see "green
+# sockets" in tlsobject.c).  Recognised by what the socket does, not by
+# importing any library.
+from _socket import socket as _RawSocket    # the C type, never patched
+
+
+class _GreenTimeout(Exception):
+    """Raised inside a green library's wait when our timeout passes."""
+
+
+def _fd_is_nonblocking(fd):
+    try:
+        import fcntl
+        return bool(fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+    except (ImportError, AttributeError, EnvironmentError):
+        return False
+
+
+def _green_wait_for(sock):
+    """wait(want_write, timeout) -> bool for a green socket, None for
+    others: a socket whose gettimeout() is not 0 while its fd is
+    non-blocking, and which is not itself the C socket that keeps its
+    timeout at the fd level (a 2.7 socket.socket keeps it in its _sock)."""
+    try:
+        timeout = sock.gettimeout()
+        fd = sock.fileno()
+    except (AttributeError, socket_error):
+        return None
+    if timeout == 0.0 or fd < 0 or isinstance(sock, _RawSocket):
+        return None
+    raw = getattr(sock, "_sock", None)
+    if (isinstance(raw, _RawSocket)
+            and raw.gettimeout() == timeout):
+        return None
+    if not _fd_is_nonblocking(fd):
+        return None
+    # The library's own per-fd wait, found in the modules its socket
+    # classes come from: gevent's wait_read/wait_write, eventlet's
+    # trampoline.  Otherwise select.select, as patched (or not) now.
+    for klass in type(sock).__mro__:
+        module = sys.modules.get(klass.__module__)
+        wait_read = getattr(module, "wait_read", None)
+        wait_write = getattr(module, "wait_write", None)
+        if callable(wait_read) and callable(wait_write):
+            def wait(want_write, timeout):
+                try:
+                    (wait_write if want_write else wait_read)(
+                        fd, timeout, _GreenTimeout)
+                except _GreenTimeout:
+                    return False
+                return True
+            return wait
+        trampoline = getattr(module, "trampoline", None)
+        if callable(trampoline):
+            def wait(want_write, timeout):
+                try:
+                    trampoline(fd, read=not want_write, write=want_write,
+                               timeout=timeout, timeout_exc=_GreenTimeout)
+                except _GreenTimeout:
+                    return False
+                return True
+            return wait
+
+    def wait(want_write, timeout):
+        import select
+        fds = ([], [fd]) if want_write else ([fd], [])
+        ready = select.select(fds[0], fds[1], [], timeout)
+        return bool(ready[0] or ready[1])
+    return wait
+
+
 def _byte_view(data):
     """A zero-copy view of `data`'s bytes, sliceable by byte offset."""
     if _PY2:
+        if isinstance(data, unicode):  # noqa: F821 (2.7 builtin)
+            # As 2.7's write() takes it: encoded by the default encoding
+            # (a buffer() would expose its UCS-4 code units).
+            data = data.encode(sys.getdefaultencoding())
         try:
             return memoryview(data)
         except TypeError:     # 2.7 objects with only the old buffer API
             return buffer(data)  # noqa: F821 (2.7 builtin)
     return memoryview(data).cast("B")
+
+
+if _PY2:
+    class _FileObject(_socket_module._fileobject):
+        """2.7's socket file object, also usable in a with statement, as
+        3.x's and gevent's are (gevent's own tests rely on it)."""
+        __slots__ = ()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.close()
 
 
 class SSLSocket(_socket_class):
@@ -871,6 +964,7 @@ class SSLSocket(_socket_class):
             raise ValueError("check_hostname requires server_hostname")
         context._check_side(server_side)
 
+        green_wait = _green_wait_for(sock)
         timeout = sock.gettimeout()
         if _PY2:
             self = cls.__new__(cls)
@@ -890,6 +984,7 @@ class SSLSocket(_socket_class):
         self._context = context
         self._session = session
         self._sslobj = None
+        self._green_wait = green_wait
         self.server_side = server_side
         self.server_hostname = None
         self.do_handshake_on_connect = do_handshake_on_connect
@@ -903,6 +998,7 @@ class SSLSocket(_socket_class):
                     self, server_side, self.server_hostname, owner=self,
                     session=self._session,
                     verify_hostname=_checks_hostname_in_openssl(context))
+                self._sslobj._green_wait = green_wait
                 if do_handshake_on_connect:
                     if self.gettimeout() == 0.0:
                         raise ValueError("do_handshake_on_connect should not "
@@ -1059,7 +1155,10 @@ class SSLSocket(_socket_class):
         view = _byte_view(data)
         count, amount = 0, len(view)
         while count < amount:
-            count += self.send(view[count:])
+            # write(), not send(): a blocked non-blocking socket raises
+            # SSLWantWriteError (2.7's send() returned 0 there, and its
+            # sendall() spun on it forever).
+            count += self._sslobj.write(view[count:])
 
     def sendfile(self, file, offset=0, count=None):
         """Send a file, possibly by using os.sendfile() if this is a
@@ -1246,6 +1345,7 @@ class SSLSocket(_socket_class):
             self, False, self.server_hostname, owner=self,
             session=self._session,
             verify_hostname=_checks_hostname_in_openssl(self.context))
+        self._sslobj._green_wait = self._green_wait
         try:
             if connect_ex:
                 rc = _socket_class.connect_ex(self, addr)
@@ -1315,7 +1415,7 @@ class SSLSocket(_socket_class):
         # on it: close() only closes once every file object is closed.
         def makefile(self, mode="r", bufsize=-1):
             self._makefile_refs += 1
-            return _socket_module._fileobject(self, mode, bufsize, close=True)
+            return _FileObject(self, mode, bufsize, close=True)
 
         def close(self):
             if self._makefile_refs < 1:
@@ -1616,6 +1716,7 @@ def monkeypatch_ssl():
             if _legacy_host_behaviour("timeouts_are_socket_timeout"):
                 _core._timeout_error = SSLError
             _core._transport_errors_are_eof = _HOST_TRANSPORT_ERRORS_ARE_EOF
+            _core._empty_write_raises = _legacy_host_behaviour("empty_write_returns_zero")
         return _graft_report()
 
 
@@ -1659,6 +1760,7 @@ def restore_ssl():
                 delattr(host, name)
         _core._timeout_error = _socket_module.timeout
         _core._transport_errors_are_eof = False
+        _core._empty_write_raises = False
         _graft = None
         return report
 

@@ -97,6 +97,12 @@ tlsb_refuse_pickle(PyObject *self, PyObject *args)
 #  define TLSB_BYTES_FMT "s#"
 #endif
 
+/* 2.7's ssl.py (and gevent's 2.7 SSLSocket) call the connection's
+ * peer_certificate(), shutdown(), tls_unique_cb(), selected_npn_protocol(). */
+#ifndef TLSB_PY3
+#  define TLSB_CONNECTION_27_NAMES 1
+#endif
+
 /* Small integers: int, not long, on 2.7 (long reprs end in "L"). */
 static inline PyObject *
 tlsb_int_from_long(long value)

@@ -180,6 +180,8 @@ typedef struct {
     int io_inherited;              /* made before a fork: socket shared */
     int orphan_fd;                 /* closed socket's fd kept for the threads
                                       inside, -1; see tlsobject.c */
+    PyObject *green_wait;          /* strong ref: a green socket's wait, or
+                                      NULL (tlsobject.c, "green sockets") */
     PyObject *weakreflist;
 } tlsb_Connection;
 

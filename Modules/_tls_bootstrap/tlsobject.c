@@ -186,7 +186,8 @@ tlsb_socket_io_begin(tlsb_Connection *conn, tlsb_socket_io *io)
                            "Underlying socket connection gone");
         return -1;
     }
-    raw = tlsb_raw_socket(io->sock);
+    /* A green socket's timeout lives in Python; its raw socket says 0. */
+    raw = conn->green_wait == NULL ? tlsb_raw_socket(io->sock) : NULL;
     if (raw != NULL) {
         const tlsb_socket_head *head = (const tlsb_socket_head *)raw;
         fd = head->sock_fd;
@@ -285,6 +286,78 @@ tlsb_socket_wait(tlsb_socket_io *io, int for_write)
     }
 }
 
+typedef struct tlsb_io_frame tlsb_io_frame;
+static void tlsb_io_enter(tlsb_Connection *conn, tlsb_io_frame *frame);
+static void tlsb_io_leave(tlsb_io_frame *frame);
+
+/* ---- green sockets ----------------------------------------------------
+ *
+ * gevent's and eventlet's sockets keep the fd non-blocking and the timeout
+ * in Python; their event loop runs in the same thread, so a poll() here
+ * would freeze every other greenlet.  For them the Python layer sets
+ * conn->green_wait, a callable wait(want_write, timeout) -> bool (True:
+ * ready, False: timed out) that waits the way the socket's own library
+ * does.  The loop then takes the timeout from gettimeout(), runs OpenSSL
+ * on a non-blocking fd and calls green_wait instead of poll(), with the
+ * GIL held.  While it waits, other greenlets of this thread may run I/O on
+ * this or other connections, so the call is not counted as inside the
+ * loop (its frame is unlinked, and close() need not wait for it). */
+
+/* 1 ready, 0 timed out, -1 with an exception set. */
+static int
+tlsb_socket_wait_green(tlsb_Connection *conn, tlsb_socket_io *io,
+                       tlsb_io_frame *frame, int for_write)
+{
+    PyObject *wait, *timeout, *result;
+    int ready;
+
+    if (io->timeout < 0) {
+        timeout = Py_NewRef(Py_None);
+    } else {
+        double left = io->deadline - tlsb_monotonic();
+        if (left <= 0)
+            return 0;
+        timeout = PyFloat_FromDouble(left);
+        if (timeout == NULL)
+            return -1;
+    }
+    wait = Py_NewRef(conn->green_wait);
+    tlsb_io_leave(frame);
+    result = PyObject_CallFunctionObjArgs(wait, for_write ? Py_True : Py_False,
+                                          timeout, NULL);
+    tlsb_io_enter(conn, frame);
+    Py_DECREF(wait);
+    Py_DECREF(timeout);
+    if (result == NULL)
+        return -1;
+    ready = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return ready;
+}
+
+/* _green_wait: the wait of a green socket (see above), or None. */
+static PyObject *
+tlsb_Connection_get_green_wait(tlsb_Connection *self, void *closure)
+{
+    return Py_NewRef(self->green_wait != NULL ? self->green_wait : Py_None);
+}
+
+static int
+tlsb_Connection_set_green_wait(tlsb_Connection *self, PyObject *value,
+                               void *closure)
+{
+    if (value == NULL || value == Py_None) {
+        Py_CLEAR(self->green_wait);
+        return 0;
+    }
+    if (!PyCallable_Check(value)) {
+        PyErr_SetString(PyExc_TypeError, "_green_wait must be callable or None");
+        return -1;
+    }
+    Py_XSETREF(self->green_wait, Py_NewRef(value));
+    return 0;
+}
+
 static PyObject *
 tlsb_raise_timeout(tlsb_op op, int want_write)
 {
@@ -350,7 +423,7 @@ tlsb_raise_timeout(tlsb_op op, int want_write)
  * first: a stack of frames on the C stack of tlsb_connection_run.  A
  * callback may run I/O on another connection, never on these (re-entry),
  * and close() counts the other threads' frames (io_threads). */
-typedef struct tlsb_io_frame {
+struct tlsb_io_frame {
     tlsb_Connection *conn;
     unsigned long generation;     /* counted in io_threads of this fork generation */
     /* The context an SNI callback switched to inside the current OpenSSL
@@ -358,7 +431,7 @@ typedef struct tlsb_io_frame {
      * the rest of the step reads its settings (see the context setter). */
     tlsb_Context *switched;
     struct tlsb_io_frame *outer;
-} tlsb_io_frame;
+};
 
 static TLSB_THREAD_LOCAL tlsb_io_frame *tlsb_io_frames;
 
@@ -583,7 +656,8 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
      * poll() (the fd non-blocking for the call) instead of in recv(). */
     in_handshake = op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl);
     never_blocks = io.sock == NULL || io.timeout >= 0;
-    if (in_handshake && !never_blocks)
+    if ((in_handshake && !never_blocks) ||
+        (io.sock != NULL && conn->green_wait != NULL))
         never_blocks = tlsb_fd_nonblocking_for_call(io.fd, &saved_flags);
     for (;;) {
         if (conn->io_interrupted && io.sock != NULL) {
@@ -677,7 +751,10 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
                 result = 0;
                 break;
             }
-            ready = tlsb_socket_wait(&io, want_write);
+            if (conn->green_wait != NULL)
+                ready = tlsb_socket_wait_green(conn, &io, &frame, want_write);
+            else
+                ready = tlsb_socket_wait(&io, want_write);
             if (ready < 0) {
                 result = -1;
                 break;
@@ -916,26 +993,37 @@ error:
 }
 
 /* _SSLContext._wrap_socket(sock, server_side, server_hostname=None, *,
- *                         owner=None, session=None, verify_hostname=None)
+ *                         owner=None, session=None, verify_hostname=None,
+ *                         ssl_sock=None)
  * -> connection
  * sock: anything with fileno() and gettimeout() (socket.socket, or 2.7's
- * _socket.socket); held by weak reference. */
+ * _socket.socket); held by weak reference.  ssl_sock is 2.7 _ssl's name
+ * for owner (gevent's 2.7 SSLSocket passes it). */
 static PyObject *
 tlsb_Context_wrap_socket(tlsb_Context *ctx, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"sock", "server_side", "server_hostname", "owner",
-                             "session", "verify_hostname", NULL};
+                             "session", "verify_hostname", "ssl_sock", NULL};
     PyObject *sock, *server_side_obj, *hostname = Py_None, *owner = Py_None;
     PyObject *session = Py_None, *fd_obj, *verify_hostname = Py_None;
+    PyObject *ssl_sock = Py_None;
     tlsb_Connection *self;
     BIO *bio;
     int server_side;
     long fd;
 
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OOOO:_wrap_socket", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|OOOOO:_wrap_socket", kwlist,
                                      &sock, &server_side_obj, &hostname, &owner,
-                                     &session, &verify_hostname))
+                                     &session, &verify_hostname, &ssl_sock))
         return NULL;
+    if (ssl_sock != Py_None) {
+        if (owner != Py_None) {
+            PyErr_SetString(PyExc_TypeError,
+                            "_wrap_socket() takes owner or ssl_sock, not both");
+            return NULL;
+        }
+        owner = ssl_sock;
+    }
     server_side = PyObject_IsTrue(server_side_obj);
     if (server_side < 0)
         return NULL;
@@ -986,6 +1074,7 @@ tlsb_Connection_traverse(tlsb_Connection *self, visitproc visit, void *arg)
     Py_VISIT(self->session_context);
     Py_VISIT(self->incoming);
     Py_VISIT(self->outgoing);
+    Py_VISIT(self->green_wait);
     Py_VISIT(self->callback_exc.type);
     Py_VISIT(self->callback_exc.value);
     Py_VISIT(self->callback_exc.traceback);
@@ -996,6 +1085,7 @@ static int
 tlsb_Connection_clear(tlsb_Connection *self)
 {
     tlsb_pending_exc_clear(&self->callback_exc);
+    Py_CLEAR(self->green_wait);
     return 0;
 }
 
@@ -1025,6 +1115,7 @@ tlsb_Connection_dealloc(tlsb_Connection *self)
     Py_CLEAR(self->outgoing);
     Py_CLEAR(self->socket);
     Py_CLEAR(self->owner);
+    Py_CLEAR(self->green_wait);
     Py_CLEAR(self->server_hostname);
     Py_CLEAR(self->psk_identity);
     Py_CLEAR(self->callback_cause);
@@ -1147,6 +1238,30 @@ tlsb_Connection_read(tlsb_Connection *self, PyObject *args)
 }
 
 /* write(data, /) -> number of bytes written (all of them) */
+/* The module attribute _empty_write_raises, set by monkeypatch_ssl() on
+ * hosts before 3.10, whose write(b'') raised SSLEOFError (OpenSSL's
+ * SSL_write of 0 bytes); 3.10+ returns 0.  Looked up only for b''. */
+static int
+tlsb_empty_write_raises(void)
+{
+    PyObject *module = tlsb_interp_module();
+    PyObject *flag;
+    int result;
+
+    if (module == NULL)
+        return 0;
+    flag = PyObject_GetAttrString(module, "_empty_write_raises");
+    if (flag == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    result = PyObject_IsTrue(flag);
+    Py_DECREF(flag);
+    if (result < 0)
+        PyErr_Clear();
+    return result > 0;
+}
+
 static PyObject *
 tlsb_Connection_write(tlsb_Connection *self, PyObject *data)
 {
@@ -1163,6 +1278,11 @@ tlsb_Connection_write(tlsb_Connection *self, PyObject *data)
         PyBuffer_Release(&view);
         return PyErr_Format(PyExc_OverflowError, "string longer than %d bytes",
                             INT_MAX);
+    }
+    if (view.len == 0 && tlsb_empty_write_raises()) {
+        PyBuffer_Release(&view);
+        return tlsb_raise_message(tlsb_interp()->SSLEOFError, TLSB_ERROR_EOF,
+                                  "EOF occurred in violation of protocol");
     }
     run = tlsb_connection_run(self, TLSB_OP_WRITE, view.buf, (size_t)view.len,
                               &done, &status);
@@ -1626,6 +1746,35 @@ tlsb_Connection_get_session_reused(tlsb_Connection *self, void *closure)
     return PyBool_FromLong(SSL_session_reused(self->ssl));
 }
 
+#ifdef TLSB_CONNECTION_27_NAMES
+static PyObject *
+tlsb_Connection_selected_npn_protocol(tlsb_Connection *self, PyObject *unused)
+{
+    Py_RETURN_NONE;
+}
+
+/* shutdown() -> the socket: unwrap(), except that a peer that closes the
+ * transport after our close_notify ends the shutdown instead of raising
+ * SSLEOFError.  2.7's _ssl never reported that EOF under OpenSSL 3 (it
+ * raised an SSLError that callers ignore), and gevent's 2.7 SSLSocket turns
+ * SSLEOFError into '' and then fails wrapping '' as a socket. */
+static PyObject *
+tlsb_Connection_shutdown27(tlsb_Connection *self, PyObject *unused)
+{
+    PyObject *sock = tlsb_Connection_unwrap(self, NULL);
+
+    if (sock == NULL && self->ssl != NULL &&
+        (SSL_get_shutdown(self->ssl) & SSL_SENT_SHUTDOWN) &&
+        PyErr_ExceptionMatches(tlsb_interp()->SSLEOFError)) {
+        PyErr_Clear();
+        if (self->socket != NULL && PyWeakref_GetRef(self->socket, &sock) < 0)
+            return NULL;
+        return sock ? sock : Py_NewRef(Py_None);
+    }
+    return sock;
+}
+#endif
+
 static PyMethodDef tlsb_Connection_methods[] = {
     TLSB_REFUSE_PICKLE
     {"do_handshake", (PyCFunction)tlsb_Connection_do_handshake, METH_NOARGS,
@@ -1675,6 +1824,18 @@ static PyMethodDef tlsb_Connection_methods[] = {
      "client_sigalg()\n--\n\nThe signature algorithm of the client's authentication."},
     {"server_sigalg", (PyCFunction)tlsb_Connection_server_sigalg, METH_NOARGS,
      "server_sigalg()\n--\n\nThe signature algorithm the server signed the handshake with."},
+#ifdef TLSB_CONNECTION_27_NAMES
+    {"peer_certificate", (PyCFunction)(void (*)(void))tlsb_Connection_getpeercert,
+     METH_VARARGS | METH_KEYWORDS,
+     "peer_certificate(binary_form=False)\n--\n\n2.7's name for getpeercert()."},
+    {"shutdown", (PyCFunction)tlsb_Connection_shutdown27, METH_NOARGS,
+     "shutdown()\n--\n\n2.7's unwrap(): a peer closing after our close_notify ends it."},
+    {"tls_unique_cb", (PyCFunction)(void (*)(void))tlsb_Connection_get_channel_binding,
+     METH_VARARGS | METH_KEYWORDS,
+     "tls_unique_cb()\n--\n\n2.7's get_channel_binding('tls-unique')."},
+    {"selected_npn_protocol", (PyCFunction)tlsb_Connection_selected_npn_protocol,
+     METH_NOARGS, "selected_npn_protocol()\n--\n\nAlways None: NPN is not supported."},
+#endif
     {NULL, NULL}
 };
 
@@ -1692,6 +1853,9 @@ static PyGetSetDef tlsb_Connection_getset[] = {
      (setter)tlsb_Connection_set_session, "The SSLSession.", NULL},
     {"session_reused", (getter)tlsb_Connection_get_session_reused, NULL,
      "Whether the session was reused.", NULL},
+    {"_green_wait", (getter)tlsb_Connection_get_green_wait,
+     (setter)tlsb_Connection_set_green_wait,
+     "wait(want_write, timeout) -> bool for a green socket, or None.", NULL},
     {NULL}
 };
 
