@@ -293,6 +293,7 @@ MemoryBIO = _core.MemoryBIO
 SSLSession = _core.SSLSession
 crypto = _core.crypto
 rand = _core.rand
+import _tls_bootstrap_SSL as SSL  # noqa: E402 pyOpenSSL's SSL API (issue 17)
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
