@@ -176,8 +176,9 @@ class _translated(object):
     """with _translated(conn): core call -- the host's ssl exceptions become
     pyOpenSSL's; conn (if any) records what the call wanted."""
 
-    def __init__(self, conn=None):
+    def __init__(self, conn=None, value_errors=False):
         self.conn = conn
+        self.value_errors = value_errors    # the core's ValueError is Error too
 
     def __enter__(self):
         if self.conn is not None:
@@ -203,7 +204,9 @@ class _translated(object):
             raise SysCallError(exc.errno if exc.errno else -1, exc.strerror)
         if isinstance(exc, _core.SSLError):
             raise _error_from_ssl(exc)
-        return False    # ValueError: only the callers that asked for it
+        if self.value_errors:
+            raise Error([("SSL routines", "", str(exc))])
+        return False
 
     def _want(self, what):
         if self.conn is not None:
@@ -217,6 +220,13 @@ def _as_bytes(name, value):
                       % (_text_type.__name__, name), DeprecationWarning,
                       stacklevel=3)
         return value.encode("utf-8")
+    return value
+
+
+def _text(value):
+    # pyOpenSSL hands out names as text (unicode on 2.7), the core as str
+    if isinstance(value, bytes):
+        return value.decode("ascii")
     return value
 
 
@@ -270,13 +280,13 @@ class Context(object):
     # -- protocol versions, options, ciphers ------------------------------
     def set_min_proto_version(self, version):
         """Lowest protocol version (TLS1_2_VERSION, ...); 0: the library's lowest."""
-        with _translated():
+        with _translated(value_errors=True):
             self._ctx.minimum_version = (
                 version or _core.PROTO_MINIMUM_SUPPORTED)
 
     def set_max_proto_version(self, version):
         """Highest protocol version; 0: the library's highest."""
-        with _translated():
+        with _translated(value_errors=True):
             self._ctx.maximum_version = (
                 version or _core.PROTO_MAXIMUM_SUPPORTED)
 
@@ -667,7 +677,7 @@ class Connection(object):
 
     def _cipher(self, index):
         cipher = self._conn.cipher() if self._conn is not None else None
-        return None if cipher is None else cipher[index]
+        return None if cipher is None else _text(cipher[index])
 
     def get_cipher_name(self):
         """The cipher's OpenSSL name, or None before the handshake."""
@@ -688,7 +698,7 @@ class Connection(object):
             raise NotImplementedError(
                 "get_protocol_version_name() before the handshake: the core "
                 "reports a version only once one is agreed")
-        return version
+        return _text(version)
 
     def get_alpn_proto_negotiated(self):
         """The ALPN protocol agreed, or b''."""

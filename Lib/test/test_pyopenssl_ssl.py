@@ -130,6 +130,11 @@ def test_handshake_and_results_against_pyopenssl(client_name, server_name):
         assert text(end.get_cipher_name()) == "TLS_AES_256_GCM_SHA384"
         assert end.get_cipher_bits() == 256
         assert text(end.get_cipher_version()) == "TLSv1.3"
+    # the same types from both libraries (text, unicode on 2.7)
+    for getter in ("get_cipher_name", "get_cipher_version",
+                   "get_protocol_version_name", "get_cipher_bits",
+                   "get_servername", "get_alpn_proto_negotiated"):
+        assert type(getattr(client, getter)()) is type(getattr(server, getter)()), getter
     assert server.get_servername() == b"localhost"
     assert client.get_servername() == b"localhost"
     peer = client.get_peer_certificate()
@@ -365,6 +370,12 @@ def test_set_options_returns_the_options_now_set(impl):
     assert ctx.set_options(0) == now
     with pytest.raises(TypeError):
         ctx.set_options("x")
+
+
+@pytest.mark.parametrize("setter", ["set_min_proto_version", "set_max_proto_version"])
+def test_unknown_proto_version_is_error(impl, setter):
+    with pytest.raises(impl.Error):
+        getattr(impl.Context(impl.TLS_METHOD), setter)(0x999)
 
 
 def test_set_mode_returns_the_modes_now_set(impl):
