@@ -141,7 +141,7 @@ setup(
     long_description_content_type="text/markdown",
     license="PSF-2.0",
     package_dir={"": "Lib"},
-    py_modules=["_tls_bootstrap", "_tls_bootstrap_SSL"],
+    py_modules=["_tls_bootstrap", "_tls_bootstrap_SSL", "_tls_bootstrap_pyopenssl"],
     ext_modules=[core],
     cmdclass={"build_ext": BuildExt},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, !=3.5.*",

@@ -294,6 +294,7 @@ SSLSession = _core.SSLSession
 crypto = _core.crypto
 rand = _core.rand
 import _tls_bootstrap_SSL as SSL  # noqa: E402 pyOpenSSL's SSL API (issue 17)
+from _tls_bootstrap_pyopenssl import inject_pyopenssl, extract_pyopenssl  # noqa: E402,F401
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add

@@ -1,4 +1,3 @@
-# Copyright the _tls_bootstrap authors. Licensed under the Apache License 2.0.
 """pyOpenSSL 21.0.0's ``OpenSSL.SSL`` API on the _tls_bootstrap core
 (published as ``_tls_bootstrap.SSL``).  Issue 17, first landing.
 
