@@ -35,6 +35,7 @@ Design (rules of this file):
   other than the ones the core sets, Connection over a socket.
 """
 import sys
+import traceback
 import warnings
 import weakref
 
@@ -247,7 +248,14 @@ def _on_servername(core_conn, server_name, core_ctx):
             server_name, _text_type) else server_name
     callback = conn._first_context._servername_callback
     if callback is not None:
-        callback(conn)
+        try:
+            callback(conn)
+        except Exception:
+            # pyOpenSSL 21 (a cffi callback) prints the exception and the
+            # handshake goes on; the core would abort it with an alert
+            sys.stderr.write("Exception ignored in servername callback %r:\n"
+                             % (callback,))
+            traceback.print_exc()
     return None
 
 

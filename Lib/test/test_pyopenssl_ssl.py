@@ -16,7 +16,7 @@ import _tls_bootstrap
 from _tls_bootstrap import SSL as ours
 
 from tlsb_peers import OpenSSLServer
-from tlsb_support import certfile, need
+from tlsb_support import catch_unraisable, certfile, need
 
 try:
     with warnings.catch_warnings():
@@ -245,6 +245,21 @@ def test_servername_callback_switches_context(client_name, server_name):
     expected = _tls_bootstrap.crypto.load_certificate(
         _tls_bootstrap.crypto.FILETYPE_PEM, open(certfile("allsans.pem"), "rb").read())
     assert names == [text(v) for k, v in expected.get_subject().get_components()]
+
+
+def test_servername_callback_exception_is_printed_and_handshake_goes_on(impl, capfd):
+    def on_servername(conn):
+        raise KeyError("from the servername callback")
+
+    sctx = server_context(impl)
+    sctx.set_tlsext_servername_callback(on_servername)
+    client, server = connections(impl.Context(impl.TLS_METHOD), sctx, impl, impl)
+    with catch_unraisable() as caught:
+        handshake(client, server)
+    # cffi (pyOpenSSL) reports through sys.unraisablehook where there is
+    # one, ours prints the traceback to stderr
+    reports = [str(exc) for exc in caught or ()] + [capfd.readouterr().err]
+    assert any("from the servername callback" in text for text in reports)
 
 
 def test_alpn_ours_client_pyopenssl_server():
