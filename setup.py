@@ -171,7 +171,8 @@ setup(
     author="The _tls_bootstrap authors",
     platforms=["POSIX"],
     package_dir={"": "Lib"},
-    py_modules=["_tls_bootstrap", "_tls_bootstrap_cli"],
+    py_modules=["_tls_bootstrap", "_tls_bootstrap_cli", "_tls_bootstrap_SSL",
+                "_tls_bootstrap_pyopenssl"],
     # PEP 561 type stubs for _tls_bootstrap, its crypto and rand.
     packages=["_tls_bootstrap-stubs"],
     package_data={"_tls_bootstrap-stubs": ["*.pyi", "py.typed"]},

@@ -300,6 +300,12 @@ rand = _core.rand
 # X509`, as with pyOpenSSL's OpenSSL.crypto; the type stubs name them so).
 sys.modules.setdefault(__name__ + ".crypto", crypto)
 sys.modules.setdefault(__name__ + ".rand", rand)
+try:    # pyOpenSSL's SSL API (issue 17); absent where this file ships alone
+    import _tls_bootstrap_SSL as SSL  # noqa: E402
+    from _tls_bootstrap_pyopenssl import inject_pyopenssl, extract_pyopenssl  # noqa: E402,F401
+except ImportError as _exc:   # (the CPython patch, test_patches_e2e's copy)
+    if "_tls_bootstrap_SSL" not in str(_exc) and "_tls_bootstrap_pyopenssl" not in str(_exc):
+        raise
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add

@@ -1,0 +1,723 @@
+"""pyOpenSSL 21.0.0's ``OpenSSL.SSL`` API on the _tls_bootstrap core
+(published as ``_tls_bootstrap.SSL``).  Issue 17, first landing.
+
+Design (rules of this file):
+
+- One TLS engine.  ``Context`` holds a core ``_SSLContext`` (an SSL_CTX made
+  as PROTOCOL_TLS, so one context serves both roles as pyOpenSSL's TLS_METHOD
+  does); ``Connection`` holds two core ``MemoryBIO`` objects and one core
+  ``_Connection`` (an SSL), the same types ``SSLObject`` is built from.
+  Nothing here talks to OpenSSL except through those types.
+- The core makes the SSL when it is given its role, its SNI name and its
+  BIOs (``_wrap_bio``), whereas pyOpenSSL makes it in ``Connection()`` and
+  sets those later.  So the core connection is made at the first call that
+  needs it (handshake, send/recv, shutdown); ``bio_write`` before that goes
+  into the incoming MemoryBIO, which exists from the start.  Consequence:
+  Context settings changed after ``Connection()`` but before the first I/O
+  still apply to that connection (in pyOpenSSL they do not).
+- What maps to what: use_certificate*/use_privatekey* collect a chain and a
+  key and hand both to ``load_cert_chain_data`` once both are there (the
+  core installs them together); set_verify modes map to CERT_NONE /
+  CERT_OPTIONAL (VERIFY_PEER) / CERT_REQUIRED (with FAIL_IF_NO_PEER_CERT);
+  set_min/max_proto_version to minimum_version/maximum_version (same
+  numbers); set_alpn_protos to ``_set_alpn_protocols`` (wire format);
+  the servername callback rides on the core's ``sni_callback``.
+- Errors: the core raises the host's ``ssl`` exceptions; ``_translated``
+  is the one place they become pyOpenSSL's (WantRead/WantWrite/ZeroReturn/
+  SysCall, everything else ``Error([(library, function, reason)])``; the
+  function is '' as OpenSSL 3 no longer records one).
+- A Context starts from the core's (3.13's) defaults: TLS 1.2 minimum,
+  3.13's cipher string and options, not OpenSSL's bare SSL_CTX_new ones.
+- Needs C support that does not exist yet (raise NotImplementedError
+  naming it): the set_verify callback (SSL_CTX_set_verify's callback),
+  set_alpn_select_callback, set_info_callback, set_keylog_callback (the
+  core has keylog_filename only), OCSP callbacks, recv(MSG_PEEK), modes
+  other than the ones the core sets, Connection over a socket.
+"""
+import sys
+import traceback
+import warnings
+import weakref
+
+import _tls_bootstrap_core as _core
+
+crypto = _core.crypto
+
+_PY2 = sys.version_info[0] == 2
+if _PY2:
+    _text_type = unicode  # noqa: F821 (2.7 builtin)
+    _integer_types = (int, long)  # noqa: F821 (2.7 builtin)
+else:
+    _text_type = str
+    _integer_types = (int,)
+
+# pyOpenSSL's own numbers for the methods (not OpenSSL constants)
+SSLv2_METHOD = 1
+SSLv3_METHOD = 2
+SSLv23_METHOD = 3
+TLSv1_METHOD = 4
+TLSv1_1_METHOD = 5
+TLSv1_2_METHOD = 6
+TLS_METHOD = 7
+TLS_SERVER_METHOD = 8
+TLS_CLIENT_METHOD = 9
+
+SSL3_VERSION = 0x300
+TLS1_VERSION = 0x301
+TLS1_1_VERSION = 0x302
+TLS1_2_VERSION = 0x303
+TLS1_3_VERSION = 0x304
+
+# method -> the one protocol version it pins (None: any)
+_METHOD_VERSIONS = {
+    SSLv23_METHOD: None, TLS_METHOD: None,
+    TLS_SERVER_METHOD: None, TLS_CLIENT_METHOD: None,
+    TLSv1_METHOD: TLS1_VERSION, TLSv1_1_METHOD: TLS1_1_VERSION,
+    TLSv1_2_METHOD: TLS1_2_VERSION,
+}
+
+OP_NO_SSLv2 = _core.OP_NO_SSLv2
+OP_NO_SSLv3 = _core.OP_NO_SSLv3
+OP_NO_TLSv1 = _core.OP_NO_TLSv1
+OP_NO_TLSv1_1 = _core.OP_NO_TLSv1_1
+OP_NO_TLSv1_2 = _core.OP_NO_TLSv1_2
+OP_NO_TLSv1_3 = _core.OP_NO_TLSv1_3
+OP_NO_COMPRESSION = _core.OP_NO_COMPRESSION
+OP_NO_TICKET = _core.OP_NO_TICKET
+OP_CIPHER_SERVER_PREFERENCE = _core.OP_CIPHER_SERVER_PREFERENCE
+OP_SINGLE_DH_USE = _core.OP_SINGLE_DH_USE
+OP_SINGLE_ECDH_USE = _core.OP_SINGLE_ECDH_USE
+OP_ALL = _core.OP_ALL
+
+# OpenSSL's SSL_MODE_* values (ssl.h); the core sets the last three on
+# every context, and partial writes cannot happen with memory BIOs
+MODE_ENABLE_PARTIAL_WRITE = 0x1
+MODE_ACCEPT_MOVING_WRITE_BUFFER = 0x2
+MODE_AUTO_RETRY = 0x4
+MODE_RELEASE_BUFFERS = 0x10
+_MODES_WE_HAVE = (MODE_ENABLE_PARTIAL_WRITE | MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                  MODE_AUTO_RETRY | MODE_RELEASE_BUFFERS)
+
+VERIFY_NONE = 0x0
+VERIFY_PEER = 0x1
+VERIFY_FAIL_IF_NO_PEER_CERT = 0x2
+VERIFY_CLIENT_ONCE = 0x4
+
+SENT_SHUTDOWN = 1
+RECEIVED_SHUTDOWN = 2
+
+OPENSSL_VERSION_NUMBER = _core.OPENSSL_VERSION_NUMBER
+# OpenSSL_version()'s selectors
+SSLEAY_VERSION = 0
+SSLEAY_CFLAGS = 1
+SSLEAY_BUILT_ON = 2
+SSLEAY_PLATFORM = 3
+SSLEAY_DIR = 4
+
+
+def SSLeay_version(type):
+    """The linked OpenSSL's version text (only SSLEAY_VERSION is known)."""
+    if type == SSLEAY_VERSION:
+        return _core.OPENSSL_VERSION.encode("ascii")
+    raise NotImplementedError(
+        "SSLeay_version(%r): the core reports OpenSSL_version(OPENSSL_VERSION) "
+        "only" % (type,))
+
+
+class Error(Exception):
+    """An OpenSSL error; args[0] is a list of (library, function, reason)."""
+
+
+class WantReadError(Error):
+    """The operation needs more data from the peer (bio_write it)."""
+
+
+class WantWriteError(Error):
+    """The operation needs the outgoing data drained (bio_read it)."""
+
+
+class WantX509LookupError(Error):
+    """A certificate lookup callback asked to be called again."""
+
+
+class ZeroReturnError(Error):
+    """The peer closed the TLS connection cleanly (close_notify)."""
+
+
+class SysCallError(Error):
+    """The transport failed or ended without close_notify: (errno, text)."""
+
+
+# OpenSSL's names for the libraries that show up in TLS errors
+_LIBRARY_NAMES = {
+    "SSL": "SSL routines", "X509": "x509 certificate routines",
+    "PEM": "PEM routines", "SYS": "system library", "EVP": "digital envelope routines",
+    "ASN1": "asn1 encoding routines", "RSA": "rsa routines",
+}
+
+
+def _error_from_ssl(exc):
+    library = getattr(exc, "library", None)
+    reason = getattr(exc, "reason", None)
+    text = exc.args[1] if len(exc.args) > 1 else str(exc)
+    if isinstance(exc, _core.SSLCertVerificationError):
+        reason_text = "certificate verify failed"
+    elif isinstance(text, str) and "] " in text:
+        # "[LIB: REASON] reason text (file:line)": OpenSSL's reason string
+        reason_text = text.split("] ", 1)[1].rsplit(" (", 1)[0]
+    elif reason:
+        reason_text = reason.lower().replace("_", " ")
+    else:
+        reason_text = str(text)
+    return Error([(_LIBRARY_NAMES.get(library, library or ""), "", reason_text)])
+
+
+class _translated(object):
+    """with _translated(conn): core call -- the host's ssl exceptions become
+    pyOpenSSL's; conn (if any) records what the call wanted."""
+
+    def __init__(self, conn=None, value_errors=False):
+        self.conn = conn
+        self.value_errors = value_errors    # the core's ValueError is Error too
+
+    def __enter__(self):
+        if self.conn is not None:
+            self.conn._wants = None
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, (_core.SSLError, ValueError)):
+            return False
+        if exc is None:
+            exc = exc_type()
+        if isinstance(exc, _core.SSLWantReadError):
+            self._want("read")
+            raise WantReadError()
+        if isinstance(exc, _core.SSLWantWriteError):
+            self._want("write")
+            raise WantWriteError()
+        if isinstance(exc, _core.SSLZeroReturnError):
+            raise ZeroReturnError()
+        if isinstance(exc, _core.SSLEOFError):
+            raise SysCallError(-1, "Unexpected EOF")
+        if isinstance(exc, _core.SSLSyscallError):
+            raise SysCallError(exc.errno if exc.errno else -1, exc.strerror)
+        if isinstance(exc, _core.SSLError):
+            raise _error_from_ssl(exc)
+        if self.value_errors:
+            raise Error([("SSL routines", "", str(exc))])
+        return False
+
+    def _want(self, what):
+        if self.conn is not None:
+            self.conn._wants = what
+
+
+def _as_bytes(name, value):
+    # pyOpenSSL 21 takes text with a DeprecationWarning and encodes UTF-8
+    if isinstance(value, _text_type):
+        warnings.warn("%s for %s is no longer accepted, use bytes"
+                      % (_text_type.__name__, name), DeprecationWarning,
+                      stacklevel=3)
+        return value.encode("utf-8")
+    return value
+
+
+def _text(value):
+    # pyOpenSSL hands out names as text (unicode on 2.7), the core as str
+    if isinstance(value, bytes):
+        return value.decode("ascii")
+    return value
+
+
+def _path(value):
+    if isinstance(value, bytes) and not _PY2:
+        return value.decode(sys.getfilesystemencoding())
+    return value
+
+
+def _on_servername(core_conn, server_name, core_ctx):
+    # The core's sni_callback: record the name for get_servername(), then
+    # run the pyOpenSSL servername callback of the connection's context.
+    owner_ref = getattr(core_conn, "_pyossl_owner", None)
+    conn = owner_ref() if owner_ref is not None else None
+    if conn is None:
+        return None
+    if server_name is not None:
+        conn._servername = server_name.encode("ascii") if isinstance(
+            server_name, _text_type) else server_name
+    callback = conn._first_context._servername_callback
+    if callback is not None:
+        try:
+            callback(conn)
+        except Exception:
+            # pyOpenSSL 21 (a cffi callback) prints the exception and the
+            # handshake goes on; the core would abort it with an alert
+            sys.stderr.write("Exception ignored in servername callback %r:\n"
+                             % (callback,))
+            traceback.print_exc()
+    return None
+
+
+class Context(object):
+    """pyOpenSSL's Context: the settings shared by connections (an SSL_CTX)."""
+
+    def __init__(self, method):
+        if not isinstance(method, _integer_types):
+            raise TypeError("method must be an integer")
+        if method not in _METHOD_VERSIONS:
+            raise ValueError("No such protocol")
+        self._ctx = _core._SSLContext(_core.PROTOCOL_TLS)
+        pinned = _METHOD_VERSIONS[method]
+        if pinned is not None:
+            with _translated():
+                self._ctx.minimum_version = pinned
+                self._ctx.maximum_version = pinned
+        self._ctx.sni_callback = _on_servername
+        self._method = method
+        self._verify_mode = VERIFY_NONE
+        self._mode = _MODES_WE_HAVE     # what the core's contexts have, as pyOpenSSL's
+        self._chain = None
+        self._key = None
+        self._passwd_cb = None
+        self._passwd_userdata = None
+        self._servername_callback = None
+        self._app_data = None
+
+    # -- protocol versions, options, ciphers ------------------------------
+    def set_min_proto_version(self, version):
+        """Lowest protocol version (TLS1_2_VERSION, ...); 0: the library's lowest."""
+        with _translated(value_errors=True):
+            self._ctx.minimum_version = (
+                version or _core.PROTO_MINIMUM_SUPPORTED)
+
+    def set_max_proto_version(self, version):
+        """Highest protocol version; 0: the library's highest."""
+        with _translated(value_errors=True):
+            self._ctx.maximum_version = (
+                version or _core.PROTO_MAXIMUM_SUPPORTED)
+
+    def set_options(self, options):
+        """Add OP_* flags; returns the flags now set."""
+        if not isinstance(options, _integer_types):
+            raise TypeError("options must be an integer")
+        self._ctx.options = self._ctx.options | options
+        return self._ctx.options
+
+    def set_mode(self, mode):
+        """Add MODE_* flags; returns the modes now set."""
+        if not isinstance(mode, _integer_types):
+            raise TypeError("mode must be an integer")
+        if mode & ~_MODES_WE_HAVE:
+            raise NotImplementedError(
+                "set_mode(%#x): the core sets SSL_MODE_* itself and has no "
+                "SSL_CTX_set_mode hook for other modes yet" % mode)
+        self._mode |= mode
+        return self._mode
+
+    def set_cipher_list(self, cipher_list):
+        """OpenSSL cipher string for TLS 1.2 and below."""
+        cipher_list = _as_bytes("cipher_list", cipher_list)
+        if not isinstance(cipher_list, bytes):
+            raise TypeError("cipher_list must be a byte string.")
+        with _translated():
+            self._ctx.set_ciphers(cipher_list.decode("ascii"))
+
+    # -- verification -----------------------------------------------------
+    def set_verify(self, mode, callback=None):
+        """VERIFY_NONE or VERIFY_PEER (| VERIFY_FAIL_IF_NO_PEER_CERT,
+        VERIFY_CLIENT_ONCE).  A callback needs C support not there yet."""
+        if not isinstance(mode, _integer_types):
+            raise TypeError("mode must be an integer")
+        if callback is not None:
+            if not callable(callback):
+                raise TypeError("callback must be callable")
+            raise NotImplementedError(
+                "set_verify() with a callback: the core has no per-certificate "
+                "verify callback (SSL_CTX_set_verify's verify_callback) yet")
+        if not mode & VERIFY_PEER:
+            self._ctx.verify_mode = _core.CERT_NONE
+        elif mode & VERIFY_FAIL_IF_NO_PEER_CERT:
+            self._ctx.verify_mode = _core.CERT_REQUIRED
+        else:
+            self._ctx.verify_mode = _core.CERT_OPTIONAL
+        self._verify_mode = mode
+
+    def get_verify_mode(self):
+        """The mode given to set_verify()."""
+        return self._verify_mode
+
+    def load_verify_locations(self, cafile, capath=None):
+        """Trust the CA certificates in a PEM file and/or a hashed directory."""
+        with _translated():
+            self._ctx.load_verify_locations(_path(cafile), _path(capath))
+
+    def set_default_verify_paths(self):
+        """Trust OpenSSL's default CA file and directory."""
+        with _translated():
+            self._ctx.set_default_verify_paths()
+
+    # -- our certificate and key --------------------------------------------
+    def set_passwd_cb(self, callback, userdata=None):
+        """callback(maxlen, verify, userdata) -> bytes, for encrypted keys."""
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+        self._passwd_cb = callback
+        self._passwd_userdata = userdata
+
+    def _install(self):
+        # The core installs a chain with its key, and checks that they match.
+        if self._chain is None or self._key is None:
+            return
+        with _translated():
+            self._ctx.load_cert_chain_data(self._chain, self._key)
+
+    def use_certificate(self, cert):
+        """Use a crypto.X509 as our certificate."""
+        if not isinstance(cert, crypto.X509):
+            raise TypeError("cert must be an X509 instance")
+        self._chain = [cert] + list(self._chain[1:] if isinstance(self._chain, list) else [])
+        self._install()
+
+    def use_certificate_file(self, certfile, filetype=crypto.FILETYPE_PEM):
+        """Use the (first) certificate in a PEM or ASN1 file."""
+        with open(_path(certfile), "rb") as handle:
+            data = handle.read()
+        try:
+            cert = crypto.load_certificate(filetype, data)
+        except crypto.Error as exc:
+            raise Error(exc.args[0] if exc.args else [])
+        self.use_certificate(cert)
+
+    def use_certificate_chain_file(self, certfile):
+        """Use a PEM file: our certificate, then its chain."""
+        with open(_path(certfile), "rb") as handle:
+            data = handle.read()
+        with _translated():
+            certs = _pem_certificates(data)
+        if not certs:
+            raise Error([("PEM routines", "", "no start line")])
+        self._chain = certs
+        self._install()
+
+    def add_extra_chain_cert(self, certobj):
+        """Append a crypto.X509 to the chain we send."""
+        if not isinstance(certobj, crypto.X509):
+            raise TypeError("certobj must be an X509 instance")
+        if not self._chain:
+            raise NotImplementedError(
+                "add_extra_chain_cert() before use_certificate*(): the core "
+                "installs the chain with its leaf")
+        self._chain = list(self._chain) + [certobj]
+        self._install()
+
+    def use_privatekey(self, pkey):
+        """Use a crypto.PKey as our private key."""
+        if not isinstance(pkey, crypto.PKey):
+            raise TypeError("pkey must be a PKey instance")
+        self._key = pkey
+        self._install()
+
+    def use_privatekey_file(self, keyfile, filetype=crypto.FILETYPE_PEM):
+        """Use the private key in a PEM or ASN1 file (set_passwd_cb for
+        encrypted ones)."""
+        with open(_path(keyfile), "rb") as handle:
+            data = handle.read()
+        passphrase = None
+        if self._passwd_cb is not None:
+            callback, userdata = self._passwd_cb, self._passwd_userdata
+            passphrase = lambda *ignored: callback(1024, False, userdata)
+        try:
+            if passphrase is None:
+                key = crypto.load_privatekey(filetype, data)
+            else:
+                key = crypto.load_privatekey(filetype, data, passphrase)
+        except crypto.Error as exc:
+            raise Error(exc.args[0] if exc.args else [])
+        self.use_privatekey(key)
+
+    def check_privatekey(self):
+        """Raise Error unless a certificate and its matching key are set."""
+        if self._chain is None or self._key is None:
+            raise Error([("SSL routines", "", "no certificate assigned"
+                          if self._chain is None else "no private key assigned")])
+        self._install()
+
+    # -- ALPN, SNI, app data ------------------------------------------------
+    def set_alpn_protos(self, protos):
+        """The ALPN protocols we offer (client) or accept (server), as bytes."""
+        wire = b"".join(bytes(bytearray([len(p)])) + p for p in protos)
+        with _translated():
+            self._ctx._set_alpn_protocols(wire)
+
+    def set_alpn_select_callback(self, callback):
+        raise NotImplementedError(
+            "set_alpn_select_callback(): the core selects from "
+            "set_alpn_protos() and has no ALPN select callback hook yet")
+
+    def set_tlsext_servername_callback(self, callback):
+        """callback(connection) runs on the server when a client sends SNI;
+        it may call connection.set_context()."""
+        self._servername_callback = callback
+
+    def set_info_callback(self, callback):
+        raise NotImplementedError(
+            "set_info_callback(): the core has no SSL_CTX_set_info_callback hook yet")
+
+    def set_keylog_callback(self, callback):
+        raise NotImplementedError(
+            "set_keylog_callback(): the core has keylog_filename only, no "
+            "SSL_CTX_set_keylog_callback hook yet")
+
+    def get_app_data(self):
+        """What set_app_data() stored."""
+        return self._app_data
+
+    def set_app_data(self, data):
+        """Store any object on the context."""
+        self._app_data = data
+
+
+def _pem_certificates(data):
+    marker = b"-----BEGIN CERTIFICATE-----"
+    certs = []
+    for part in data.split(marker)[1:]:
+        certs.append(crypto.load_certificate(crypto.FILETYPE_PEM, marker + part))
+    return certs
+
+
+class _CoreConnection(_core._Connection):
+    # The core connection, with room for a weak reference back to ours
+    # (the servername callback is handed this object).
+    pass
+
+
+class Connection(object):
+    """pyOpenSSL's Connection over memory BIOs (socket=None)."""
+
+    def __init__(self, context, socket=None):
+        if not isinstance(context, Context):
+            raise TypeError("context must be a Context instance")
+        if socket is not None:
+            raise NotImplementedError(
+                "Connection over a socket: only memory BIOs (socket=None) "
+                "are wired to the core so far")
+        self._context = context
+        self._first_context = context
+        self._incoming = _core.MemoryBIO()
+        self._outgoing = _core.MemoryBIO()
+        self._server_side = None
+        self._hostname = None
+        self._servername = None
+        self._conn = None
+        self._wants = None
+        self._app_data = None
+
+    def _core(self):
+        if self._conn is not None:
+            return self._conn
+        if self._server_side is None:
+            raise Error([("SSL routines", "", "connection type not set")])
+        conn = _CoreConnection.__new__(_CoreConnection)
+        name = self._hostname.decode("ascii") if self._hostname else None
+        with _translated():
+            self._context._ctx._wrap_bio(
+                self._incoming, self._outgoing, self._server_side, name,
+                target=conn, verify_hostname=False)
+        conn._pyossl_owner = weakref.ref(self)
+        self._conn = conn
+        return conn
+
+    def get_context(self):
+        """The Context in use."""
+        return self._context
+
+    def set_context(self, context):
+        """Switch to another Context (e.g. in the servername callback)."""
+        if not isinstance(context, Context):
+            raise TypeError("context must be a Context instance")
+        if self._conn is not None:
+            self._conn.context = context._ctx
+        self._context = context
+
+    def set_connect_state(self):
+        """Act as the client."""
+        self._server_side = False
+
+    def set_accept_state(self):
+        """Act as the server."""
+        self._server_side = True
+
+    def set_tlsext_host_name(self, name):
+        """The SNI name a client sends (bytes)."""
+        if not isinstance(name, bytes):
+            raise TypeError("name must be a byte string")
+        if b"\0" in name:
+            raise TypeError("name must not contain NUL byte")
+        if self._conn is not None:
+            raise NotImplementedError(
+                "set_tlsext_host_name() after the first I/O: the core takes "
+                "the name when it makes the SSL")
+        self._hostname = name
+
+    def get_servername(self):
+        """Client: the name set; server: the name the client sent."""
+        if self._server_side:
+            return self._servername
+        return self._hostname
+
+    # -- memory BIOs --------------------------------------------------------
+    def bio_write(self, buf):
+        """Give bytes received from the peer; returns how many were taken."""
+        buf = _as_bytes("buf", buf)
+        if not isinstance(buf, bytes):
+            raise TypeError("buf must be a byte string")
+        with _translated():
+            return self._incoming.write(buf)
+
+    def bio_read(self, bufsiz):
+        """Take up to bufsiz bytes to send to the peer."""
+        if not isinstance(bufsiz, _integer_types):
+            raise TypeError("bufsiz must be an integer")
+        data = self._outgoing.read(bufsiz)
+        if not data:
+            raise WantReadError()
+        return data
+
+    def bio_shutdown(self):
+        """Say that the peer's data has ended (EOF on the incoming BIO)."""
+        self._incoming.write_eof()
+
+    # -- TLS ----------------------------------------------------------------
+    def do_handshake(self):
+        """Run the handshake as far as the data at hand allows."""
+        conn = self._core()
+        with _translated(self):
+            conn.do_handshake()
+
+    def send(self, buf, flags=0):
+        """Encrypt buf; returns the number of bytes taken."""
+        buf = _as_bytes("buf", buf)
+        if isinstance(buf, memoryview):
+            buf = buf.tobytes()
+        if not isinstance(buf, bytes):
+            raise TypeError("data must be a memoryview, buffer or byte string")
+        if not isinstance(flags, _integer_types):
+            raise TypeError("flags must be an integer")
+        conn = self._core()
+        with _translated(self):
+            return conn.write(buf)
+
+    write = send
+
+    def sendall(self, buf, flags=0):
+        """Encrypt all of buf (memory BIOs take everything at once)."""
+        total = 0
+        view = memoryview(_as_bytes("buf", buf))
+        while total < len(view):
+            total += self.send(view[total:], flags)
+        return total
+
+    def recv(self, bufsiz, flags=None):
+        """Up to bufsiz bytes of plaintext; ZeroReturnError after close_notify."""
+        if flags:
+            raise NotImplementedError(
+                "recv() flags (MSG_PEEK): the core has no SSL_peek path yet")
+        conn = self._core()
+        with _translated(self):
+            data = conn.read(bufsiz)
+        if not data and bufsiz:
+            raise ZeroReturnError()
+        return data
+
+    read = recv
+
+    def recv_into(self, buffer, nbytes=None, flags=None):
+        """Read into buffer; returns the count."""
+        if flags:
+            raise NotImplementedError(
+                "recv_into() flags (MSG_PEEK): the core has no SSL_peek path yet")
+        if nbytes is None:
+            nbytes = len(buffer)
+        conn = self._core()
+        with _translated(self):
+            count = conn.read(nbytes, buffer)
+        if not count and nbytes:
+            raise ZeroReturnError()
+        return count
+
+    def pending(self):
+        """Decrypted bytes buffered inside OpenSSL."""
+        return self._conn.pending() if self._conn is not None else 0
+
+    def shutdown(self):
+        """Send close_notify.  True once the peer's close_notify is in too,
+        False while we still wait for it."""
+        conn = self._core()
+        try:
+            with _translated(self):
+                conn.unwrap()
+        except WantReadError:
+            return False
+        return True
+
+    def want_read(self):
+        """Whether the last operation stopped for want of incoming data."""
+        return self._wants == "read"
+
+    def want_write(self):
+        """Whether the last operation stopped for want of outgoing room."""
+        return self._wants == "write"
+
+    # -- what the handshake agreed ---------------------------------------
+    def get_peer_certificate(self):
+        """The peer's certificate as crypto.X509, or None."""
+        if self._conn is None:
+            return None
+        try:
+            der = self._conn.getpeercert(True)
+        except ValueError:      # handshake not done yet
+            return None
+        if der is None:
+            return None
+        return crypto.load_certificate(crypto.FILETYPE_ASN1, der)
+
+    def _cipher(self, index):
+        cipher = self._conn.cipher() if self._conn is not None else None
+        return None if cipher is None else _text(cipher[index])
+
+    def get_cipher_name(self):
+        """The cipher's OpenSSL name, or None before the handshake."""
+        return self._cipher(0)
+
+    def get_cipher_version(self):
+        """The protocol version the cipher belongs to, or None."""
+        return self._cipher(1)
+
+    def get_cipher_bits(self):
+        """The cipher's secret bits, or None."""
+        return self._cipher(2)
+
+    def get_protocol_version_name(self):
+        """'TLSv1.2', 'TLSv1.3', ... of the connection."""
+        version = self._conn.version() if self._conn is not None else None
+        if version is None:
+            raise NotImplementedError(
+                "get_protocol_version_name() before the handshake: the core "
+                "reports a version only once one is agreed")
+        return _text(version)
+
+    def get_alpn_proto_negotiated(self):
+        """The ALPN protocol agreed, or b''."""
+        name = self._conn.selected_alpn_protocol() if self._conn is not None else None
+        if name is None:
+            return b""
+        return name.encode("utf-8") if isinstance(name, _text_type) else name
+
+    def get_app_data(self):
+        """What set_app_data() stored."""
+        return self._app_data
+
+    def set_app_data(self, data):
+        """Store any object on the connection."""
+        self._app_data = data

@@ -1,0 +1,516 @@
+"""_tls_bootstrap.SSL (pyOpenSSL's SSL API on our core, issue 17).
+
+The oracle is real pyOpenSSL 21.0.0 (tox installs it): the same calls on
+both give the same results and the same exception classes, and ours
+handshakes with it in both roles.  Independent peers: the host's ssl
+(where it has MemoryBIO) and `openssl s_server`.
+"""
+import os
+import socket
+import ssl
+import warnings
+
+import pytest
+
+import _tls_bootstrap
+from _tls_bootstrap import SSL as ours
+
+from tlsb_peers import OpenSSLServer
+from tlsb_support import catch_unraisable, certfile, need
+
+try:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # cryptography's 2.7 deprecation
+        from OpenSSL import SSL as real
+        import OpenSSL
+except ImportError:
+    real = None
+
+
+@pytest.fixture(params=["ours", "pyopenssl"])
+def impl(request):
+    """Each behaviour test runs on ours and on real pyOpenSSL 21."""
+    if request.param == "ours":
+        return ours
+    need(real is not None, "needs pyOpenSSL 21.0.0 (tox installs it)")
+    assert OpenSSL.__version__ == "21.0.0"
+    return real
+
+
+def both_ways():
+    """(client, server) module pairs: ours against pyOpenSSL both ways."""
+    return [("ours", "pyopenssl"), ("pyopenssl", "ours"), ("ours", "ours")]
+
+
+def module(name):
+    if name == "ours":
+        return ours
+    need(real is not None, "needs pyOpenSSL 21.0.0 (tox installs it)")
+    return real
+
+
+def path(name):
+    return certfile(name).encode()
+
+
+def server_context(mod, cert="localhost-chain.pem", key="localhost.key"):
+    ctx = mod.Context(mod.TLS_METHOD)
+    ctx.use_certificate_chain_file(path(cert))
+    ctx.use_privatekey_file(path(key))
+    return ctx
+
+
+def client_context(mod, cafile="ca.pem"):
+    ctx = mod.Context(mod.TLS_METHOD)
+    if cafile:
+        ctx.load_verify_locations(path(cafile))
+    ctx.set_verify(mod.VERIFY_PEER)
+    return ctx
+
+
+def connections(client_ctx, server_ctx, client_mod, server_mod, sni=b"localhost"):
+    server = server_mod.Connection(server_ctx, None)
+    server.set_accept_state()
+    client = client_mod.Connection(client_ctx, None)
+    client.set_connect_state()
+    if sni:
+        client.set_tlsext_host_name(sni)
+    return client, server
+
+
+WANT_READ = tuple(m.WantReadError for m in (ours, real) if m is not None)
+
+
+def pump(a, b):
+    """Move every pending byte between two Connections, both ways."""
+    moved = False
+    for src, dst in ((a, b), (b, a)):
+        while True:
+            try:
+                data = src.bio_read(65536)
+            except WANT_READ:
+                break
+            dst.bio_write(data)
+            moved = True
+    return moved
+
+
+def handshake(client, server, rounds=10):
+    done = set()
+    for _ in range(rounds):
+        for end in (client, server):
+            if end in done:
+                continue
+            try:
+                end.do_handshake()
+                done.add(end)
+            except WANT_READ:
+                pass
+        moved = pump(client, server)
+        if len(done) == 2 and not moved:
+            return
+    raise AssertionError("handshake did not finish")
+
+
+def text(value):
+    return value.decode() if isinstance(value, bytes) else value
+
+
+# ---- handshakes: ours against real pyOpenSSL, both roles ---------------
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_handshake_and_results_against_pyopenssl(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    client, server = connections(client_context(cmod), server_context(smod), cmod, smod)
+    assert client.get_peer_certificate() is None
+    assert client.get_cipher_name() is None
+    handshake(client, server)
+    for end in (client, server):
+        assert text(end.get_protocol_version_name()) == "TLSv1.3"
+        assert text(end.get_cipher_name()) == "TLS_AES_256_GCM_SHA384"
+        assert end.get_cipher_bits() == 256
+        assert text(end.get_cipher_version()) == "TLSv1.3"
+    # the same types from both libraries (text, unicode on 2.7)
+    for getter in ("get_cipher_name", "get_cipher_version",
+                   "get_protocol_version_name", "get_cipher_bits",
+                   "get_servername", "get_alpn_proto_negotiated"):
+        assert type(getattr(client, getter)()) is type(getattr(server, getter)()), getter
+    assert server.get_servername() == b"localhost"
+    assert client.get_servername() == b"localhost"
+    peer = client.get_peer_certificate()
+    assert isinstance(peer, (_tls_bootstrap.crypto.X509 if cmod is ours
+                             else OpenSSL.crypto.X509))
+    assert peer.get_subject().CN == "localhost"
+    assert server.get_peer_certificate() is None
+
+    client.sendall(b"ping" * 1000)
+    pump(client, server)
+    received = b""
+    while len(received) < 4000:
+        received += server.recv(4000)
+    assert received == b"ping" * 1000
+    server.send(b"pong")
+    pump(client, server)
+    buf = bytearray(10)
+    assert client.recv_into(buf) == 4 and bytes(buf[:4]) == b"pong"
+
+    # close_notify: False until the peer's answer is in, then True
+    assert client.shutdown() is False
+    pump(client, server)
+    with pytest.raises(smod.ZeroReturnError):
+        server.recv(10)
+    assert server.shutdown() is True
+    pump(client, server)
+    assert client.shutdown() is True
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_tls12_pinned_by_method_against_pyopenssl(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    cctx = client_context(cmod)
+    cctx.set_max_proto_version(cmod.TLS1_2_VERSION)
+    client, server = connections(cctx, server_context(smod), cmod, smod)
+    handshake(client, server)
+    assert text(server.get_protocol_version_name()) == "TLSv1.2"
+    assert text(client.get_cipher_version()) == "TLSv1.2"
+
+
+def test_tlsv1_2_method_pins_the_version(impl):
+    sctx = impl.Context(impl.TLSv1_2_METHOD)
+    sctx.use_certificate_chain_file(path("localhost-chain.pem"))
+    sctx.use_privatekey_file(path("localhost.key"))
+    client, server = connections(client_context(impl), sctx, impl, impl)
+    handshake(client, server)
+    assert text(client.get_protocol_version_name()) == "TLSv1.2"
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_client_certificate_required_against_pyopenssl(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    sctx = server_context(smod)
+    sctx.load_verify_locations(path("ca.pem"))
+    sctx.set_verify(smod.VERIFY_PEER | smod.VERIFY_FAIL_IF_NO_PEER_CERT)
+    cctx = client_context(cmod)
+    cctx.use_certificate_file(path("client.pem"))
+    cctx.use_privatekey_file(path("client.key"))
+    client, server = connections(cctx, sctx, cmod, smod)
+    handshake(client, server)
+    expected = _tls_bootstrap.crypto.load_certificate(
+        _tls_bootstrap.crypto.FILETYPE_PEM, open(certfile("client.pem"), "rb").read())
+    assert server.get_peer_certificate().get_subject().CN == expected.get_subject().CN
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_missing_client_certificate_fails_on_server(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    sctx = server_context(smod)
+    sctx.load_verify_locations(path("ca.pem"))
+    sctx.set_verify(smod.VERIFY_PEER | smod.VERIFY_FAIL_IF_NO_PEER_CERT)
+    client, server = connections(client_context(cmod), sctx, cmod, smod)
+    with pytest.raises(smod.Error) as info:
+        handshake(client, server)
+    assert type(info.value) is smod.Error
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_untrusted_server_fails_on_client(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    client, server = connections(client_context(cmod, cafile="ecdsa.pem"),
+                                 server_context(smod), cmod, smod)
+    with pytest.raises(cmod.Error) as info:
+        handshake(client, server)
+    assert type(info.value) is cmod.Error
+    assert info.value.args[0][0][2] == "certificate verify failed"
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_servername_callback_switches_context(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    other = server_context(smod, cert="allsans.pem", key="allsans.key")
+    seen = []
+
+    def on_servername(conn):
+        seen.append(conn.get_servername())
+        if conn.get_servername() == b"other.example":
+            conn.set_context(other)
+
+    sctx = server_context(smod)
+    sctx.set_tlsext_servername_callback(on_servername)
+    cctx = cmod.Context(cmod.TLS_METHOD)
+    client, server = connections(cctx, sctx, cmod, smod, sni=b"other.example")
+    handshake(client, server)
+    assert seen == [b"other.example"]
+    assert server.get_context() is other
+    names = [text(v) for k, v in client.get_peer_certificate().get_subject().get_components()]
+    expected = _tls_bootstrap.crypto.load_certificate(
+        _tls_bootstrap.crypto.FILETYPE_PEM, open(certfile("allsans.pem"), "rb").read())
+    assert names == [text(v) for k, v in expected.get_subject().get_components()]
+
+
+def test_servername_callback_exception_is_printed_and_handshake_goes_on(impl, capfd):
+    def on_servername(conn):
+        raise KeyError("from the servername callback")
+
+    sctx = server_context(impl)
+    sctx.set_tlsext_servername_callback(on_servername)
+    client, server = connections(impl.Context(impl.TLS_METHOD), sctx, impl, impl)
+    with catch_unraisable() as caught:
+        handshake(client, server)
+    # cffi (pyOpenSSL) reports through sys.unraisablehook where there is
+    # one, ours prints the traceback to stderr
+    reports = [str(exc) for exc in caught or ()] + [capfd.readouterr().err]
+    assert any("from the servername callback" in text for text in reports)
+
+
+def test_alpn_ours_client_pyopenssl_server():
+    cmod, smod = ours, module("pyopenssl")
+    sctx = server_context(smod)
+    sctx.set_alpn_select_callback(lambda conn, offered: b"http/1.1" if b"http/1.1" in offered else b"")
+    cctx = cmod.Context(cmod.TLS_METHOD)
+    cctx.set_alpn_protos([b"h2", b"http/1.1"])
+    client, server = connections(cctx, sctx, cmod, smod)
+    handshake(client, server)
+    assert client.get_alpn_proto_negotiated() == b"http/1.1"
+    assert server.get_alpn_proto_negotiated() == b"http/1.1"
+
+
+def test_alpn_pyopenssl_client_ours_server():
+    # Ours as a server picks from set_alpn_protos() (the core's selection);
+    # pyOpenSSL needs set_alpn_select_callback for that, not there yet.
+    cmod, smod = module("pyopenssl"), ours
+    sctx = server_context(smod)
+    sctx.set_alpn_protos([b"http/1.1"])
+    cctx = cmod.Context(cmod.TLS_METHOD)
+    cctx.set_alpn_protos([b"h2", b"http/1.1"])
+    client, server = connections(cctx, sctx, cmod, smod)
+    handshake(client, server)
+    assert client.get_alpn_proto_negotiated() == b"http/1.1"
+
+
+def test_alpn_none_agreed_is_empty_bytes(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    handshake(client, server)
+    assert client.get_alpn_proto_negotiated() == b""
+
+
+# ---- same calls, same results on ours and on pyOpenSSL -----------------
+
+@pytest.mark.parametrize("method", [1, 2, 99])
+def test_unknown_or_removed_method_is_value_error(impl, method):
+    with pytest.raises(ValueError):
+        impl.Context(method)
+
+
+def test_method_must_be_integer(impl):
+    with pytest.raises(TypeError):
+        impl.Context("TLS")
+
+
+def test_client_handshake_without_data_wants_read(impl):
+    conn = impl.Connection(impl.Context(impl.TLS_METHOD), None)
+    with pytest.raises(impl.WantReadError):
+        conn.bio_read(100)
+    conn.set_connect_state()
+    assert not conn.want_read()
+    with pytest.raises(impl.WantReadError):
+        conn.do_handshake()
+    assert conn.want_read() and not conn.want_write()
+    hello = conn.bio_read(65536)
+    assert hello[:1] == b"\x16"     # a handshake record: the ClientHello
+
+
+def test_io_before_role_is_error(impl):
+    conn = impl.Connection(impl.Context(impl.TLS_METHOD), None)
+    with pytest.raises(impl.Error):
+        conn.recv(10)
+
+
+def test_recv_before_handshake_done_wants_read(impl):
+    conn = impl.Connection(impl.Context(impl.TLS_METHOD), None)
+    conn.set_connect_state()
+    with pytest.raises(impl.WantReadError):
+        conn.recv(10)
+
+
+def test_connection_needs_a_context(impl):
+    with pytest.raises(TypeError):
+        impl.Connection(object(), None)
+
+
+@pytest.mark.parametrize("name", [u"localhost", b"a\x00b"])
+def test_bad_host_name_is_type_error(impl, name):
+    conn = impl.Connection(impl.Context(impl.TLS_METHOD), None)
+    with pytest.raises(TypeError):
+        conn.set_tlsext_host_name(name)
+
+
+def test_unknown_cipher_list_is_error(impl):
+    with pytest.raises(impl.Error):
+        impl.Context(impl.TLS_METHOD).set_cipher_list(b"imaginary-cipher")
+
+
+def test_mismatched_key_is_error(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    ctx.use_certificate_file(path("localhost.pem"))
+    with pytest.raises(impl.Error):
+        ctx.use_privatekey_file(path("client.key"))
+
+
+def test_check_privatekey_without_key_is_error(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    ctx.use_certificate_file(path("localhost.pem"))
+    with pytest.raises(impl.Error):
+        ctx.check_privatekey()
+
+
+def test_check_privatekey_with_matching_key(impl):
+    ctx = server_context(impl)
+    assert ctx.check_privatekey() is None
+
+
+def test_set_verify_argument_checks(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    with pytest.raises(TypeError):
+        ctx.set_verify("peer")
+    with pytest.raises(TypeError):
+        ctx.set_verify(impl.VERIFY_PEER, "not callable")
+    ctx.set_verify(impl.VERIFY_PEER | impl.VERIFY_FAIL_IF_NO_PEER_CERT)
+    assert ctx.get_verify_mode() == impl.VERIFY_PEER | impl.VERIFY_FAIL_IF_NO_PEER_CERT
+
+
+def test_set_options_returns_the_options_now_set(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    now = ctx.set_options(impl.OP_NO_TICKET)
+    assert now & impl.OP_NO_TICKET
+    assert ctx.set_options(0) == now
+    with pytest.raises(TypeError):
+        ctx.set_options("x")
+
+
+@pytest.mark.parametrize("setter", ["set_min_proto_version", "set_max_proto_version"])
+def test_unknown_proto_version_is_error(impl, setter):
+    with pytest.raises(impl.Error):
+        getattr(impl.Context(impl.TLS_METHOD), setter)(0x999)
+
+
+def test_set_mode_returns_the_modes_now_set(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    assert ctx.set_mode(impl.MODE_RELEASE_BUFFERS) & impl.MODE_RELEASE_BUFFERS
+
+
+def test_ragged_eof_is_syscall_error(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    handshake(client, server)
+    client.bio_shutdown()
+    with pytest.raises(impl.SysCallError) as info:
+        client.recv(10)
+    assert info.value.args == (-1, "Unexpected EOF")
+
+
+def test_app_data_round_trip(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    token = object()
+    ctx.set_app_data(token)
+    assert ctx.get_app_data() is token
+    conn = impl.Connection(ctx, None)
+    conn.set_app_data(token)
+    assert conn.get_app_data() is token and conn.get_context() is ctx
+
+
+def test_exception_hierarchy(impl):
+    for name in ("WantReadError", "WantWriteError", "WantX509LookupError",
+                 "ZeroReturnError", "SysCallError"):
+        assert issubclass(getattr(impl, name), impl.Error)
+
+
+def test_constants_have_pyopenssl_values():
+    real_mod = module("pyopenssl")
+    for name in ("SSLv23_METHOD", "TLSv1_METHOD", "TLSv1_1_METHOD", "TLSv1_2_METHOD",
+                 "TLS_METHOD", "TLS_SERVER_METHOD", "TLS_CLIENT_METHOD",
+                 "TLS1_VERSION", "TLS1_1_VERSION", "TLS1_2_VERSION", "TLS1_3_VERSION",
+                 "VERIFY_NONE", "VERIFY_PEER", "VERIFY_FAIL_IF_NO_PEER_CERT",
+                 "VERIFY_CLIENT_ONCE", "OP_NO_TICKET", "OP_NO_COMPRESSION",
+                 "OP_NO_TLSv1_3", "MODE_RELEASE_BUFFERS", "SENT_SHUTDOWN",
+                 "RECEIVED_SHUTDOWN", "SSLEAY_VERSION"):
+        assert getattr(ours, name) == getattr(real_mod, name), name
+
+
+def test_verify_callback_is_not_implemented_yet():
+    with pytest.raises(NotImplementedError) as info:
+        ours.Context(ours.TLS_METHOD).set_verify(ours.VERIFY_PEER, lambda *a: True)
+    assert "verify_callback" in str(info.value)
+
+
+def test_ssleay_version_names_linked_openssl():
+    assert ours.SSLeay_version(ours.SSLEAY_VERSION).decode() == _tls_bootstrap.OPENSSL_VERSION
+
+
+# ---- independent peers ------------------------------------------------
+
+def test_client_against_host_ssl_server():
+    if not hasattr(ssl, "MemoryBIO"):
+        pytest.skip("the host's ssl has no MemoryBIO (2.7): s_server below covers 2.7")
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(certfile("localhost-chain.pem"), certfile("localhost.key"))
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    server = sctx.wrap_bio(incoming, outgoing, server_side=True)
+    client = ours.Connection(client_context(ours), None)
+    client.set_connect_state()
+    client.set_tlsext_host_name(b"localhost")
+    for _ in range(10):
+        for step in (client.do_handshake, server.do_handshake):
+            try:
+                step()
+            except (ours.WantReadError, ssl.SSLWantReadError):
+                pass
+        try:
+            incoming.write(client.bio_read(65536))
+        except ours.WantReadError:
+            pass
+        if outgoing.pending:
+            client.bio_write(outgoing.read())
+    assert server.version() == "TLSv1.3"
+    assert client.get_cipher_name() == server.cipher()[0]
+    client.send(b"over memory")
+    incoming.write(client.bio_read(65536))
+    assert server.read(100) == b"over memory"
+
+
+def test_client_against_openssl_s_server():
+    with OpenSSLServer(["-rev"]) as srv:
+        sock = socket.create_connection(srv.address, timeout=10)
+        try:
+            conn = ours.Connection(client_context(ours), None)
+            conn.set_connect_state()
+            conn.set_tlsext_host_name(b"localhost")
+
+            def flush():
+                while True:
+                    try:
+                        sock.sendall(conn.bio_read(65536))
+                    except ours.WantReadError:
+                        return
+
+            def call(step, *args):
+                while True:
+                    try:
+                        return step(*args)
+                    except ours.WantReadError:
+                        flush()
+                        data = sock.recv(65536)
+                        if not data:
+                            conn.bio_shutdown()
+                        else:
+                            conn.bio_write(data)
+
+            call(conn.do_handshake)
+            flush()
+            assert conn.get_peer_certificate().get_subject().CN == "localhost"
+            conn.send(b"hello world\n")
+            flush()
+            reply = b""
+            while b"\n" not in reply:
+                reply += call(conn.recv, 1024)
+            assert reply.strip() == b"dlrow olleh"
+        finally:
+            sock.close()
