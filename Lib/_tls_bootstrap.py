@@ -298,8 +298,19 @@ crypto = _core.crypto
 rand = _core.rand
 # Importable by their dotted names too (`from _tls_bootstrap.crypto import
 # X509`, as with pyOpenSSL's OpenSSL.crypto; the type stubs name them so).
-sys.modules.setdefault(__name__ + ".crypto", crypto)
-sys.modules.setdefault(__name__ + ".rand", rand)
+# On 2.7 every interpreter's core shares one crypto and one rand module, and
+# an ending subinterpreter empties each module in its sys.modules: there the
+# entries are namespaces of their own with the same objects.
+def _dotted_entry(module):
+    if sys.version_info[0] > 2:
+        return module
+    entry = type(sys)(module.__name__, module.__doc__)
+    entry.__dict__.update(module.__dict__)
+    return entry
+
+
+sys.modules.setdefault(__name__ + ".crypto", _dotted_entry(crypto))
+sys.modules.setdefault(__name__ + ".rand", _dotted_entry(rand))
 try:    # pyOpenSSL's SSL API (issue 17); absent where this file ships alone
     import _tls_bootstrap_SSL as SSL  # noqa: E402
     from _tls_bootstrap_pyopenssl import inject_pyopenssl, extract_pyopenssl  # noqa: E402,F401
