@@ -1,26 +1,41 @@
-"""_tls_bootstrap: the modern ssl module for CPython 2.7 and 3.6+, opt-in.
+"""CPython 3.13's ssl module for CPython 2.7 and 3.6 and later, opt-in.
+
+Use it directly, as you would use ssl:
+
+    import _tls_bootstrap as ssl
+    context = ssl.create_default_context()
+    with context.wrap_socket(sock, server_hostname="example.org") as tls:
+        tls.sendall(b"...")
+
+or graft it onto the interpreter's own ssl module, so that code which
+imports ssl (pip, urllib3, requests, http.client) gets it too:
 
     import _tls_bootstrap
-    _tls_bootstrap.monkeypatch_ssl()
+    _tls_bootstrap.monkeypatch_ssl()    # restore_ssl() undoes it
 
-Importing this module changes nothing; monkeypatch_ssl() grafts it onto the
-host's ssl module and restore_ssl() undoes that exactly.  `python -m
-_tls_bootstrap` reports what this interpreter's ssl lacks and what this
-module provides, and runs a self-test.
-
-Rules of this file:
-- The exception classes are the host's own (ssl.SSLError and friends); the
-  compiled core raises exactly those objects.
-- Behaviour and results follow CPython 3.13's ssl module; where an older
-  host's own tests disagree on an API it already had, the host wins, and a
-  comment says so.
-- Nothing here reads the host ssl module's globals at call time (the host's
-  own classes do, which is why they cannot simply be subclassed).
-- Where the host's ssl already has an enum, Purpose or a namedtuple type,
-  that very object is used (its own tests and isinstance checks keep
-  working); ours is made only where the host lacks it.
-- No I/O and no side effect at import time.
+Importing it changes nothing.  The exception classes are the host's own
+(_tls_bootstrap.SSLError is ssl.SSLError).  Beyond 3.13's API it has
+3.15's set_ciphersuites(), set_groups() and signature-algorithm calls where
+OpenSSL has them, SSLContext.load_cert_chain_data(), and pyOpenSSL's
+crypto and rand APIs as _tls_bootstrap.crypto and _tls_bootstrap.rand.
+`python -m _tls_bootstrap` reports what this interpreter's ssl lacks and
+runs a self-test.
 """
+# Rules of this file (for maintainers):
+# - The exception classes are the host's own (ssl.SSLError and friends); the
+#   compiled core raises exactly those objects.
+# - Behaviour and results follow CPython 3.13's ssl module; where an older
+#   host's own tests disagree on an API it already had, the host wins while
+#   grafted (_CHANGED_IN), and a comment says so.
+# - Nothing here reads the host ssl module's globals at call time (the host's
+#   own classes do, which is why they cannot simply be subclassed).
+# - Where the host's ssl already has an enum, Purpose or a namedtuple type,
+#   that very object is used (its own tests and isinstance checks keep
+#   working); ours is made only where the host lacks it.
+# - No I/O and no side effect at import time.
+# - Our own words: CPython's names, messages and constants are facts to
+#   match, its code, comments and docstrings are not to be copied
+#   (Lib/test/test_own_words.py checks).
 from __future__ import absolute_import
 
 import base64
@@ -107,10 +122,12 @@ else:
 
         @property
         def name(self):
+            """The member's name (None for a combination of flags)."""
             return self._name_
 
         @property
         def value(self):
+            """The member's number."""
             return int(self)
 
         def __repr__(self):
@@ -185,11 +202,29 @@ def _core_constants(prefix):
                    if name.startswith(prefix)), key=lambda item: item[1])
 
 
+# Docstrings of the enums we make where the host has none of its own.
+_ENUM_DOCS = {
+    "_SSLMethod": "The PROTOCOL_* constants.",
+    "Options": "OpenSSL option bits for SSLContext.options (OP_*).",
+    "AlertDescription": "TLS alert numbers (ALERT_DESCRIPTION_*).",
+    "SSLErrorNumber": "The SSL_ERROR_* codes in SSLError.args[0].",
+    "VerifyFlags": "Certificate-verification flags (VERIFY_*).",
+    "VerifyMode": "Whether the peer's certificate is required (CERT_*).",
+    "TLSVersion": "TLS protocol versions for minimum_version and "
+                  "maximum_version.",
+    "_TLSContentType": "Record content types seen by _msg_callback.",
+    "_TLSAlertType": "Alert descriptions seen by _msg_callback.",
+    "_TLSMessageType": "Handshake message types seen by _msg_callback.",
+}
+
+
 def _host_or_new_enum(name, members, flag=False):
     host = getattr(_host_ssl, name, None)
     if host is not None:
         return host
-    return _make_enum(name, members, flag)
+    enum_class = _make_enum(name, members, flag)
+    enum_class.__doc__ = _ENUM_DOCS[name]
+    return enum_class
 
 
 # Enums whose members are also the module's constants, as in 3.13.
@@ -268,6 +303,7 @@ _OP_NO_PROTOCOLS = (_core.OP_NO_SSLv2 | _core.OP_NO_SSLv3 | _core.OP_NO_TLSv1 |
 
 
 def get_protocol_name(protocol_code):
+    """The PROTOCOL_* name of `protocol_code`, or "<unknown>"."""
     return _PROTOCOL_NAMES.get(protocol_code, "<unknown>")
 
 
@@ -740,17 +776,23 @@ class SSLObject(_core._Connection):
         return self
 
     def shared_ciphers(self):
+        """The ciphers both ends offered, as (name, protocol, bits), on a
+        server after the handshake; None otherwise (grafted onto a host
+        before 3.10, a client lists its own ciphers, as it did there)."""
         if (not self.server_side and
                 _legacy_host_behaviour("shared_ciphers_none_on_client")):
             return _legacy_client_ciphers(self)
         return _Connection.shared_ciphers(self)
 
     def do_handshake(self):
-        """Start the SSL/TLS handshake."""
+        """Run the handshake as far as the bytes at hand allow:
+        SSLWantReadError asks for more from the peer.  Grafted onto 2.7/3.6,
+        the server's name is then checked by the host's match_hostname()."""
         _Connection.do_handshake(self)
         _match_hostname_after_handshake(self, self.server_hostname)
 
     def selected_npn_protocol(self):
+        """Always None (NPN is gone); warns, as 3.10+ does."""
         _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
         return None
 
@@ -1832,11 +1874,20 @@ def self_test(out=None):
 
 
 def main(argv=None):
+    """`python -m _tls_bootstrap`: the report, then the self-test; the
+    exit status."""
     # Run against the imported module, not this __main__ copy, so that
     # classes compare equal with what other code imports.
     import _tls_bootstrap
     status = _tls_bootstrap.report()
     return status or _tls_bootstrap.self_test()
+
+
+# `from _tls_bootstrap import *`: the API, not the modules this file uses.
+__all__ = sorted(
+    name for name in list(globals())
+    if not name.startswith("_") and name not in (
+        "absolute_import", "base64", "os", "sys", "warnings", "socket_error"))
 
 
 if __name__ == "__main__":
