@@ -36,8 +36,6 @@ runs a self-test.
 # - Our own words: CPython's names, messages and constants are facts to
 #   match, its code, comments and docstrings are not to be copied
 #   (Lib/test/test_own_words.py checks).
-from __future__ import absolute_import
-
 import base64
 import os
 import sys
@@ -197,9 +195,25 @@ else:
         pass
 
 
-def _core_constants(prefix):
-    return sorted(((name, getattr(_core, name)) for name in dir(_core)
-                   if name.startswith(prefix)), key=lambda item: item[1])
+def _sort_constants(prefixes):
+    """{prefix: [(name, value), ...]} of the core's constants, each list in
+    value order (names alphabetical among equal values, so an alias comes
+    after the name that owns the value): one pass over the core."""
+    core = vars(_core)
+    names = sorted(name for name in core if name.startswith(prefixes))
+    found = {}
+    for prefix in prefixes:
+        constants = [(name, core[name]) for name in names
+                     if name.startswith(prefix)]
+        constants.sort(key=lambda item: item[1])
+        found[prefix] = constants
+    return found
+
+
+_CORE_CONSTANTS = _sort_constants((
+    "PROTOCOL_", "OP_", "ALERT_DESCRIPTION_", "SSL_ERROR_", "VERIFY_", "CERT_",
+    "HAS_", "PROTO_"))
+_core_constants = _CORE_CONSTANTS.__getitem__
 
 
 # Docstrings of the enums we make where the host has none of its own.
@@ -252,9 +266,9 @@ TLSVersion = _host_or_new_enum("TLSVersion", [
 def _publish(enum_class, prefix):
     """Module constants: enum members, or plain ints for values an older
     host's enum lacks (its members come from its own, older _ssl)."""
-    for member_name, value in _core_constants(prefix):
-        member = enum_class.__members__.get(member_name)
-        globals()[member_name] = member if member is not None else value
+    members = enum_class.__members__
+    globals().update((name, members.get(name, value))
+                     for name, value in _core_constants(prefix))
 
 
 for _enum_class, _prefix in ((_SSLMethod, "PROTOCOL_"), (Options, "OP_"),
@@ -310,13 +324,8 @@ def get_protocol_name(protocol_code):
 # ---------------------------------------------------------------------------
 # Plain constants
 # ---------------------------------------------------------------------------
-def _copy_constants(prefixes):
-    for name in dir(_core):
-        if name.startswith(prefixes):
-            globals()[name] = getattr(_core, name)
-
-
-_copy_constants(("HAS_", "PROTO_"))
+globals().update(_core_constants("HAS_"))
+globals().update(_core_constants("PROTO_"))
 OPENSSL_VERSION = _core.OPENSSL_VERSION
 OPENSSL_VERSION_NUMBER = _core.OPENSSL_VERSION_NUMBER
 OPENSSL_VERSION_INFO = _core.OPENSSL_VERSION_INFO
@@ -1582,7 +1591,32 @@ def _keyword_only(function, kwargs, **defaults):
 # ---------------------------------------------------------------------------
 # The graft: monkeypatch_ssl() / restore_ssl() / is_patched()
 # ---------------------------------------------------------------------------
-import threading as _threading
+try:
+    from _thread import RLock as _RLock
+except ImportError:         # 2.7: threading (1 ms to import) has the only RLock
+    import thread as _thread_module
+
+    class _RLock(object):
+        """A lock its holder may take again (what the graft needs of one)."""
+
+        def __init__(self):
+            self._lock = _thread_module.allocate_lock()
+            self._owner = None
+            self._depth = 0
+
+        def __enter__(self):
+            me = _thread_module.get_ident()
+            if self._owner != me:
+                self._lock.acquire()
+                self._owner = me
+            self._depth += 1
+            return self
+
+        def __exit__(self, *exc_info):
+            self._depth -= 1
+            if not self._depth:
+                self._owner = None
+                self._lock.release()
 
 # Names of the host's ssl replaced by ours (where the host has them).
 _REPLACED_NAMES = (
@@ -1623,7 +1657,7 @@ _BINDING_MODULE_PREFIXES = ("urllib3.", "pip._vendor.urllib3.")
 _BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
 
 _MISSING = object()
-_graft_lock = _threading.RLock()
+_graft_lock = _RLock()
 _graft = None   # while patched: what to put back
 
 
@@ -1884,10 +1918,8 @@ def main(argv=None):
 
 
 # `from _tls_bootstrap import *`: the API, not the modules this file uses.
-__all__ = sorted(
-    name for name in list(globals())
-    if not name.startswith("_") and name not in (
-        "absolute_import", "base64", "os", "sys", "warnings", "socket_error"))
+__all__ = sorted(set(name for name in globals() if name[0] != "_") -
+                 set(("base64", "os", "sys", "warnings", "socket_error")))
 
 
 if __name__ == "__main__":
