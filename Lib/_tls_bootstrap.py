@@ -1,28 +1,41 @@
-"""_tls_bootstrap: the modern ssl module for CPython 2.7 and 3.6+, opt-in.
+"""CPython 3.13's ssl module for CPython 2.7 and 3.6 and later, opt-in.
+
+Use it directly, as you would use ssl:
+
+    import _tls_bootstrap as ssl
+    context = ssl.create_default_context()
+    with context.wrap_socket(sock, server_hostname="example.org") as tls:
+        tls.sendall(b"...")
+
+or graft it onto the interpreter's own ssl module, so that code which
+imports ssl (pip, urllib3, requests, http.client) gets it too:
 
     import _tls_bootstrap
-    _tls_bootstrap.monkeypatch_ssl()
+    _tls_bootstrap.monkeypatch_ssl()    # restore_ssl() undoes it
 
-Importing this module changes nothing; monkeypatch_ssl() grafts it onto the
-host's ssl module and restore_ssl() undoes that exactly.  `python -m
-_tls_bootstrap` reports what this interpreter's ssl lacks and what this
-module provides, and runs a self-test.
-
-Rules of this file:
-- The exception classes are the host's own (ssl.SSLError and friends); the
-  compiled core raises exactly those objects.
-- Behaviour and results follow CPython 3.13's ssl module; where an older
-  host's own tests disagree on an API it already had, the host wins, and a
-  comment says so.
-- Nothing here reads the host ssl module's globals at call time (the host's
-  own classes do, which is why they cannot simply be subclassed).
-- Where the host's ssl already has an enum, Purpose or a namedtuple type,
-  that very object is used (its own tests and isinstance checks keep
-  working); ours is made only where the host lacks it.
-- No I/O and no side effect at import time.
+Importing it changes nothing.  The exception classes are the host's own
+(_tls_bootstrap.SSLError is ssl.SSLError).  Beyond 3.13's API it has
+3.15's set_ciphersuites(), set_groups() and signature-algorithm calls where
+OpenSSL has them, SSLContext.load_cert_chain_data(), and pyOpenSSL's
+crypto and rand APIs as _tls_bootstrap.crypto and _tls_bootstrap.rand.
+`python -m _tls_bootstrap` reports what this interpreter's ssl lacks and
+runs a self-test.
 """
-from __future__ import absolute_import
-
+# Rules of this file (for maintainers):
+# - The exception classes are the host's own (ssl.SSLError and friends); the
+#   compiled core raises exactly those objects.
+# - Behaviour and results follow CPython 3.13's ssl module; where an older
+#   host's own tests disagree on an API it already had, the host wins while
+#   grafted (_CHANGED_IN), and a comment says so.
+# - Nothing here reads the host ssl module's globals at call time (the host's
+#   own classes do, which is why they cannot simply be subclassed).
+# - Where the host's ssl already has an enum, Purpose or a namedtuple type,
+#   that very object is used (its own tests and isinstance checks keep
+#   working); ours is made only where the host lacks it.
+# - No I/O and no side effect at import time.
+# - Our own words: CPython's names, messages and constants are facts to
+#   match, its code, comments and docstrings are not to be copied
+#   (Lib/test/test_own_words.py checks).
 import base64
 import os
 import sys
@@ -110,10 +123,12 @@ else:
 
         @property
         def name(self):
+            """The member's name (None for a combination of flags)."""
             return self._name_
 
         @property
         def value(self):
+            """The member's number."""
             return int(self)
 
         def __repr__(self):
@@ -183,16 +198,50 @@ else:
         pass
 
 
-def _core_constants(prefix):
-    return sorted(((name, getattr(_core, name)) for name in dir(_core)
-                   if name.startswith(prefix)), key=lambda item: item[1])
+def _sort_constants(prefixes):
+    """{prefix: [(name, value), ...]} of the core's constants, each list in
+    value order (names alphabetical among equal values, so an alias comes
+    after the name that owns the value): one pass over the core."""
+    core = vars(_core)
+    names = sorted(name for name in core if name.startswith(prefixes))
+    found = {}
+    for prefix in prefixes:
+        constants = [(name, core[name]) for name in names
+                     if name.startswith(prefix)]
+        constants.sort(key=lambda item: item[1])
+        found[prefix] = constants
+    return found
+
+
+_CORE_CONSTANTS = _sort_constants((
+    "PROTOCOL_", "OP_", "ALERT_DESCRIPTION_", "SSL_ERROR_", "VERIFY_", "CERT_",
+    "HAS_", "PROTO_"))
+_core_constants = _CORE_CONSTANTS.__getitem__
+
+
+# Docstrings of the enums we make where the host has none of its own.
+_ENUM_DOCS = {
+    "_SSLMethod": "The PROTOCOL_* constants.",
+    "Options": "OpenSSL option bits for SSLContext.options (OP_*).",
+    "AlertDescription": "TLS alert numbers (ALERT_DESCRIPTION_*).",
+    "SSLErrorNumber": "The SSL_ERROR_* codes in SSLError.args[0].",
+    "VerifyFlags": "Certificate-verification flags (VERIFY_*).",
+    "VerifyMode": "Whether the peer's certificate is required (CERT_*).",
+    "TLSVersion": "TLS protocol versions for minimum_version and "
+                  "maximum_version.",
+    "_TLSContentType": "Record content types seen by _msg_callback.",
+    "_TLSAlertType": "Alert descriptions seen by _msg_callback.",
+    "_TLSMessageType": "Handshake message types seen by _msg_callback.",
+}
 
 
 def _host_or_new_enum(name, members, flag=False):
     host = getattr(_host_ssl, name, None)
     if host is not None:
         return host
-    return _make_enum(name, members, flag)
+    enum_class = _make_enum(name, members, flag)
+    enum_class.__doc__ = _ENUM_DOCS[name]
+    return enum_class
 
 
 # Enums whose members are also the module's constants, as in 3.13.
@@ -220,9 +269,9 @@ TLSVersion = _host_or_new_enum("TLSVersion", [
 def _publish(enum_class, prefix):
     """Module constants: enum members, or plain ints for values an older
     host's enum lacks (its members come from its own, older _ssl)."""
-    for member_name, value in _core_constants(prefix):
-        member = enum_class.__members__.get(member_name)
-        globals()[member_name] = member if member is not None else value
+    members = enum_class.__members__
+    globals().update((name, members.get(name, value))
+                     for name, value in _core_constants(prefix))
 
 
 for _enum_class, _prefix in ((_SSLMethod, "PROTOCOL_"), (Options, "OP_"),
@@ -233,36 +282,61 @@ for _enum_class, _prefix in ((_SSLMethod, "PROTOCOL_"), (Options, "OP_"),
 PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F821 (published above)
 
 # Values seen by SSLContext._msg_callback (RFC 8446 and predecessors).
-_TLSContentType = _host_or_new_enum("_TLSContentType", [
-    ("CHANGE_CIPHER_SPEC", 20), ("ALERT", 21), ("HANDSHAKE", 22),
-    ("APPLICATION_DATA", 23), ("HEADER", 0x100), ("INNER_CONTENT_TYPE", 0x101)])
-_TLSAlertType = _host_or_new_enum("_TLSAlertType", [
-    ("CLOSE_NOTIFY", 0), ("UNEXPECTED_MESSAGE", 10), ("BAD_RECORD_MAC", 20),
-    ("DECRYPTION_FAILED", 21), ("RECORD_OVERFLOW", 22),
-    ("DECOMPRESSION_FAILURE", 30), ("HANDSHAKE_FAILURE", 40),
-    ("NO_CERTIFICATE", 41), ("BAD_CERTIFICATE", 42),
-    ("UNSUPPORTED_CERTIFICATE", 43), ("CERTIFICATE_REVOKED", 44),
-    ("CERTIFICATE_EXPIRED", 45), ("CERTIFICATE_UNKNOWN", 46),
-    ("ILLEGAL_PARAMETER", 47), ("UNKNOWN_CA", 48), ("ACCESS_DENIED", 49),
-    ("DECODE_ERROR", 50), ("DECRYPT_ERROR", 51), ("EXPORT_RESTRICTION", 60),
-    ("PROTOCOL_VERSION", 70), ("INSUFFICIENT_SECURITY", 71),
-    ("INTERNAL_ERROR", 80), ("INAPPROPRIATE_FALLBACK", 86),
-    ("USER_CANCELED", 90), ("NO_RENEGOTIATION", 100),
-    ("MISSING_EXTENSION", 109), ("UNSUPPORTED_EXTENSION", 110),
-    ("CERTIFICATE_UNOBTAINABLE", 111), ("UNRECOGNIZED_NAME", 112),
-    ("BAD_CERTIFICATE_STATUS_RESPONSE", 113),
-    ("BAD_CERTIFICATE_HASH_VALUE", 114), ("UNKNOWN_PSK_IDENTITY", 115),
-    ("CERTIFICATE_REQUIRED", 116), ("NO_APPLICATION_PROTOCOL", 120)])
-_TLSMessageType = _host_or_new_enum("_TLSMessageType", [
-    ("HELLO_REQUEST", 0), ("CLIENT_HELLO", 1), ("SERVER_HELLO", 2),
-    ("HELLO_VERIFY_REQUEST", 3), ("NEWSESSION_TICKET", 4),
-    ("END_OF_EARLY_DATA", 5), ("HELLO_RETRY_REQUEST", 6),
-    ("ENCRYPTED_EXTENSIONS", 8), ("CERTIFICATE", 11),
-    ("SERVER_KEY_EXCHANGE", 12), ("CERTIFICATE_REQUEST", 13),
-    ("SERVER_DONE", 14), ("CERTIFICATE_VERIFY", 15),
-    ("CLIENT_KEY_EXCHANGE", 16), ("FINISHED", 20), ("CERTIFICATE_URL", 21),
-    ("CERTIFICATE_STATUS", 22), ("SUPPLEMENTAL_DATA", 23), ("KEY_UPDATE", 24),
-    ("NEXT_PROTO", 67), ("MESSAGE_HASH", 254), ("CHANGE_CIPHER_SPEC", 0x0101)])
+# Where the host lacks these enums (before 3.8) ours are made when first
+# needed: building them is half a millisecond of import time on 3.7.  2.7
+# and 3.6 cannot defer a module attribute, so there they are made at once.
+_MESSAGE_ENUM_MEMBERS = {
+    "_TLSContentType": [
+        ("CHANGE_CIPHER_SPEC", 20), ("ALERT", 21), ("HANDSHAKE", 22),
+        ("APPLICATION_DATA", 23), ("HEADER", 0x100), ("INNER_CONTENT_TYPE", 0x101)],
+    "_TLSAlertType": [
+        ("CLOSE_NOTIFY", 0), ("UNEXPECTED_MESSAGE", 10), ("BAD_RECORD_MAC", 20),
+        ("DECRYPTION_FAILED", 21), ("RECORD_OVERFLOW", 22),
+        ("DECOMPRESSION_FAILURE", 30), ("HANDSHAKE_FAILURE", 40),
+        ("NO_CERTIFICATE", 41), ("BAD_CERTIFICATE", 42),
+        ("UNSUPPORTED_CERTIFICATE", 43), ("CERTIFICATE_REVOKED", 44),
+        ("CERTIFICATE_EXPIRED", 45), ("CERTIFICATE_UNKNOWN", 46),
+        ("ILLEGAL_PARAMETER", 47), ("UNKNOWN_CA", 48), ("ACCESS_DENIED", 49),
+        ("DECODE_ERROR", 50), ("DECRYPT_ERROR", 51), ("EXPORT_RESTRICTION", 60),
+        ("PROTOCOL_VERSION", 70), ("INSUFFICIENT_SECURITY", 71),
+        ("INTERNAL_ERROR", 80), ("INAPPROPRIATE_FALLBACK", 86),
+        ("USER_CANCELED", 90), ("NO_RENEGOTIATION", 100),
+        ("MISSING_EXTENSION", 109), ("UNSUPPORTED_EXTENSION", 110),
+        ("CERTIFICATE_UNOBTAINABLE", 111), ("UNRECOGNIZED_NAME", 112),
+        ("BAD_CERTIFICATE_STATUS_RESPONSE", 113),
+        ("BAD_CERTIFICATE_HASH_VALUE", 114), ("UNKNOWN_PSK_IDENTITY", 115),
+        ("CERTIFICATE_REQUIRED", 116), ("NO_APPLICATION_PROTOCOL", 120)],
+    "_TLSMessageType": [
+        ("HELLO_REQUEST", 0), ("CLIENT_HELLO", 1), ("SERVER_HELLO", 2),
+        ("HELLO_VERIFY_REQUEST", 3), ("NEWSESSION_TICKET", 4),
+        ("END_OF_EARLY_DATA", 5), ("HELLO_RETRY_REQUEST", 6),
+        ("ENCRYPTED_EXTENSIONS", 8), ("CERTIFICATE", 11),
+        ("SERVER_KEY_EXCHANGE", 12), ("CERTIFICATE_REQUEST", 13),
+        ("SERVER_DONE", 14), ("CERTIFICATE_VERIFY", 15),
+        ("CLIENT_KEY_EXCHANGE", 16), ("FINISHED", 20), ("CERTIFICATE_URL", 21),
+        ("CERTIFICATE_STATUS", 22), ("SUPPLEMENTAL_DATA", 23), ("KEY_UPDATE", 24),
+        ("NEXT_PROTO", 67), ("MESSAGE_HASH", 254), ("CHANGE_CIPHER_SPEC", 0x0101)],
+}
+
+
+def _message_enum(name):
+    """The host's _msg_callback enum `name`, or ours, made once."""
+    enum_class = globals().get(name)
+    if enum_class is None:
+        enum_class = _host_or_new_enum(name, _MESSAGE_ENUM_MEMBERS[name])
+        globals()[name] = enum_class
+    return enum_class
+
+
+if sys.version_info < (3, 7):
+    for _name in _MESSAGE_ENUM_MEMBERS:
+        _message_enum(_name)
+else:
+    def __getattr__(name):
+        if name in _MESSAGE_ENUM_MEMBERS:
+            return _message_enum(name)
+        raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
 
 _PROTOCOL_NAMES = dict((member, member.name) for member in _SSLMethod)
 # Setting any of these is deprecated (3.10+).
@@ -271,19 +345,15 @@ _OP_NO_PROTOCOLS = (_core.OP_NO_SSLv2 | _core.OP_NO_SSLv3 | _core.OP_NO_TLSv1 |
 
 
 def get_protocol_name(protocol_code):
+    """The PROTOCOL_* name of `protocol_code`, or "<unknown>"."""
     return _PROTOCOL_NAMES.get(protocol_code, "<unknown>")
 
 
 # ---------------------------------------------------------------------------
 # Plain constants
 # ---------------------------------------------------------------------------
-def _copy_constants(prefixes):
-    for name in dir(_core):
-        if name.startswith(prefixes):
-            globals()[name] = getattr(_core, name)
-
-
-_copy_constants(("HAS_", "PROTO_"))
+globals().update(_core_constants("HAS_"))
+globals().update(_core_constants("PROTO_"))
 OPENSSL_VERSION = _core.OPENSSL_VERSION
 OPENSSL_VERSION_NUMBER = _core.OPENSSL_VERSION_NUMBER
 OPENSSL_VERSION_INFO = _core.OPENSSL_VERSION_INFO
@@ -339,13 +409,17 @@ DefaultVerifyPaths = _host_ssl.DefaultVerifyPaths
 
 
 def get_default_verify_paths():
-    """Return paths to default cafile and capath."""
-    parts = _core.get_default_verify_paths()
-    cafile = os.environ.get(parts[0], parts[1])
-    capath = os.environ.get(parts[2], parts[3])
-    return DefaultVerifyPaths(cafile if os.path.isfile(cafile) else None,
-                              capath if os.path.isdir(capath) else None,
-                              *parts)
+    """Where OpenSSL looks for trusted CAs by default, as the host's
+    DefaultVerifyPaths: cafile and capath (after the SSL_CERT_FILE and
+    SSL_CERT_DIR overrides; None when missing on disk), then OpenSSL's
+    own names for the variables and its built-in paths."""
+    openssl = _core.get_default_verify_paths()
+    file_variable, default_file, dir_variable, default_dir = openssl
+    cafile = os.environ.get(file_variable, default_file)
+    capath = os.environ.get(dir_variable, default_dir)
+    found_file = cafile if os.path.isfile(cafile) else None
+    found_dir = capath if os.path.isdir(capath) else None
+    return DefaultVerifyPaths(found_file, found_dir, *openssl)
 
 
 def cert_time_to_seconds(cert_time):
@@ -473,14 +547,77 @@ def _legacy_host_behaviour(change):
 
 
 # ---------------------------------------------------------------------------
-# SSLContext
+# SSLContext: the core's context type, with the enum-typed properties, the
+# deprecation warnings and the wrap_* entry points of 3.13 added here.
 # ---------------------------------------------------------------------------
 _CoreContext = _core._SSLContext
 
 
+def _check_purpose(purpose):
+    """Purpose.SERVER_AUTH or CLIENT_AUTH (any _ASN1Object passes here; the
+    factories refuse the others with ValueError)."""
+    if not isinstance(purpose, _ASN1Object):
+        raise TypeError(purpose)
+
+
+def _warn_old_tls_version(value):
+    if value in (TLSVersion.SSLv3, TLSVersion.TLSv1, TLSVersion.TLSv1_1):
+        _warn_deprecated("ssl.TLSVersion.%s is deprecated"
+                         % TLSVersion(value).name, 5)
+
+
+def _before_minimum_version(context, value):
+    # OpenSSL keeps OP_NO_SSLv3 set by default; a minimum of SSLv3 asks
+    # for it to be allowed again.
+    if value == TLSVersion.SSLv3:
+        context.options &= ~Options.OP_NO_SSLv3
+    _warn_old_tls_version(value)
+
+
+def _before_maximum_version(context, value):
+    _warn_old_tls_version(value)
+
+
+def _before_options(context, value):
+    if not isinstance(value, _integer_types):
+        return          # the core refuses it with its own TypeError
+    added = value & ~int(_CoreContext.options.__get__(context))
+    if added & _OP_NO_PROTOCOLS:
+        _warn_deprecated("ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are "
+                         "deprecated", 4)
+
+
+def _enum_property(name, enum_class, doc, before_set=None, writable=True,
+                   strict=True):
+    """A property over the core context's int attribute `name` that reads
+    as `enum_class` (values the enum lacks stay ints unless `strict`),
+    runs `before_set(context, value)` before a write, and never reaches
+    a module global through the instance."""
+    raw = getattr(_CoreContext, name)
+
+    def get(self):
+        value = raw.__get__(self)
+        return enum_class(value) if strict else _enum_or_value(enum_class, value)
+
+    def set_(self, value):
+        if before_set is not None:
+            before_set(self, value)
+        raw.__set__(self, value)
+
+    get.__name__ = set_.__name__ = name
+    return property(get, set_ if writable else None, None, doc)
+
+
 class SSLContext(_CoreContext):
-    """An SSLContext holds various SSL-related configuration options and
-    data, such as certificates and possibly a private key."""
+    """Settings shared by TLS connections: protocol bounds, certificates and
+    keys, trust anchors, verification, ciphers, callbacks.  Its wrap_socket()
+    and wrap_bio() make the connections.
+
+    As 3.13's ssl.SSLContext on every interpreter (so on an old one it has
+    what that interpreter's class lacks), and a subclass of the compiled
+    core's context type rather than of _ssl._SSLContext.  Extras of ours:
+    load_cert_chain_data(), and 3.15's set_ciphersuites()/set_groups()/
+    set_client_sigalgs()/set_server_sigalgs() where OpenSSL has them."""
 
     sslsocket_class = None  # set below, once SSLSocket exists
     sslobject_class = None  # set below
@@ -525,6 +662,10 @@ class SSLContext(_CoreContext):
 
     @property
     def check_hostname(self):
+        """Whether a client checks the server's certificate against
+        server_hostname during the handshake.  Setting it True also sets
+        verify_mode to CERT_REQUIRED when it was CERT_NONE (3.7+; grafted
+        onto 2.7/3.6 that is the host's ValueError instead)."""
         return _CoreContext.check_hostname.__get__(self)
 
     @check_hostname.setter
@@ -535,116 +676,90 @@ class SSLContext(_CoreContext):
                              "CERT_OPTIONAL or CERT_REQUIRED")
         _CoreContext.check_hostname.__set__(self, value)
 
-    def _encode_hostname(self, hostname):
-        return _encode_hostname(hostname)
+    _encode_hostname = staticmethod(_encode_hostname)
 
-    def wrap_socket(self, sock, server_side=False,
-                    do_handshake_on_connect=True,
-                    suppress_ragged_eofs=True,
-                    server_hostname=None, session=None):
-        # SSLSocket class handles server_hostname encoding before it calls
-        # ctx._wrap_socket()
+    def wrap_socket(self, sock, server_side=False, do_handshake_on_connect=True,
+                    suppress_ragged_eofs=True, server_hostname=None,
+                    session=None):
+        """Take over the stream socket `sock` (it is detached) and return
+        a `sslsocket_class` speaking TLS over it.  A connected socket
+        shakes hands at once unless do_handshake_on_connect is false; an
+        unconnected one does so in connect()."""
         return self.sslsocket_class._create(
-            sock=sock,
-            server_side=server_side,
-            do_handshake_on_connect=do_handshake_on_connect,
-            suppress_ragged_eofs=suppress_ragged_eofs,
+            sock=sock, context=self, session=session, server_side=server_side,
             server_hostname=server_hostname,
-            context=self,
-            session=session)
+            do_handshake_on_connect=do_handshake_on_connect,
+            suppress_ragged_eofs=suppress_ragged_eofs)
 
     def wrap_bio(self, incoming, outgoing, server_side=False,
                  server_hostname=None, session=None):
-        # Need to encode server_hostname here because _wrap_bio() can only
-        # handle ASCII str.
+        """A `sslobject_class` that reads the peer's bytes from the
+        MemoryBIO `incoming` and leaves its own in `outgoing`: TLS with
+        no I/O of its own (sans-I/O, TLS inside TLS)."""
+        name = _encode_hostname(server_hostname)
         return self.sslobject_class._create(
-            incoming, outgoing, server_side=server_side,
-            server_hostname=self._encode_hostname(server_hostname),
-            session=session, context=self)
+            incoming, outgoing, context=self, session=session,
+            server_side=server_side, server_hostname=name)
 
     def set_npn_protocols(self, npn_protocols):
+        """NPN is gone from the OpenSSL builds we support: after the
+        host's deprecation warning and argument checks, this raises
+        NotImplementedError.  Use set_alpn_protocols()."""
         _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
         _protocol_list_wire(npn_protocols, "NPN")   # the stdlib's checks first
         raise NotImplementedError(
             "NPN is not supported: OpenSSL 1.1.1+ builds use ALPN")
 
     def set_servername_callback(self, server_name_callback):
+        """The older spelling of sni_callback: `server_name_callback(conn,
+        name, context)` is called during a server's handshake with the
+        name the client asked for, in IDNA A-label form; None removes it."""
         if server_name_callback is None:
             self.sni_callback = None
-            return
-        if not callable(server_name_callback):
+        elif callable(server_name_callback):
+            self.sni_callback = _idna_named(server_name_callback)
+        else:
             raise TypeError("not a callable object")
 
-        def shim_cb(sslobj, servername, sslctx):
-            servername = self._encode_hostname(servername)
-            return server_name_callback(sslobj, servername, sslctx)
-
-        self.sni_callback = shim_cb
-
     def set_alpn_protocols(self, alpn_protocols):
+        """Protocols to offer (client) or accept (server) with ALPN, most
+        preferred first; str, or bytes as 2.7 code passes them."""
         self._set_alpn_protocols(_protocol_list_wire(alpn_protocols, "ALPN"))
 
     def load_default_certs(self, purpose=Purpose.SERVER_AUTH):
-        if not isinstance(purpose, _ASN1Object):
-            raise TypeError(purpose)
+        """Trust OpenSSL's default CA file and directory (SSL_CERT_FILE and
+        SSL_CERT_DIR override them); `purpose` is checked, not used, as
+        outside Windows in the stdlib."""
+        _check_purpose(purpose)
         self.set_default_verify_paths()
 
-    # Properties wrap the core's ints in the enums, and never look the
-    # class up through a module global (see "Rules of this file").
-    @property
-    def minimum_version(self):
-        return TLSVersion(_CoreContext.minimum_version.__get__(self))
-
-    @minimum_version.setter
-    def minimum_version(self, value):
-        if value == TLSVersion.SSLv3:
-            self.options &= ~Options.OP_NO_SSLv3
-        self._warn_old_version(value)
-        _CoreContext.minimum_version.__set__(self, value)
-
-    @property
-    def maximum_version(self):
-        return TLSVersion(_CoreContext.maximum_version.__get__(self))
-
-    @maximum_version.setter
-    def maximum_version(self, value):
-        self._warn_old_version(value)
-        _CoreContext.maximum_version.__set__(self, value)
-
-    @staticmethod
-    def _warn_old_version(value):
-        if value in (TLSVersion.SSLv3, TLSVersion.TLSv1, TLSVersion.TLSv1_1):
-            _warn_deprecated("ssl.TLSVersion.%s is deprecated"
-                             % TLSVersion(value).name, 4)
-
-    @property
-    def options(self):
-        return Options(_CoreContext.options.__get__(self))
-
-    @options.setter
-    def options(self, value):
-        newly_set = 0
-        if isinstance(value, _integer_types):
-            newly_set = value & ~int(_CoreContext.options.__get__(self))
-        if newly_set & _OP_NO_PROTOCOLS:
-            _warn_deprecated("ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are "
-                             "deprecated")
-        _CoreContext.options.__set__(self, value)
-
-    @property
-    def protocol(self):
-        return _SSLMethod(_CoreContext.protocol.__get__(self))
-
-    @property
-    def verify_flags(self):
-        return VerifyFlags(_CoreContext.verify_flags.__get__(self))
-
-    @verify_flags.setter
-    def verify_flags(self, value):
-        _CoreContext.verify_flags.__set__(self, value)
+    minimum_version = _enum_property(
+        "minimum_version", TLSVersion, before_set=_before_minimum_version,
+        doc="Lowest TLS version allowed, a TLSVersion (default TLSv1_2); "
+            "setting SSLv3, TLSv1 or TLSv1_1 warns, as 3.10+ does.")
+    maximum_version = _enum_property(
+        "maximum_version", TLSVersion, before_set=_before_maximum_version,
+        doc="Highest TLS version allowed, a TLSVersion (default "
+            "MAXIMUM_SUPPORTED).")
+    options = _enum_property(
+        "options", Options, before_set=_before_options,
+        doc="OpenSSL's option bits, an Options flag; newly setting one of "
+            "the OP_NO_<version> bits warns, as 3.10+ does.")
+    protocol = _enum_property(
+        "protocol", _SSLMethod, writable=False,
+        doc="The PROTOCOL_* the context was made with (read-only).")
+    verify_flags = _enum_property(
+        "verify_flags", VerifyFlags,
+        doc="Certificate-verification flags, a VerifyFlags flag.")
+    verify_mode = _enum_property(
+        "verify_mode", VerifyMode, strict=False,
+        doc="CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED, as a VerifyMode.")
 
     @property
     def _msg_callback(self):
+        """Debug hook: callback(conn, direction, version, content_type,
+        msg_type, data) for every TLS message sent or received, with
+        the numbers as the private enums 3.8+ uses."""
         inner = _CoreContext._msg_callback.__get__(self)
         return getattr(inner, "user_function", inner)
 
@@ -657,56 +772,40 @@ class SSLContext(_CoreContext):
             raise TypeError("%r is not callable." % (callback,))
 
         def inner(conn, direction, version, content_type, msg_type, data):
-            version = _enum_or_value(TLSVersion, version)
-            content_type = _enum_or_value(_TLSContentType, content_type)
-            if content_type == _TLSContentType.HEADER:
-                message_enum = _TLSContentType
-            elif content_type == _TLSContentType.ALERT:
-                message_enum = _TLSAlertType
-            else:
-                message_enum = _TLSMessageType
-            msg_type = _enum_or_value(message_enum, msg_type)
-            return callback(conn, direction, version, content_type, msg_type, data)
+            content_type = _enum_or_value(_message_enum("_TLSContentType"),
+                                          content_type)
+            kinds = _message_enum(
+                _MESSAGE_TYPE_ENUMS.get(content_type, "_TLSMessageType"))
+            return callback(conn, direction, _enum_or_value(TLSVersion, version),
+                            content_type, _enum_or_value(kinds, msg_type), data)
 
         inner.user_function = callback
         _CoreContext._msg_callback.__set__(self, inner)
 
-    @property
-    def verify_mode(self):
-        value = _CoreContext.verify_mode.__get__(self)
-        try:
-            return VerifyMode(value)
-        except ValueError:
-            return value
 
-    @verify_mode.setter
-    def verify_mode(self, value):
-        _CoreContext.verify_mode.__set__(self, value)
+# What the message type of a _msg_callback record means depends on its
+# content type: a record header's, an alert's, or a handshake message's.
+_MESSAGE_TYPE_ENUMS = {0x100: "_TLSContentType", 21: "_TLSAlertType"}
+
+
+def _idna_named(callback):
+    """set_servername_callback()'s callback behind an sni_callback."""
+    def sni_callback(connection, server_name, context):
+        return callback(connection, _encode_hostname(server_name), context)
+    return sni_callback
 
 
 # ---------------------------------------------------------------------------
 # SSLObject: the core connection type itself, so read()/write() are C calls
 # ---------------------------------------------------------------------------
 class SSLObject(_core._Connection):
-    """This class implements an interface on top of a low-level SSL object as
-    implemented by OpenSSL. This object captures the state of an SSL
-    connection but does not provide any network IO itself. IO needs to be
-    performed through separate "BIO" objects which are OpenSSL's IO
-    abstraction layer.
+    """One TLS connection over two MemoryBIOs, made by
+    SSLContext.wrap_bio(): you move the bytes, it does the protocol.  The
+    same methods as SSLSocket's TLS side (do_handshake, read, write,
+    unwrap, getpeercert, cipher, ...), none of a socket's.
 
-    This class does not have a public constructor. Instances are returned by
-    ``SSLContext.wrap_bio``. This class is typically used by framework
-    authors that want to implement asynchronous IO for SSL through memory
-    buffers.
-
-    When compared to ``SSLSocket``, this object lacks the following
-    features:
-
-     * Any form of network IO, including methods such as ``recv`` and
-       ``send``.
-     * The ``do_handshake_on_connect`` and ``suppress_ragged_eofs``
-       machinery.
-    """
+    As 3.13's ssl.SSLObject, on every interpreter (2.7 has none); it is
+    the compiled connection type itself, so its I/O costs one C call."""
 
     def __init__(self, *args, **kwargs):
         raise TypeError(
@@ -737,17 +836,23 @@ class SSLObject(_core._Connection):
         return self
 
     def shared_ciphers(self):
+        """The ciphers both ends offered, as (name, protocol, bits), on a
+        server after the handshake; None otherwise (grafted onto a host
+        before 3.10, a client lists its own ciphers, as it did there)."""
         if (not self.server_side and
                 _legacy_host_behaviour("shared_ciphers_none_on_client")):
             return _legacy_client_ciphers(self)
         return _Connection.shared_ciphers(self)
 
     def do_handshake(self):
-        """Start the SSL/TLS handshake."""
+        """Run the handshake as far as the bytes at hand allow:
+        SSLWantReadError asks for more from the peer.  Grafted onto 2.7/3.6,
+        the server's name is then checked by the host's match_hostname()."""
         _Connection.do_handshake(self)
         _match_hostname_after_handshake(self, self.server_hostname)
 
     def selected_npn_protocol(self):
+        """Always None (NPN is gone); warns, as 3.10+ does."""
         _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
         return None
 
@@ -825,6 +930,11 @@ SSLContext.sslobject_class = SSLObject
 # SSLSocket: a socket.socket whose data goes through a core connection that
 # reads and writes the file descriptor itself (the core asks the socket for
 # its fd and timeout on each call, and waits with the GIL released).
+#
+# While wrapped (self._sslobj is a connection) the byte-moving methods go
+# through TLS and the datagram/ancillary ones are refused; once unwrapped,
+# shut down or closed (self._sslobj is None) it is a plain socket again.
+# Most methods are generated from the tables after the class.
 # ---------------------------------------------------------------------------
 import errno as _errno
 import socket as _socket_module
@@ -954,48 +1064,75 @@ if _PY2:
             self.close()
 
 
+def _check_wrap_arguments(context, server_side, server_hostname, session):
+    """What wrap_socket() refuses before touching the socket, in 3.13's
+    order."""
+    if server_side and server_hostname:
+        raise ValueError("server_hostname can only be specified "
+                         "in client mode")
+    if server_side and session is not None:
+        raise ValueError("session can only be specified in client mode")
+    if context.check_hostname and not server_hostname:
+        raise ValueError("check_hostname requires server_hostname")
+    context._check_side(server_side)
+
+
+def _take_over(cls, sock):
+    """A new `cls` on `sock`'s descriptor.  On 3.x `sock` is detached; on
+    2.7 both share the raw _sock, as 2.7's own SSLSocket does."""
+    if _PY2:
+        self = cls.__new__(cls)
+        _socket_class.__init__(self, _sock=sock._sock)
+        for name in _DELEGATED_METHODS:
+            self.__dict__.pop(name, None)
+        self._makefile_refs = 0
+        self._closed = False
+        return self
+    kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
+                  fileno=sock.fileno())
+    self = cls.__new__(cls, **kwargs)
+    _socket_class.__init__(self, **kwargs)
+    sock.detach()
+    return self
+
+
+def _refuse_flags(sock, method, flags):
+    if flags != 0:
+        raise ValueError("non-zero flags not allowed in calls to %s() on %s"
+                         % (method, sock.__class__))
+
+
 class SSLSocket(_socket_class):
-    """This class implements a subtype of socket.socket that wraps
-    the underlying OS socket in an SSL context when necessary, and
-    provides read and write methods over that channel."""
+    """A socket.socket speaking TLS, made by SSLContext.wrap_socket().
+    send()/recv() and friends, sendall(), sendfile() and makefile() carry
+    application data; read()/write() are the TLS-level calls.
+
+    As 3.13's ssl.SSLSocket on every interpreter, with these differences:
+    its TLS I/O runs in the compiled core (which waits on the descriptor
+    itself), close() wakes other threads blocked in its I/O with
+    OSError(EBADF) instead of leaving them blocked, and it has 3.15's
+    group()/client_sigalg()/server_sigalg() and pyOpenSSL's
+    export_keying_material().  Grafted onto 2.7 its timeouts are SSLError
+    and a blocked send() returns 0, as that host's always did."""
 
     def __init__(self, *args, **kwargs):
         raise TypeError(
             "%s does not have a public constructor. Instances are returned by "
             "SSLContext.wrap_socket()." % self.__class__.__name__)
 
+    # The name and keywords SSLContext.wrap_socket() uses with any
+    # sslsocket_class, the stdlib's included.
     @classmethod
-    def _create(cls, sock, server_side=False, do_handshake_on_connect=True,
-                suppress_ragged_eofs=True, server_hostname=None,
-                context=None, session=None):
+    def _create(cls, sock, server_side=False,
+                do_handshake_on_connect=True, suppress_ragged_eofs=True,
+                server_hostname=None, context=None, session=None):
         if sock.getsockopt(_SOL_SOCKET, _SO_TYPE) != _SOCK_STREAM:
             raise NotImplementedError("only stream sockets are supported")
-        if server_side:
-            if server_hostname:
-                raise ValueError("server_hostname can only be specified "
-                                 "in client mode")
-            if session is not None:
-                raise ValueError("session can only be specified in "
-                                 "client mode")
-        if context.check_hostname and not server_hostname:
-            raise ValueError("check_hostname requires server_hostname")
-        context._check_side(server_side)
+        _check_wrap_arguments(context, server_side, server_hostname, session)
 
         green_wait = _green_wait_for(sock)
         timeout = sock.gettimeout()
-        if _PY2:
-            self = cls.__new__(cls)
-            _socket_class.__init__(self, _sock=sock._sock)
-            for name in _DELEGATED_METHODS:
-                self.__dict__.pop(name, None)
-            self._makefile_refs = 0
-            self._closed = False
-        else:
-            kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
-                          fileno=sock.fileno())
-            self = cls.__new__(cls, **kwargs)
-            _socket_class.__init__(self, **kwargs)
-            sock.detach()
+        self = _take_over(cls, sock)
         # From here on the new socket owns the descriptor: on any error it
         # is closed (a bad server_hostname, UnicodeError, leaks nothing).
         self._context = context
@@ -1007,15 +1144,11 @@ class SSLSocket(_socket_class):
         self.do_handshake_on_connect = do_handshake_on_connect
         self.suppress_ragged_eofs = suppress_ragged_eofs
         try:
-            self.server_hostname = context._encode_hostname(server_hostname)
+            self.server_hostname = _encode_hostname(server_hostname)
             self.settimeout(timeout)
             self._connected = self._is_connected()
             if self._connected:
-                self._sslobj = context._wrap_socket(
-                    self, server_side, self.server_hostname, owner=self,
-                    session=self._session,
-                    verify_hostname=_checks_hostname_in_openssl(context))
-                self._sslobj._green_wait = green_wait
+                self._sslobj = self._new_connection()
                 if do_handshake_on_connect:
                     if self.gettimeout() == 0.0:
                         raise ValueError("do_handshake_on_connect should not "
@@ -1026,12 +1159,28 @@ class SSLSocket(_socket_class):
             raise
         return self
 
+    def _new_connection(self):
+        """The core connection for this socket (which must be connected)."""
+        context = self.context
+        connection = context._wrap_socket(
+            self, self.server_side, self.server_hostname, owner=self,
+            session=self._session,
+            verify_hostname=_checks_hostname_in_openssl(context))
+        connection._green_wait = self._green_wait
+        return connection
+
     def _plain(self, name, *args):
         """The socket's own method, for a socket not (or no longer) wrapped:
         2.7's socket.socket forwards these to its raw _sock."""
         if _PY2:
             return getattr(self._sock, name)(*args)
         return getattr(_socket_class, name)(self, *args)
+
+    def _connection(self):
+        """The TLS connection; ValueError when the socket has none."""
+        if self._sslobj is None:
+            raise ValueError("No SSL wrapper around " + str(self))
+        return self._sslobj
 
     def _is_connected(self):
         """Connected, or a listening/unconnected socket.
@@ -1065,355 +1214,268 @@ class SSLSocket(_socket_class):
             raise error
         return False
 
-    @property
-    def context(self):
-        return self._context
+    def _check_connected(self):
+        """Raise ENOTCONN unless connected: a non-blocking connect() may
+        have left `_connected` false although the peer is there by now."""
+        if not self._connected:
+            self.getpeername()
 
-    @context.setter
-    def context(self, ctx):
-        if not isinstance(ctx, _CoreContext):
+    def _set_context(self, context):
+        if not isinstance(context, _CoreContext):
             raise TypeError("The value must be a SSLContext")
-        self._context = ctx
+        self._context = context
         if self._sslobj is not None:
-            self._sslobj.context = ctx
+            self._sslobj.context = context
 
-    @property
-    def session(self):
-        if self._sslobj is not None:
-            return self._sslobj.session
-        return None
+    context = property(
+        lambda self: self._context, _set_context, None,
+        "The SSLContext of the connection.  A server's SNI callback may set "
+        "another one during the handshake.")
 
-    @session.setter
-    def session(self, session):
+    def _set_session(self, session):
         self._session = session
         if self._sslobj is not None:
             self._sslobj.session = session
 
-    @property
-    def session_reused(self):
-        if self._sslobj is not None:
-            return self._sslobj.session_reused
-        return None
+    session = property(
+        lambda self: self._sslobj.session if self._sslobj is not None else None,
+        _set_session, None,
+        "The SSLSession to resume (set before the handshake, client side) or "
+        "the one established; None before the socket is wrapped.")
 
     def dup(self):
+        """Refused: two sockets cannot share one TLS connection."""
         raise NotImplementedError("Can't dup() %s instances" %
                                   self.__class__.__name__)
 
-    def _checkClosed(self, msg=None):
-        # raise an exception here if you wish to check for spurious closes
-        pass
-
-    def _check_connected(self):
-        if not self._connected:
-            # getpeername() raises ENOTCONN if the socket is really not
-            # connected; connect() may have returned EAGAIN before.
-            self.getpeername()
-
     # ---- data ----
     def read(self, len=1024, buffer=None):
-        """Read up to LEN bytes and return them.
-        Return zero-length string on EOF."""
-        self._checkClosed()
-        if self._sslobj is None:
+        """Up to `len` bytes of application data, b'' at the end of the
+        stream; with `buffer`, they are put there and their count returned.
+        A peer closing without close_notify reads as the end while
+        suppress_ragged_eofs is true."""
+        connection = self._sslobj
+        if connection is None:
             raise ValueError("Read on closed or unwrapped SSL socket.")
+        arguments = (len,) if buffer is None else (len, buffer)
         try:
-            if buffer is not None:
-                return self._sslobj.read(len, buffer)
-            return self._sslobj.read(len)
+            return connection.read(*arguments)
         except SSLError as exc:
-            if exc.args[0] == _core.SSL_ERROR_EOF and self.suppress_ragged_eofs:
-                return 0 if buffer is not None else b""
-            raise
+            if exc.args[0] != _core.SSL_ERROR_EOF or not self.suppress_ragged_eofs:
+                raise
+            return b"" if buffer is None else 0
 
     def write(self, data):
-        """Write DATA to the underlying SSL channel.  Returns
-        number of bytes of DATA actually transmitted."""
-        self._checkClosed()
-        if self._sslobj is None:
+        """Encrypt and send `data`; returns how many of its bytes were
+        taken (all of them, on a blocking socket)."""
+        connection = self._sslobj
+        if connection is None:
             raise ValueError("Write on closed or unwrapped SSL socket.")
-        return self._sslobj.write(data)
+        return connection.write(data)
 
     def send(self, data, flags=0):
-        self._checkClosed()
-        if self._sslobj is not None:
-            if flags != 0:
-                raise ValueError("non-zero flags not allowed in calls to "
-                                 "send() on %s" % self.__class__)
-            try:
-                return self._sslobj.write(data)
-            except (SSLWantReadError, SSLWantWriteError):
-                if _legacy_host_behaviour("send_raises_when_blocked"):
-                    return 0
+        """write() for a wrapped socket (flags must be 0), socket.send()
+        for a plain one."""
+        if self._sslobj is None:
+            return self._plain("send", data, flags)
+        _refuse_flags(self, "send", flags)
+        try:
+            return self._sslobj.write(data)
+        except (SSLWantReadError, SSLWantWriteError):
+            if not _legacy_host_behaviour("send_raises_when_blocked"):
                 raise
-        return self._plain("send", data, flags)
-
-    def sendto(self, data, flags_or_addr, addr=None):
-        self._checkClosed()
-        if self._sslobj is not None:
-            raise ValueError("sendto not allowed on instances of %s" %
-                             self.__class__)
-        if addr is None:
-            return self._plain("sendto", data, flags_or_addr)
-        return self._plain("sendto", data, flags_or_addr, addr)
-
-    def sendmsg(self, *args, **kwargs):
-        # Ensure programs don't send data unencrypted if they try to
-        # use this method.
-        raise NotImplementedError("sendmsg not allowed on instances of %s" %
-                                  self.__class__)
+            return 0
 
     def sendall(self, data, flags=0):
-        self._checkClosed()
+        """send() until every byte of `data` is gone."""
         if self._sslobj is None:
             return _socket_class.sendall(self, data, flags)
-        if flags != 0:
-            raise ValueError("non-zero flags not allowed in calls to "
-                             "sendall() on %s" % self.__class__)
+        _refuse_flags(self, "sendall", flags)
         view = _byte_view(data)
-        count, amount = 0, len(view)
-        while count < amount:
+        sent, total = 0, len(view)
+        while sent < total:
             # write(), not send(): a blocked non-blocking socket raises
             # SSLWantWriteError (2.7's send() returned 0 there, and its
             # sendall() spun on it forever).
-            count += self._sslobj.write(view[count:])
+            sent += self._sslobj.write(view[sent:])
 
     def sendfile(self, file, offset=0, count=None):
-        """Send a file, possibly by using os.sendfile() if this is a
-        clear-text socket.  Return the total number of bytes sent."""
-        if self._sslobj is not None or _PY2:
-            return self._sendfile_by_send(file, offset, count)
-        return _socket_class.sendfile(self, file, offset, count)
+        """Send `file` from `offset`, `count` bytes or to its end, and
+        return how many went.  Through TLS (and on 2.7) by read() and
+        sendall(); a plain socket uses socket.sendfile()."""
+        if self._sslobj is None and not _PY2:
+            return _socket_class.sendfile(self, file, offset, count)
+        return self._send_file_contents(file, offset, count)
 
-    def _sendfile_by_send(self, file, offset, count):
+    def _send_file_contents(self, file, offset, count):
         if offset:
             file.seek(offset)
-        blocksize = min(count, 8192) if count else 8192
-        total = 0
+        sent = 0
         try:
             while True:
-                if count:
-                    blocksize = min(count - total, blocksize)
-                    if blocksize <= 0:
-                        break
-                data = file.read(blocksize)
-                if not data:
-                    break
-                self.sendall(data)
-                total += len(data)
-            return total
+                size = min(8192, count - sent) if count else 8192
+                chunk = file.read(size) if size > 0 else b""
+                if not chunk:
+                    return sent
+                self.sendall(chunk)
+                sent += len(chunk)
         finally:
-            if total > 0 and hasattr(file, "seek"):
-                file.seek(offset + total)
+            # the file is left just past what was sent, as socket.sendfile()
+            if sent > 0 and hasattr(file, "seek"):
+                file.seek(offset + sent)
 
     def recv(self, buflen=1024, flags=0):
-        self._checkClosed()
-        if self._sslobj is not None:
-            if flags != 0:
-                raise ValueError("non-zero flags not allowed in calls to "
-                                 "recv() on %s" % self.__class__)
-            return self.read(buflen)
-        return self._plain("recv", buflen, flags)
+        """read() for a wrapped socket (flags must be 0), socket.recv()
+        for a plain one."""
+        if self._sslobj is None:
+            return self._plain("recv", buflen, flags)
+        _refuse_flags(self, "recv", flags)
+        return self.read(buflen)
 
     def recv_into(self, buffer, nbytes=None, flags=0):
-        self._checkClosed()
+        """recv() into `buffer` (nbytes defaults to its size); returns the
+        count of bytes received."""
         if nbytes is None:
             # The buffer's size in bytes, without calling its __len__.
-            nbytes = _byte_size(buffer) if buffer is not None else 1024
-            if not nbytes:
-                nbytes = 1024
+            nbytes = (_byte_size(buffer) if buffer is not None else 0) or 1024
+        if self._sslobj is None:
+            return self._plain("recv_into", buffer, nbytes, flags)
+        _refuse_flags(self, "recv_into", flags)
+        return self.read(nbytes, buffer)
+
+    def _plain_only(self, method):
         if self._sslobj is not None:
-            if flags != 0:
-                raise ValueError("non-zero flags not allowed in calls to "
-                                 "recv_into() on %s" % self.__class__)
-            return self.read(nbytes, buffer)
-        return self._plain("recv_into", buffer, nbytes, flags)
+            raise ValueError("%s not allowed on instances of %s"
+                             % (method, self.__class__))
+
+    def sendto(self, data, flags_or_addr, addr=None):
+        """socket.sendto(), for a socket not wrapped; ValueError otherwise."""
+        self._plain_only("sendto")
+        rest = (flags_or_addr,) if addr is None else (flags_or_addr, addr)
+        return self._plain("sendto", data, *rest)
 
     def recvfrom(self, buflen=1024, flags=0):
-        self._checkClosed()
-        if self._sslobj is not None:
-            raise ValueError("recvfrom not allowed on instances of %s" %
-                             self.__class__)
+        """socket.recvfrom(), for a socket not wrapped; ValueError otherwise."""
+        self._plain_only("recvfrom")
         return self._plain("recvfrom", buflen, flags)
 
     def recvfrom_into(self, buffer, nbytes=None, flags=0):
-        self._checkClosed()
-        if self._sslobj is not None:
-            raise ValueError("recvfrom_into not allowed on instances of %s" %
-                             self.__class__)
+        """socket.recvfrom_into(), for a socket not wrapped; ValueError
+        otherwise."""
+        self._plain_only("recvfrom_into")
         return self._plain("recvfrom_into", buffer, nbytes or 0, flags)
-
-    def recvmsg(self, *args, **kwargs):
-        raise NotImplementedError("recvmsg not allowed on instances of %s" %
-                                  self.__class__)
-
-    def recvmsg_into(self, *args, **kwargs):
-        raise NotImplementedError("recvmsg_into not allowed on instances of "
-                                  "%s" % self.__class__)
-
-    def pending(self):
-        self._checkClosed()
-        if self._sslobj is not None:
-            return self._sslobj.pending()
-        return 0
 
     # ---- what the handshake established ----
     def getpeercert(self, binary_form=False):
-        self._checkClosed()
+        """The peer's certificate: a dict of its decoded fields (empty when
+        it was not verified), or DER bytes with binary_form; None if the
+        peer sent none.  ValueError before the handshake."""
         self._check_connected()
         return self._sslobj.getpeercert(binary_form)
 
-    def get_verified_chain(self):
-        if self._sslobj is None:
-            return []
-        return _der_chain(self._sslobj.get_verified_chain())
-
-    def get_unverified_chain(self):
-        if self._sslobj is None:
-            return []
-        return _der_chain(self._sslobj.get_unverified_chain())
-
-    def selected_npn_protocol(self):
-        self._checkClosed()
-        _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
-        return None
-
-    def selected_alpn_protocol(self):
-        self._checkClosed()
-        if self._sslobj is None:
-            return None
-        return self._sslobj.selected_alpn_protocol()
-
-    def cipher(self):
-        self._checkClosed()
-        if self._sslobj is None:
-            return None
-        return self._sslobj.cipher()
-
     def shared_ciphers(self):
-        self._checkClosed()
-        if self._sslobj is None:
+        """The ciphers both ends offered, as (name, protocol, bits), on a
+        server after the handshake; None otherwise (grafted onto a host
+        before 3.10, a client lists its own ciphers, as it did there)."""
+        connection = self._sslobj
+        if connection is None:
             return None
         if (not self.server_side and
                 _legacy_host_behaviour("shared_ciphers_none_on_client")):
-            return _legacy_client_ciphers(self._sslobj)
-        return self._sslobj.shared_ciphers()
+            return _legacy_client_ciphers(connection)
+        return connection.shared_ciphers()
 
-    def compression(self):
-        self._checkClosed()
-        if self._sslobj is None:
-            return None
-        return self._sslobj.compression()
+    def selected_npn_protocol(self):
+        """Always None (NPN is gone); warns, as 3.10+ does."""
+        _warn_deprecated("ssl NPN is deprecated, use ALPN instead")
+        return None
 
     def get_channel_binding(self, cb_type="tls-unique"):
-        if self._sslobj is not None:
-            return self._sslobj.get_channel_binding(cb_type)
+        """The RFC 5929 channel binding of `cb_type` (only "tls-unique"),
+        or None before the handshake or with TLS 1.3."""
+        connection = self._sslobj
+        if connection is not None:
+            return connection.get_channel_binding(cb_type)
         if cb_type not in CHANNEL_BINDING_TYPES:
             raise ValueError("%s channel binding type not implemented" % (cb_type,))
         return None
 
-    def version(self):
-        if self._sslobj is None:
-            return None
-        return self._sslobj.version()
-
-    def group(self):
-        if self._sslobj is None:
-            return None
-        return self._sslobj.group()
-
-    def client_sigalg(self):
-        if self._sslobj is None:
-            return None
-        return self._sslobj.client_sigalg()
-
-    def server_sigalg(self):
-        if self._sslobj is None:
-            return None
-        return self._sslobj.server_sigalg()
-
     def export_keying_material(self, label, length, context=None):
         """Keying material from the TLS session (RFC 5705/8446): `length`
         bytes for `label` and optional `context`; pyOpenSSL has the same."""
-        if self._sslobj is None:
-            raise ValueError("No SSL wrapper around " + str(self))
-        return self._sslobj.export_keying_material(label, length, context)
+        return self._connection().export_keying_material(label, length, context)
+
+    def verify_client_post_handshake(self):
+        """Server side, TLS 1.3: ask the client for its certificate now;
+        it arrives with the next read."""
+        return self._connection().verify_client_post_handshake()
 
     # ---- connection life ----
     def do_handshake(self, block=False):
+        """Run the TLS handshake (with `block`, blocking even on a
+        non-blocking socket).  Grafted onto 2.7/3.6, the server's name is
+        then checked by the host's match_hostname(), as there."""
         self._check_connected()
-        timeout = self.gettimeout()
+        saved_timeout = self.gettimeout()
         try:
-            if timeout == 0.0 and block:
+            if block and saved_timeout == 0.0:
                 self.settimeout(None)
             self._sslobj.do_handshake()
         finally:
-            self.settimeout(timeout)
+            self.settimeout(saved_timeout)
         _match_hostname_after_handshake(self, self.server_hostname)
+
+    def connect(self, addr):
+        """Connect to `addr` and, with do_handshake_on_connect, run the
+        handshake: for a socket wrapped before it was connected."""
+        self._real_connect(addr, False)
+
+    def connect_ex(self, addr):
+        """connect(), but a failure to connect is returned as an errno
+        value (0 on success) instead of raised; TLS errors still raise."""
+        return self._real_connect(addr, True)
 
     def _real_connect(self, addr, connect_ex):
         if self.server_side:
             raise ValueError("can't connect in server-side mode")
-        # Here we assume that the socket is client-side, and not
-        # connected at the time of the call.  We connect it, then wrap it.
         if self._connected or self._sslobj is not None:
             raise ValueError("attempt to connect already-connected SSLSocket!")
         self.context._check_side(False)
-        self._sslobj = self.context._wrap_socket(
-            self, False, self.server_hostname, owner=self,
-            session=self._session,
-            verify_hostname=_checks_hostname_in_openssl(self.context))
-        self._sslobj._green_wait = self._green_wait
+        self._sslobj = self._new_connection()
+        connect = _socket_class.connect_ex if connect_ex else _socket_class.connect
         try:
-            if connect_ex:
-                rc = _socket_class.connect_ex(self, addr)
-            else:
-                rc = None
-                _socket_class.connect(self, addr)
-            if not rc:
+            failure = connect(self, addr)      # connect() returns None
+            if not failure:
                 self._connected = True
                 if self.do_handshake_on_connect:
                     self.do_handshake()
-            return rc
+            return failure
         except (socket_error, ValueError):
             self._sslobj = None
             raise
 
-    def connect(self, addr):
-        """Connects to remote ADDR, and then wraps the connection in
-        an SSL channel."""
-        self._real_connect(addr, False)
-
-    def connect_ex(self, addr):
-        """Connects to remote ADDR, and then wraps the connection in
-        an SSL channel."""
-        return self._real_connect(addr, True)
-
     def accept(self):
-        """Accepts a new connection from a remote client, and returns
-        a tuple containing that new connection wrapped with a server-side
-        SSL channel, and the address of the remote client."""
-        newsock, addr = _socket_class.accept(self)
-        newsock = self.context.wrap_socket(
-            newsock, do_handshake_on_connect=self.do_handshake_on_connect,
-            suppress_ragged_eofs=self.suppress_ragged_eofs, server_side=True)
-        return newsock, addr
-
-    def verify_client_post_handshake(self):
-        if self._sslobj is not None:
-            return self._sslobj.verify_client_post_handshake()
-        raise ValueError("No SSL wrapper around " + str(self))
+        """Accept a connection; returns (server-side SSLSocket, address).
+        The new socket keeps this one's do_handshake_on_connect and
+        suppress_ragged_eofs."""
+        plain, address = _socket_class.accept(self)
+        wrapped = self.context.wrap_socket(
+            plain, server_side=True, suppress_ragged_eofs=self.suppress_ragged_eofs,
+            do_handshake_on_connect=self.do_handshake_on_connect)
+        return wrapped, address
 
     def shutdown(self, how):
-        self._checkClosed()
+        """socket.shutdown(), dropping the TLS connection without a
+        close_notify (unwrap() sends one)."""
         self._sslobj = None
         _socket_class.shutdown(self, how)
 
     def unwrap(self):
-        if self._sslobj is not None:
-            sock = self._sslobj.unwrap()
-            self._sslobj = None
-            return sock
-        raise ValueError("No SSL wrapper around " + str(self))
+        """Close TLS with close_notify and return the plain socket, ready
+        for cleartext; ValueError if not wrapped."""
+        plain = self._connection().unwrap()
+        self._sslobj = None
+        return plain
 
     def _real_close(self):
         connection, self._sslobj = self._sslobj, None
@@ -1431,15 +1493,85 @@ class SSLSocket(_socket_class):
         # made by makefile(); 2.7's own SSLSocket does, and httplib relies
         # on it: close() only closes once every file object is closed.
         def makefile(self, mode="r", bufsize=-1):
+            """A file object on the socket; close() waits for it."""
             self._makefile_refs += 1
             return _FileObject(self, mode, bufsize, close=True)
 
         def close(self):
+            """Close the socket, once every makefile() file is closed."""
             if self._makefile_refs < 1:
                 self._real_close()
             else:
                 self._makefile_refs -= 1
 
+        # 3.x sockets are context managers; 2.7's are not, ours are.
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc_info):
+            self.close()
+
+
+# SSLSocket methods that ask the TLS connection a question without
+# arguments: (name, answer while not wrapped, docstring).
+_QUESTIONS = (
+    ("cipher", None, "(name, protocol version, secret bits) of the cipher "
+                     "in use, or None before the handshake."),
+    ("compression", None, "The compression algorithm in use: always None "
+                          "(OpenSSL 1.1.1+ builds have none)."),
+    ("selected_alpn_protocol", None, "The protocol ALPN agreed on, or None."),
+    ("version", None, "'TLSv1.3', 'TLSv1.2', ... once the handshake is done; "
+                      "None before."),
+    ("group", None, "The key-exchange group of the handshake, e.g. "
+                    "'X25519' (3.15); None before."),
+    ("client_sigalg", None, "The signature algorithm the client signed "
+                            "with (3.15), or None."),
+    ("server_sigalg", None, "The signature algorithm the server signed "
+                            "with (3.15), or None."),
+    ("pending", 0, "Bytes of application data already decrypted and "
+                   "waiting to be read."),
+)
+# ... and those whose answer is a list of certificates, as DER bytes.
+_CHAINS = (
+    ("get_verified_chain", "The chain OpenSSL verified, leaf first, as DER "
+                           "bytes; [] when nothing was verified."),
+    ("get_unverified_chain", "The chain the peer sent, leaf first, as DER "
+                             "bytes; [] before the handshake."),
+)
+# Refused on any SSLSocket: they could send or receive cleartext.
+_NEVER = ("sendmsg", "recvmsg", "recvmsg_into")
+
+
+def _question(name, unwrapped, doc, convert=None):
+    def method(self):
+        connection = self._sslobj
+        if connection is None:
+            return unwrapped
+        answer = getattr(connection, name)()
+        return answer if convert is None else convert(answer)
+    method.__name__, method.__doc__ = name, doc
+    return method
+
+
+def _never(name):
+    def method(self, *args, **kwargs):
+        raise NotImplementedError("%s not allowed on instances of %s"
+                                  % (name, self.__class__))
+    method.__name__ = name
+    method.__doc__ = "Refused: it would bypass TLS (NotImplementedError)."
+    return method
+
+
+for _name, _unwrapped, _doc in _QUESTIONS:
+    setattr(SSLSocket, _name, _question(_name, _unwrapped, _doc))
+for _name, _doc in _CHAINS:
+    setattr(SSLSocket, _name, _question(_name, [], _doc, convert=_der_chain))
+for _name in _NEVER:
+    setattr(SSLSocket, _name, _never(_name))
+SSLSocket.session_reused = property(
+    lambda self: self._sslobj.session_reused if self._sslobj is not None else None,
+    None, None, "Whether the handshake resumed a session; None before.")
+del _name, _unwrapped, _doc
 
 SSLContext.sslsocket_class = SSLSocket
 
@@ -1449,86 +1581,61 @@ def wrap_socket(sock, keyfile=None, certfile=None, server_side=False,
                 ca_certs=None, do_handshake_on_connect=True,
                 suppress_ragged_eofs=True, ciphers=None):
     """Deprecated module-level wrapper (removed in 3.12; kept, and grafted,
-    only where the host still has it)."""
+    only where the host still has it): a new context of `ssl_version`
+    with the given certificate, trust and ciphers wraps `sock`."""
     _warn_deprecated("ssl.wrap_socket() is deprecated, use "
                      "SSLContext.wrap_socket()")
-    if server_side and not certfile:
-        raise ValueError("certfile must be specified for server-side "
-                         "operations")
-    if keyfile and not certfile:
-        raise ValueError("certfile must be specified")
+    if not certfile:
+        if server_side:
+            raise ValueError("certfile must be specified for server-side "
+                             "operations")
+        if keyfile:
+            raise ValueError("certfile must be specified")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         context = SSLContext(ssl_version)
     context.verify_mode = cert_reqs
     if ca_certs:
-        context.load_verify_locations(ca_certs)
+        context.load_verify_locations(cafile=ca_certs)
     if certfile:
-        context.load_cert_chain(certfile, keyfile)
+        context.load_cert_chain(certfile=certfile, keyfile=keyfile)
     if ciphers:
         context.set_ciphers(ciphers)
-    return context.wrap_socket(
-        sock=sock, server_side=server_side,
-        do_handshake_on_connect=do_handshake_on_connect,
-        suppress_ragged_eofs=suppress_ragged_eofs)
+    return context.wrap_socket(sock, server_side=server_side,
+                               suppress_ragged_eofs=suppress_ragged_eofs,
+                               do_handshake_on_connect=do_handshake_on_connect)
 
 
 def get_server_certificate(addr, ssl_version=_core.PROTOCOL_TLS_CLIENT,
                            ca_certs=None, timeout=_GLOBAL_DEFAULT_TIMEOUT):
-    """Retrieve the certificate from the server at the specified address,
-    and return it as a PEM-encoded string.
-    If 'ca_certs' is specified, validate the server cert against it.
-    If 'ssl_version' is specified, use it in the connection attempt.
-    If 'timeout' is specified, use it in the connection attempt.
-    """
-    host, port = addr
-    cert_reqs = _core.CERT_REQUIRED if ca_certs is not None else _core.CERT_NONE
-    context = _create_stdlib_context(ssl_version, cert_reqs=cert_reqs,
+    """Connect to addr, a (host, port) pair, and return the certificate the
+    server presents, as PEM text.  It is verified only when `ca_certs`
+    names a CA file; `timeout` bounds connecting (3.10+)."""
+    host, _port = addr
+    verify = _core.CERT_NONE if ca_certs is None else _core.CERT_REQUIRED
+    context = _create_stdlib_context(ssl_version, cert_reqs=verify,
                                      cafile=ca_certs)
-    sock = _socket_module.create_connection(addr, timeout=timeout)
+    plain = _socket_module.create_connection(addr, timeout=timeout)
     try:
-        sslsock = context.wrap_socket(sock, server_hostname=host)
-        try:
-            dercert = sslsock.getpeercert(True)
-        finally:
-            sslsock.close()
+        with context.wrap_socket(plain, server_hostname=host) as tls:
+            der = tls.getpeercert(True)
     finally:
-        sock.close()
-    return DER_cert_to_PEM_cert(dercert)
+        plain.close()
+    return DER_cert_to_PEM_cert(der)
 
 
 # ---------------------------------------------------------------------------
 # Context factories
 # ---------------------------------------------------------------------------
-def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
-    """create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None,
-    capath=None, cadata=None)
-
-    A new SSLContext with 3.13's secure defaults for `purpose`: a client
-    context that verifies certificates and host names, or a server context.
-    """
-    cafile, capath, cadata = _keyword_only(
-        "create_default_context", kwargs, cafile=None, capath=None, cadata=None)
-    if not isinstance(purpose, _ASN1Object):
-        raise TypeError(purpose)
+def _role_protocol(purpose):
+    """The protocol a factory's context gets for `purpose`: we verify
+    servers (SERVER_AUTH) as a client, clients (CLIENT_AUTH) as a server."""
+    _check_purpose(purpose)
     if purpose == Purpose.SERVER_AUTH:
-        context = SSLContext(_factory_protocol(_core.PROTOCOL_TLS_CLIENT))
-        context.verify_mode = _core.CERT_REQUIRED
-        context.check_hostname = True
-    elif purpose == Purpose.CLIENT_AUTH:
-        context = SSLContext(_factory_protocol(_core.PROTOCOL_TLS_SERVER))
-    else:
-        raise ValueError(purpose)
-    # Chain building stops at the first trust anchor (RFC 5280), and
-    # certificates are held to X.509 strictly (3.13's choice).
-    if not _legacy_host_behaviour("strict_default_verify_flags"):
-        context.verify_flags |= _core.VERIFY_X509_PARTIAL_CHAIN | _core.VERIFY_X509_STRICT
-    if cafile or capath or cadata:
-        context.load_verify_locations(cafile, capath, cadata)
-    elif context.verify_mode != _core.CERT_NONE:
-        context.load_default_certs(purpose)
-    _apply_keylog_environment(context)
-    return context
+        return _factory_protocol(_core.PROTOCOL_TLS_CLIENT)
+    if purpose == Purpose.CLIENT_AUTH:
+        return _factory_protocol(_core.PROTOCOL_TLS_SERVER)
+    raise ValueError(purpose)
 
 
 def _factory_protocol(role_protocol):
@@ -1539,41 +1646,64 @@ def _factory_protocol(role_protocol):
     return role_protocol
 
 
+def _load_trust(context, purpose, cafile, capath, cadata):
+    """The factories' last step: the CAs given, else (when verifying) the
+    system's; then SSLKEYLOGFILE."""
+    if cafile or capath or cadata:
+        context.load_verify_locations(cafile, capath, cadata)
+    elif context.verify_mode != _core.CERT_NONE:
+        context.load_default_certs(purpose)
+    _apply_keylog_environment(context)
+
+
+def create_default_context(purpose=Purpose.SERVER_AUTH, **kwargs):
+    """create_default_context(purpose=Purpose.SERVER_AUTH, *, cafile=None,
+    capath=None, cadata=None)
+
+    A new SSLContext with 3.13's secure defaults for `purpose`: a client
+    context that verifies certificates and host names, or a server context.
+    """
+    cafile, capath, cadata = _keyword_only(
+        "create_default_context", kwargs, cafile=None, capath=None, cadata=None)
+    context = SSLContext(_role_protocol(purpose))
+    if purpose == Purpose.SERVER_AUTH:
+        context.verify_mode = _core.CERT_REQUIRED
+        context.check_hostname = True
+    # Chain building stops at the first trust anchor (RFC 5280), and
+    # certificates are held to X.509 strictly (3.13's choice).
+    if not _legacy_host_behaviour("strict_default_verify_flags"):
+        context.verify_flags |= _core.VERIFY_X509_PARTIAL_CHAIN | _core.VERIFY_X509_STRICT
+    _load_trust(context, purpose, cafile, capath, cadata)
+    return context
+
+
 def _create_unverified_context(protocol=None, **kwargs):
     """_create_unverified_context(protocol=None, *, cert_reqs=CERT_NONE,
     check_hostname=False, purpose=Purpose.SERVER_AUTH, certfile=None,
-    keyfile=None, cafile=None, capath=None, cadata=None)"""
+    keyfile=None, cafile=None, capath=None, cadata=None)
+
+    A context that checks nothing unless asked to: what the stdlib's
+    http.client and urllib used before PEP 476, and what PEP 493 lets
+    users restore."""
     (cert_reqs, check_hostname, purpose, certfile, keyfile, cafile, capath,
      cadata) = _keyword_only(
         "_create_unverified_context", kwargs,
         cert_reqs=_core.CERT_NONE, check_hostname=False,
         purpose=Purpose.SERVER_AUTH, certfile=None, keyfile=None,
         cafile=None, capath=None, cadata=None)
-    if not isinstance(purpose, _ASN1Object):
-        raise TypeError(purpose)
-    if purpose == Purpose.SERVER_AUTH:
-        if protocol is None:
-            protocol = _factory_protocol(_core.PROTOCOL_TLS_CLIENT)
-    elif purpose == Purpose.CLIENT_AUTH:
-        if protocol is None:
-            protocol = _factory_protocol(_core.PROTOCOL_TLS_SERVER)
-    else:
-        raise ValueError(purpose)
-    context = SSLContext(protocol)
+    role = _role_protocol(purpose)
+    context = SSLContext(role if protocol is None else protocol)
+    # check_hostname first off: verify_mode cannot drop to CERT_NONE
+    # while it is on.
     context.check_hostname = False
     if cert_reqs is not None:
         context.verify_mode = cert_reqs
-    if check_hostname:
-        context.check_hostname = True
-    if keyfile and not certfile:
-        raise ValueError("certfile must be specified")
-    if certfile or keyfile:
+    context.check_hostname = bool(check_hostname)
+    if certfile:
         context.load_cert_chain(certfile, keyfile)
-    if cafile or capath or cadata:
-        context.load_verify_locations(cafile, capath, cadata)
-    elif context.verify_mode != _core.CERT_NONE:
-        context.load_default_certs(purpose)
-    _apply_keylog_environment(context)
+    elif keyfile:
+        raise ValueError("certfile must be specified")
+    _load_trust(context, purpose, cafile, capath, cadata)
     return context
 
 
@@ -1612,7 +1742,32 @@ def _keyword_only(function, kwargs, **defaults):
 # ---------------------------------------------------------------------------
 # The graft: monkeypatch_ssl() / restore_ssl() / is_patched()
 # ---------------------------------------------------------------------------
-import threading as _threading
+try:
+    from _thread import RLock as _RLock
+except ImportError:         # 2.7: threading (1 ms to import) has the only RLock
+    import thread as _thread_module
+
+    class _RLock(object):
+        """A lock its holder may take again (what the graft needs of one)."""
+
+        def __init__(self):
+            self._lock = _thread_module.allocate_lock()
+            self._owner = None
+            self._depth = 0
+
+        def __enter__(self):
+            me = _thread_module.get_ident()
+            if self._owner != me:
+                self._lock.acquire()
+                self._owner = me
+            self._depth += 1
+            return self
+
+        def __exit__(self, *exc_info):
+            self._depth -= 1
+            if not self._depth:
+                self._owner = None
+                self._lock.release()
 
 # Names of the host's ssl replaced by ours (where the host has them).
 _REPLACED_NAMES = (
@@ -1653,7 +1808,7 @@ _BINDING_MODULE_PREFIXES = ("urllib3.", "pip._vendor.urllib3.")
 _BINDING_MODULES = ("urllib3", "pip._vendor.urllib3")
 
 _MISSING = object()
-_graft_lock = _threading.RLock()
+_graft_lock = _RLock()
 _graft = None   # while patched: what to put back
 # monkeypatch_ssl() calls not yet matched by restore_ssl(): two libraries
 # that each graft and restore must not undo each other's graft.
@@ -1672,7 +1827,11 @@ def _our_names_for_graft(host):
     names = list(_PUBLIC_NAMES_3_13) + list(_PRIVATE_NAMES)
     names += [n for n in globals() if n.startswith(_PUBLIC_PREFIXES)]
     for name in names:
-        if name not in ours and not hasattr(host, name) and name in globals():
+        if name in ours or hasattr(host, name):
+            continue
+        if name in _MESSAGE_ENUM_MEMBERS:
+            added[name] = _message_enum(name)
+        elif name in globals():
             added[name] = globals()[name]
     return ours, added
 
@@ -1954,6 +2113,11 @@ def main(argv=None):
     # classes compare equal with what other code imports.
     import _tls_bootstrap_cli
     return _tls_bootstrap_cli.main(argv)
+
+
+# `from _tls_bootstrap import *`: the API, not the modules this file uses.
+__all__ = sorted(set(name for name in globals() if name[0] != "_") -
+                 set(("base64", "os", "sys", "warnings", "socket_error")))
 
 
 if __name__ == "__main__":

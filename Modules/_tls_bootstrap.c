@@ -140,11 +140,14 @@ tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
 static PyMethodDef tlsb_module_methods[] = {
 
     {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
-     "RAND_bytes(n, /)\n--\n\nGenerate n cryptographically strong pseudo-random bytes."},
+     "RAND_bytes(n, /)\n--\n\nn bytes from OpenSSL's default random generator; SSLError if it\n"
+     "cannot produce them."},
     {"RAND_status", tlsb_RAND_status, METH_NOARGS,
-     "RAND_status()\n--\n\nReturns True if the OpenSSL PRNG has been seeded with enough data."},
+     "RAND_status()\n--\n\nTrue once OpenSSL's random generator is seeded (on OpenSSL 1.1.1+\n"
+     "it seeds itself from the system, so this is True in practice)."},
     {"RAND_add", tlsb_RAND_add, METH_VARARGS,
-     "RAND_add(string, entropy, /)\n--\n\nMix string into the OpenSSL PRNG state."},
+     "RAND_add(string, entropy, /)\n--\n\nFeed extra bytes (text is taken as UTF-8) to OpenSSL's random\n"
+     "generator; entropy is the caller's estimate of their randomness, in bytes."},
     {"get_sigalgs", tlsb_get_sigalgs, METH_NOARGS,
      "get_sigalgs()\n--\n\nNames of the TLS signature algorithms OpenSSL knows."},
     {"get_default_verify_paths", tlsb_get_default_verify_paths, METH_NOARGS,

@@ -816,6 +816,10 @@ def measure_instructions(stacks, certdir, workloads, scale):
 
 
 def main():
+    if sys.argv[1:2] == ["--startup"]:
+        # Start-up cost has its own driver and table (bench/startup.py).
+        import startup
+        return startup.main(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true",
                         help="tiny counts, one round, results in the work directory; "

@@ -349,8 +349,6 @@ EXCLUDED = {
     ("_tls_bootstrap", "main"): "command line (SystemExit on bad argv)",
     # Constants holders, no behaviour.
     ("_tls_bootstrap.crypto", "X509StoreFlags"): "constants holder",
-    # `from __future__ import absolute_import` leaves this in the namespace.
-    ("_tls_bootstrap", "absolute_import"): "a __future__ feature object",
 }
 
 # Swept with arguments only: called without arguments they succeed and

@@ -1076,41 +1076,55 @@ tlsb_Context_set_ciphers(tlsb_Context *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* One cipher as the stdlib's get_ciphers() describes it. */
+/* The algorithm names in a get_ciphers() entry, each from the OpenSSL call
+ * giving its NID; None where the suite leaves it open (TLS 1.3 suites name
+ * no key exchange or authentication). */
+static const struct {
+    const char *key;
+    int (*nid_of)(const SSL_CIPHER *);
+} tlsb_cipher_algorithms[] = {
+    {"symmetric", SSL_CIPHER_get_cipher_nid},
+    {"digest", SSL_CIPHER_get_digest_nid},
+    {"kea", SSL_CIPHER_get_kx_nid},
+    {"auth", SSL_CIPHER_get_auth_nid},
+};
+
+/* One get_ciphers() entry: the stdlib's keys, in its order. */
 static PyObject *
 tlsb_cipher_to_dict(const SSL_CIPHER *cipher)
 {
-    char description[256];
-    int alg_bits = 0, strength_bits, nid;
-    const char *symmetric, *digest, *kea, *auth;
-    size_t len;
+    char text[256];
+    int alg_bits = 0;
+    int strength_bits = SSL_CIPHER_get_bits(cipher, &alg_bits);
+    size_t end, i;
+    PyObject *entry;
 
-    strength_bits = SSL_CIPHER_get_bits(cipher, &alg_bits);
-    SSL_CIPHER_description(cipher, description, sizeof(description));
-    len = strlen(description);
-    while (len > 0 && (description[len - 1] == '\n' || description[len - 1] == ' '))
-        description[--len] = '\0';
-    nid = SSL_CIPHER_get_cipher_nid(cipher);
-    symmetric = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-    nid = SSL_CIPHER_get_digest_nid(cipher);
-    digest = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-    nid = SSL_CIPHER_get_kx_nid(cipher);
-    kea = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-    nid = SSL_CIPHER_get_auth_nid(cipher);
-    auth = nid != NID_undef ? OBJ_nid2ln(nid) : NULL;
-    return Py_BuildValue(
-        "{sksssssssisisOszszszsz}",
+    /* OpenSSL pads the one-line description and ends it with a newline. */
+    SSL_CIPHER_description(cipher, text, sizeof(text));
+    end = strlen(text);
+    while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == ' '))
+        end--;
+    text[end] = '\0';
+    entry = Py_BuildValue(
+        "{s:k, s:s, s:s, s:s, s:i, s:i, s:O}",
         "id", (unsigned long)SSL_CIPHER_get_id(cipher),
         "name", SSL_CIPHER_get_name(cipher),
         "protocol", SSL_CIPHER_get_version(cipher),
-        "description", description,
+        "description", text,
         "strength_bits", strength_bits,
         "alg_bits", alg_bits,
-        "aead", SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False,
-        "symmetric", symmetric,
-        "digest", digest,
-        "kea", kea,
-        "auth", auth);
+        "aead", SSL_CIPHER_is_aead(cipher) ? Py_True : Py_False);
+    for (i = 0; entry != NULL &&
+                i < sizeof(tlsb_cipher_algorithms) / sizeof(tlsb_cipher_algorithms[0]); i++) {
+        int nid = tlsb_cipher_algorithms[i].nid_of(cipher);
+        PyObject *name = Py_BuildValue("z", nid == NID_undef ? NULL : OBJ_nid2ln(nid));
+
+        if (name == NULL ||
+                PyDict_SetItemString(entry, tlsb_cipher_algorithms[i].key, name) < 0)
+            Py_CLEAR(entry);
+        Py_XDECREF(name);
+    }
+    return entry;
 }
 
 /* get_ciphers() -> list of dicts, in preference order */
@@ -1411,7 +1425,11 @@ static PyMethodDef tlsb_Context_methods[] = {
     TLSB_REFUSE_PICKLE
     {"load_cert_chain", (PyCFunction)(void (*)(void))tlsb_Context_load_cert_chain,
      METH_VARARGS | METH_KEYWORDS,
-     "load_cert_chain(certfile, keyfile=None, password=None)"},
+     "load_cert_chain(certfile, keyfile=None, password=None)\n--\n\n"
+     "Use the PEM certificate chain in certfile (leaf first) and its\n"
+     "private key (from keyfile, or from certfile when None) as this\n"
+     "end's identity. password (str, bytes or a callable returning one)\n"
+     "decrypts the key."},
     {"load_cert_chain_data",
      (PyCFunction)(void (*)(void))tlsb_Context_load_cert_chain_data,
      METH_VARARGS | METH_KEYWORDS,
@@ -1420,83 +1438,150 @@ static PyMethodDef tlsb_Context_methods[] = {
     {"load_verify_locations",
      (PyCFunction)(void (*)(void))tlsb_Context_load_verify_locations,
      METH_VARARGS | METH_KEYWORDS,
-     "load_verify_locations(cafile=None, capath=None, cadata=None)"},
+     "load_verify_locations(cafile=None, capath=None, cadata=None)\n--\n\n"
+     "Add trust anchors: a PEM file, a hashed directory (read when\n"
+     "needed), or cadata, PEM text or DER bytes holding one or more\n"
+     "certificates."},
     {"set_default_verify_paths", (PyCFunction)tlsb_Context_set_default_verify_paths,
-     METH_NOARGS, "set_default_verify_paths()"},
+     METH_NOARGS, "set_default_verify_paths()\n--\n\n"
+     "Trust OpenSSL's default CA file and directory, as\n"
+     "get_default_verify_paths() names them."},
     {"load_dh_params", (PyCFunction)tlsb_Context_load_dh_params, METH_O,
-     "load_dh_params(path, /)"},
+     "load_dh_params(path, /)\n--\n\n"
+     "Read Diffie-Hellman parameters (PEM) for the finite-field DHE key\n"
+     "exchange of TLS 1.2 and below."},
     {"get_ca_certs", (PyCFunction)(void (*)(void))tlsb_Context_get_ca_certs,
-     METH_VARARGS | METH_KEYWORDS, "get_ca_certs(binary_form=False)"},
+     METH_VARARGS | METH_KEYWORDS, "get_ca_certs(binary_form=False)\n--\n\n"
+     "The CA certificates loaded so far (those of a capath directory\n"
+     "only once used), as getpeercert()-style dicts or, with\n"
+     "binary_form, DER bytes."},
     {"cert_store_stats", (PyCFunction)tlsb_Context_cert_store_stats, METH_NOARGS,
-     "cert_store_stats()"},
+     "cert_store_stats()\n--\n\n"
+     "Counts of what the trust store holds: {'x509': ..., 'crl': ...,\n"
+     "'x509_ca': ...}."},
     {"session_stats", (PyCFunction)tlsb_Context_session_stats, METH_NOARGS,
-     "session_stats()"},
+     "session_stats()\n--\n\n"
+     "OpenSSL's counters of the server-side session cache (hits, misses,\n"
+     "timeouts...) as a dict."},
     {"set_ciphers", (PyCFunction)tlsb_Context_set_ciphers, METH_VARARGS,
-     "set_ciphers(cipherlist, /)"},
+     "set_ciphers(cipherlist, /)\n--\n\n"
+     "Choose the TLS 1.2-and-below ciphers with an OpenSSL cipher\n"
+     "string; SSLError if it selects none. TLS 1.3 suites are set with\n"
+     "set_ciphersuites()."},
     {"get_ciphers", (PyCFunction)tlsb_Context_get_ciphers, METH_NOARGS,
-     "get_ciphers()"},
+     "get_ciphers()\n--\n\n"
+     "The enabled ciphers in preference order, each a dict (name,\n"
+     "protocol, description, strength_bits, alg_bits, aead, symmetric,\n"
+     "digest, kea, auth, id)."},
     {"_set_alpn_protocols", (PyCFunction)tlsb_Context_set_alpn_protocols, METH_O,
-     "_set_alpn_protocols(wire_format, /)"},
+     "_set_alpn_protocols(wire_format, /)\n--\n\n"
+     "Internal: the ALPN list already in wire format;\n"
+     "set_alpn_protocols() builds it."},
     {"set_ecdh_curve", (PyCFunction)tlsb_Context_set_ecdh_curve, METH_O,
-     "set_ecdh_curve(name, /)"},
+     "set_ecdh_curve(name, /)\n--\n\n"
+     "Allow only the named elliptic curve (e.g. 'prime256v1') for ECDHE\n"
+     "key exchange; set_groups() is the newer, fuller form."},
     {"set_psk_client_callback",
      (PyCFunction)(void (*)(void))tlsb_Context_set_psk_client_callback,
-     METH_VARARGS | METH_KEYWORDS, "set_psk_client_callback(callback)"},
+     METH_VARARGS | METH_KEYWORDS, "set_psk_client_callback(callback)\n--\n\n"
+     "TLS-PSK, client side (3.13): callback(hint) returns (identity, psk\n"
+     "bytes) for the server's identity hint; None removes it."},
     {"set_psk_server_callback",
      (PyCFunction)(void (*)(void))tlsb_Context_set_psk_server_callback,
      METH_VARARGS | METH_KEYWORDS,
-     "set_psk_server_callback(callback, identity_hint=None)"},
+     "set_psk_server_callback(callback, identity_hint=None)\n--\n\n"
+     "TLS-PSK, server side (3.13): callback(identity) returns the key\n"
+     "for the client's identity (b'' refuses it); identity_hint is sent\n"
+     "to clients."},
     {"set_ciphersuites", (PyCFunction)tlsb_Context_set_ciphersuites, METH_VARARGS,
-     "set_ciphersuites(ciphersuites, /)"},
+     "set_ciphersuites(ciphersuites, /)\n--\n\n"
+     "Choose the TLS 1.3 cipher suites, a colon-separated list (3.15's\n"
+     "API, on every interpreter)."},
     {"set_groups", (PyCFunction)tlsb_Context_set_groups, METH_VARARGS,
-     "set_groups(groups, /)"},
+     "set_groups(groups, /)\n--\n\n"
+     "Choose the key-exchange groups to offer or accept, a colon-\n"
+     "separated list such as 'X25519:secp256r1' (3.15's API)."},
     {"get_groups", (PyCFunction)(void (*)(void))tlsb_Context_get_groups,
-     METH_VARARGS | METH_KEYWORDS, "get_groups(*, include_aliases=False)"},
+     METH_VARARGS | METH_KEYWORDS, "get_groups(*, include_aliases=False)\n--\n\n"
+     "Names of the key-exchange groups OpenSSL supports (3.15's API;\n"
+     "needs OpenSSL 3.5 or later)."},
     {"set_client_sigalgs", (PyCFunction)tlsb_Context_set_client_sigalgs,
-     METH_VARARGS, "set_client_sigalgs(sigalgs, /)"},
+     METH_VARARGS, "set_client_sigalgs(sigalgs, /)\n--\n\n"
+     "Signature algorithms this end accepts or uses for client\n"
+     "authentication, colon-separated (3.15's API)."},
     {"set_server_sigalgs", (PyCFunction)tlsb_Context_set_server_sigalgs,
-     METH_VARARGS, "set_server_sigalgs(sigalgs, /)"},
+     METH_VARARGS, "set_server_sigalgs(sigalgs, /)\n--\n\n"
+     "Signature algorithms for the server's handshake signature, colon-\n"
+     "separated (3.15's API)."},
     {"_wrap_bio", (PyCFunction)(void (*)(void))tlsb_Context_wrap_bio,
      METH_VARARGS | METH_KEYWORDS,
      "_wrap_bio(incoming, outgoing, server_side, server_hostname=None, *, "
-     "owner=None, session=None, target=None, verify_hostname=None)"},
+     "owner=None, session=None, target=None, verify_hostname=None)\n--\n\n"
+     "Internal: the connection behind SSLContext.wrap_bio()."},
     {"_wrap_socket", (PyCFunction)(void (*)(void))tlsb_Context_wrap_socket,
      METH_VARARGS | METH_KEYWORDS,
      "_wrap_socket(sock, server_side, server_hostname=None, *, owner=None, "
-     "session=None, verify_hostname=None)"},
+     "session=None, verify_hostname=None)\n--\n\n"
+     "Internal: the connection behind SSLContext.wrap_socket()."},
     {NULL, NULL}
 };
 
 static PyGetSetDef tlsb_Context_getset[] = {
     {"verify_mode", (getter)tlsb_Context_get_verify_mode,
-     (setter)tlsb_Context_set_verify_mode, NULL, NULL},
+     (setter)tlsb_Context_set_verify_mode,
+     "Whether and how the peer's certificate is verified: CERT_NONE, "
+     "CERT_OPTIONAL or CERT_REQUIRED.", NULL},
     {"check_hostname", (getter)tlsb_Context_get_check_hostname,
-     (setter)tlsb_Context_set_check_hostname, NULL, NULL},
+     (setter)tlsb_Context_set_check_hostname,
+     "Whether a client checks the server's certificate against "
+     "server_hostname during the handshake.", NULL},
     {"verify_flags", (getter)tlsb_Context_get_verify_flags,
-     (setter)tlsb_Context_set_verify_flags, NULL, NULL},
+     (setter)tlsb_Context_set_verify_flags,
+     "X509_V_FLAG_* bits for certificate verification (VERIFY_* "
+     "constants).", NULL},
     {"options", (getter)tlsb_Context_get_options,
-     (setter)tlsb_Context_set_options, NULL, NULL},
+     (setter)tlsb_Context_set_options,
+     "OpenSSL option bits (OP_* constants).", NULL},
     {"_host_flags", (getter)tlsb_Context_get_host_flags,
-     (setter)tlsb_Context_set_host_flags, NULL, NULL},
+     (setter)tlsb_Context_set_host_flags,
+     "Internal: X509_CHECK_FLAG_* bits for the host-name check.", NULL},
     {"hostname_checks_common_name",
      (getter)tlsb_Context_get_hostname_checks_common_name,
-     (setter)tlsb_Context_set_hostname_checks_common_name, NULL, NULL},
-    {"protocol", (getter)tlsb_Context_get_protocol, NULL, NULL, NULL},
+     (setter)tlsb_Context_set_hostname_checks_common_name,
+     "Whether a certificate without a DNS subjectAltName may match "
+     "by its subject's common name.", NULL},
+    {"protocol", (getter)tlsb_Context_get_protocol, NULL,
+     "The PROTOCOL_* constant the context was made with.", NULL},
     {"minimum_version", (getter)tlsb_Context_get_minimum_version,
-     (setter)tlsb_Context_set_minimum_version, NULL, NULL},
+     (setter)tlsb_Context_set_minimum_version,
+     "The lowest TLS version allowed (a TLSVersion value).", NULL},
     {"maximum_version", (getter)tlsb_Context_get_maximum_version,
-     (setter)tlsb_Context_set_maximum_version, NULL, NULL},
-    {"security_level", (getter)tlsb_Context_get_security_level, NULL, NULL, NULL},
+     (setter)tlsb_Context_set_maximum_version,
+     "The highest TLS version allowed (a TLSVersion value).", NULL},
+    {"security_level", (getter)tlsb_Context_get_security_level, NULL,
+     "OpenSSL's security level (0-5) in force: it bounds key sizes "
+     "and algorithms.", NULL},
     {"sni_callback", (getter)tlsb_Context_get_sni_callback,
-     (setter)tlsb_Context_set_sni_callback, NULL, NULL},
+     (setter)tlsb_Context_set_sni_callback,
+     "Server side: callback(ssl_object, server_name, context) run "
+     "when a client names a server; it may switch "
+     "ssl_object.context. None to remove.", NULL},
     {"post_handshake_auth", (getter)tlsb_Context_get_post_handshake_auth,
-     (setter)tlsb_Context_set_post_handshake_auth, NULL, NULL},
+     (setter)tlsb_Context_set_post_handshake_auth,
+     "TLS 1.3: a client that sets it offers a certificate after the "
+     "handshake when asked; a server that sets it may ask.", NULL},
     {"num_tickets", (getter)tlsb_Context_get_num_tickets,
-     (setter)tlsb_Context_set_num_tickets, NULL, NULL},
+     (setter)tlsb_Context_set_num_tickets,
+     "TLS 1.3 session tickets a server sends after the handshake "
+     "(default 2).", NULL},
     {"keylog_filename", (getter)tlsb_Context_get_keylog_filename,
-     (setter)tlsb_Context_set_keylog_filename, NULL, NULL},
+     (setter)tlsb_Context_set_keylog_filename,
+     "File to which the secrets of each handshake are appended in "
+     "NSS key-log format (for Wireshark), or None.", NULL},
     {"_msg_callback", (getter)tlsb_Context_get_msg_callback,
-     (setter)tlsb_Context_set_msg_callback, NULL, NULL},
+     (setter)tlsb_Context_set_msg_callback,
+     "Internal: the raw message-tracing callback behind "
+     "SSLContext._msg_callback.", NULL},
     {NULL}
 };
 
@@ -1506,7 +1591,8 @@ static PyTypeObject tlsb_Context_Type = {
     .tp_basicsize = sizeof(tlsb_Context),
     .tp_dealloc = (destructor)tlsb_Context_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "The OpenSSL context behind ssl.SSLContext.",
+    .tp_doc = "The compiled half of SSLContext: one OpenSSL SSL_CTX and the "
+              "Python callbacks it calls.",
     .tp_traverse = (traverseproc)tlsb_Context_traverse,
     .tp_clear = (inquiry)tlsb_Context_clear,
     .tp_weaklistoffset = offsetof(tlsb_Context, weakreflist),

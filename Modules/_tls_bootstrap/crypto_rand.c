@@ -204,7 +204,10 @@ tlsb_rand_make_module(void)
         goto fail;
     Py_CLEAR(doc);
     if (tlsb_rand_Error == NULL)     /* one class for all interpreters */
-        tlsb_rand_Error = PyErr_NewException("_tls_bootstrap.rand.Error", NULL, NULL);
+        tlsb_rand_Error = PyErr_NewExceptionWithDoc(
+            "_tls_bootstrap.rand.Error",
+            (char *)"Raised when OpenSSL's random generator reports a failure.",
+            NULL, NULL);
     if (tlsb_rand_Error == NULL ||
         PyModule_AddObjectRef(rand, "Error", tlsb_rand_Error) < 0)
         goto fail;

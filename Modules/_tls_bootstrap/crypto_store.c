@@ -450,6 +450,13 @@ tlsb_make_store_flags(void)
         goto done;
     }
     Py_DECREF(value);
+    value = NativeStr_FromString(
+        "Bits for X509Store.set_flags(): OpenSSL's X509_V_FLAG_* values.");
+    if (value == NULL || PyDict_SetItemString(dict, "__doc__", value) < 0) {
+        Py_XDECREF(value);
+        goto done;
+    }
+    Py_DECREF(value);
     cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O)O",
                                 "X509StoreFlags", (PyObject *)&PyBaseObject_Type,
                                 dict);

@@ -124,19 +124,22 @@ tlsb_MemoryBIO_write_eof(tlsb_MemoryBIO *self, PyObject *unused)
 static PyMethodDef tlsb_MemoryBIO_methods[] = {
     TLSB_REFUSE_PICKLE
     {"read", (PyCFunction)tlsb_MemoryBIO_read, METH_VARARGS,
-     "read(size=-1, /)\n--\n\nRead up to size bytes from the memory BIO."},
+     "read(size=-1, /)\n--\n\nTake at most size bytes (all, if size is negative) out of the\n"
+     "buffer and return them; b'' when it is empty."},
     {"write", (PyCFunction)tlsb_MemoryBIO_write, METH_O,
-     "write(b, /)\n--\n\nWrites the bytes b into the memory BIO; returns the number of bytes written."},
+     "write(b, /)\n--\n\nAppend a bytes-like object to the buffer and return its length;\n"
+     "SSLError once write_eof() was called."},
     {"write_eof", (PyCFunction)tlsb_MemoryBIO_write_eof, METH_NOARGS,
-     "write_eof($self, /)\n--\n\nWrite an EOF marker to the memory BIO."},
+     "write_eof($self, /)\n--\n\nMark the end of the stream: once the buffer is drained, readers\n"
+     "see end of file instead of \"try again later\"."},
     {NULL, NULL}
 };
 
 static PyGetSetDef tlsb_MemoryBIO_getset[] = {
     {"pending", (getter)tlsb_MemoryBIO_get_pending, NULL,
-     "The number of bytes pending in the memory BIO.", NULL},
+     "How many bytes the buffer holds now.", NULL},
     {"eof", (getter)tlsb_MemoryBIO_get_eof, NULL,
-     "Whether the memory BIO is at EOF.", NULL},
+     "True once write_eof() was called and every byte was read.", NULL},
     {NULL}
 };
 

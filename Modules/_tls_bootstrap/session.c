@@ -128,12 +128,17 @@ tlsb_Session_get_has_ticket(tlsb_Session *self, void *closure)
 }
 
 static PyGetSetDef tlsb_Session_getset[] = {
-    {"id", (getter)tlsb_Session_get_id, NULL, "Session ID.", NULL},
-    {"time", (getter)tlsb_Session_get_time, NULL, "Session creation time (seconds since epoch).", NULL},
-    {"timeout", (getter)tlsb_Session_get_timeout, NULL, "Session timeout (delta in seconds).", NULL},
+    {"id", (getter)tlsb_Session_get_id, NULL,
+     "The session identifier OpenSSL assigned, as bytes.", NULL},
+    {"time", (getter)tlsb_Session_get_time, NULL,
+     "When the session was established, in seconds since the Epoch.", NULL},
+    {"timeout", (getter)tlsb_Session_get_timeout, NULL,
+     "How long after `time` the session may be resumed, in seconds.", NULL},
     {"ticket_lifetime_hint", (getter)tlsb_Session_get_ticket_lifetime_hint, NULL,
-     "Ticket life time hint.", NULL},
-    {"has_ticket", (getter)tlsb_Session_get_has_ticket, NULL, "Does the session contain a ticket?", NULL},
+     "The server's advice on how long to keep its ticket, in "
+     "seconds (0 if none).", NULL},
+    {"has_ticket", (getter)tlsb_Session_get_has_ticket, NULL,
+     "True when the server gave a session ticket with it.", NULL},
     {NULL}
 };
 

@@ -1848,11 +1848,13 @@ static PyGetSetDef tlsb_Connection_getset[] = {
      (setter)tlsb_Connection_set_context,
      "The SSLContext of the connection.", NULL},
     {"owner", (getter)tlsb_Connection_get_owner, (setter)tlsb_Connection_set_owner,
-     "The object callbacks receive.", NULL},
+     "The object callbacks receive as the connection (the SSLSocket "
+     "or SSLObject).", NULL},
     {"session", (getter)tlsb_Connection_get_session,
-     (setter)tlsb_Connection_set_session, "The SSLSession.", NULL},
+     (setter)tlsb_Connection_set_session, "The SSLSession to resume (client, before the handshake) or "
+     "the one in use.", NULL},
     {"session_reused", (getter)tlsb_Connection_get_session_reused, NULL,
-     "Whether the session was reused.", NULL},
+     "Whether the handshake resumed an earlier session.", NULL},
     {"_green_wait", (getter)tlsb_Connection_get_green_wait,
      (setter)tlsb_Connection_set_green_wait,
      "wait(want_write, timeout) -> bool for a green socket, or None.", NULL},
