@@ -74,8 +74,15 @@ def pytest_collection_modifyitems(session, config, items):
 
 
 def _settle():
-    """Empties what fills on first use without being a leak, then
-    collects: what is left is owned by something."""
+    """Waits for the threads tests started (a server thread that still
+    holds its connection would count as a leak), empties what fills on
+    first use without being a leak, then collects: what is left is owned
+    by something."""
+    import threading
+    deadline = time.time() + 10
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.time()))
     sys._clear_type_cache()
     re.purge()
     linecache.clearcache()
@@ -115,12 +122,31 @@ def _types_census(label):
         sys.stderr.write("%s: %s\n" % (label, grown[-8:] + grown[:3]))
 
 
+def _trace(label):
+    """TLSB_REFLEAK_TRACE=1 (3.x): where the blocks that stayed since the
+    last run were allocated (tracemalloc, 12 frames)."""
+    if not os.environ.get("TLSB_REFLEAK_TRACE"):
+        return
+    import tracemalloc
+    if not tracemalloc.is_tracing():
+        tracemalloc.start(12)
+    snapshot = tracemalloc.take_snapshot().filter_traces(
+        [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, __file__)])
+    previous, _census[0] = _census[0], snapshot
+    if previous is not None:
+        for stat in snapshot.compare_to(previous, "traceback")[:4]:
+            if stat.count_diff > 0:
+                sys.stderr.write("%s: +%d blocks at\n  %s\n" % (
+                    label, stat.count_diff, "\n  ".join(stat.traceback.format())))
+
+
 def _totals(figures, index):
     _settle()
     figures[2 * index] = sys.gettotalrefcount()
     blocks = getattr(sys, "getallocatedblocks", None)
     figures[2 * index + 1] = blocks() if blocks else 0
     _types_census("after run %d" % index)
+    _trace("after run %d" % index)
 
 
 def _run_once(items, log):
