@@ -33,7 +33,8 @@ from tlsb_support import MemoryPair, certfile, client_context, server_context
 crypto = tlsb.crypto
 PY2 = sys.version_info[0] == 2
 ORACLE = sys.version_info[:2] >= (3, 13)
-CASE_TIMEOUT = 30          # seconds for one (callable, state): a hang, not slowness
+# seconds for one (callable, state): a hang, not slowness (valgrind: 20 min)
+CASE_TIMEOUT = 30 * tlsb_support.slowdown()
 SOCKET_TIMEOUT = 0.05      # blocking socket calls on the sweep's sockets
 
 
@@ -440,8 +441,10 @@ ALLOWED = (TypeError, ValueError, OverflowError, EnvironmentError, NotImplemente
 
 class Watchdog(object):
     """Fails a hung run: after CASE_TIMEOUT a timer thread names the case,
-    dumps every thread's stack and exits; faulthandler (or SIGALRM on 2.7)
-    does the same later for a hang that holds the GIL."""
+    dumps every thread's stack and exits with tlsb_support.WATCHDOG_EXIT,
+    all on the real stderr (a message in pytest's capture would vanish
+    with the process); faulthandler (or SIGALRM on 2.7) does the same
+    later for a hang that holds the GIL."""
     current = None
 
     def __init__(self, case):
@@ -460,18 +463,13 @@ class Watchdog(object):
             signal.alarm(2 * CASE_TIMEOUT)
             self.cancel = lambda: signal.alarm(0)
         else:
-            faulthandler.dump_traceback_later(2 * CASE_TIMEOUT, exit=True)
+            faulthandler.dump_traceback_later(2 * CASE_TIMEOUT, exit=True,
+                                              file=tlsb_support.real_stderr())
             self.cancel = faulthandler.cancel_dump_traceback_later
         return self
 
     def _expire(self):
-        os.write(2, ("\nhung: %s\n" % Watchdog.current).encode())
-        try:
-            import faulthandler
-            faulthandler.dump_traceback()
-        except ImportError:
-            pass
-        os._exit(3)
+        tlsb_support.die_hung(Watchdog.current, CASE_TIMEOUT)
 
     def __exit__(self, *exc):
         self.timer.cancel()

@@ -29,6 +29,56 @@ def heap_is_instrumented():
     return bool(os.environ.get("TLSB_HEAP_INSTRUMENTED"))
 
 
+def slowdown():
+    """How many times longer than a plain run this run's code takes: the
+    budgets that tell a hang from slowness are multiplied by it.  Under
+    valgrind (tools/sanitize) the hostile sweep's slowest case, 0.7 s plain,
+    took over 30 s; ASan costs about 3x."""
+    kind = os.environ.get("TLSB_HEAP_INSTRUMENTED", "")
+    return {"valgrind": 40, "asan": 4}.get(kind, 1)
+
+
+# The exit status of a test watchdog that gives up on a hung run: not one
+# of pytest's own (0-5; 3 is "internal error"), so a log says which it was.
+WATCHDOG_EXIT = 124
+
+_real_stderr = []
+
+
+def keep_real_stderr():
+    """Called from conftest's pytest_configure, before any test captures
+    fd 2: keeps a copy of the real stderr for messages written just before
+    os._exit(), which would otherwise end in pytest's capture file and
+    vanish with the process."""
+    if not _real_stderr:
+        _real_stderr.append(os.fdopen(os.dup(2), "w"))
+
+
+def real_stderr():
+    """The stderr pytest was started with (sys.__stderr__ outside pytest)."""
+    return _real_stderr[0] if _real_stderr else sys.__stderr__
+
+
+def die_hung(what, seconds):
+    """For a watchdog thread: names what hung on the real stderr, dumps
+    every thread's stack there and ends the process with WATCHDOG_EXIT."""
+    import traceback
+    out = real_stderr()
+    try:
+        out.write("\nwatchdog: no result from %s after %ss; every thread's stack:\n"
+                  % (what, seconds))
+        import threading
+        me = threading.current_thread().ident
+        for ident, frame in sorted(sys._current_frames().items()):
+            if ident == me:
+                continue
+            out.write("Thread %#x:\n%s\n" % (ident, "".join(traceback.format_stack(frame))))
+        out.write("watchdog: exiting with status %d\n" % WATCHDOG_EXIT)
+        out.flush()
+    finally:
+        os._exit(WATCHDOG_EXIT)
+
+
 def need(condition, reason):
     """Skip when a required tool or interpreter is missing; in CI that
     would hide a gap, so there it fails instead."""
