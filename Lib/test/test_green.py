@@ -30,7 +30,9 @@ except ImportError:
     HAVE_GEVENT = False
 
 
-@pytest.fixture(autouse=True)
+# Module scope: it must decide before the module-scoped baselines below run
+# gevent in a child process.
+@pytest.fixture(autouse=True, scope="module")
 def _need_gevent():
     if os.environ.get("TLSB_GREEN"):
         need(HAVE_GEVENT, "needs gevent (the green leg installs it)")

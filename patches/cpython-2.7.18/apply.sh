@@ -50,7 +50,8 @@ mkdir -p "$src/Modules/_tls_bootstrap"
 rm -f "$src"/Modules/_tls_bootstrap/*.[ch]
 cp "$top/Modules/_tls_bootstrap.c" "$src/Modules/"
 cp "$top"/Modules/_tls_bootstrap/*.[ch] "$src/Modules/_tls_bootstrap/"
-cp "$top/Lib/_tls_bootstrap.py" "$src/Lib/"
+# _tls_bootstrap.py and its companions (the command line, pyOpenSSL's SSL API)
+cp "$top"/Lib/_tls_bootstrap*.py "$src/Lib/"
 cp "$here/regrtest_tls_bootstrap.py" "$src/Lib/test/test_tls_bootstrap.py"
 cp "$top/tools/gen_error_names.py" "$src/Tools/ssl/tls_bootstrap_error_names.py"
 echo "copied _tls_bootstrap $(sed -n 's/^__version__ = "\(.*\)"$/\1/p' \
