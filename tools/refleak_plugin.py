@@ -23,6 +23,7 @@ import os
 import re
 import sys
 import time
+import types
 
 import pytest
 from _pytest.runner import runtestprotocol
@@ -105,9 +106,10 @@ def _settle():
     # test leaves to the garbage collector added an entry (+2 references,
     # +2 blocks on 3.13 debug, with the host's ssl as with ours).
     for module in list(sys.modules.values()):
-        registry = getattr(module, "__dict__", {}).get("__warningregistry__")
-        if isinstance(registry, dict):
-            registry.clear()
+        if isinstance(module, types.ModuleType):
+            registry = module.__dict__.get("__warningregistry__")
+            if isinstance(registry, dict):
+                registry.clear()
     for _ in range(3):
         gc.collect()
 
