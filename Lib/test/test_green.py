@@ -30,7 +30,7 @@ except ImportError:
     HAVE_GEVENT = False
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)    # before the module's baselines
 def _need_gevent():
     if os.environ.get("TLSB_GREEN"):
         need(HAVE_GEVENT, "needs gevent (the green leg installs it)")
