@@ -93,6 +93,26 @@ def test_garbage_stream_gets_an_alert():
     assert reply[:1] == b"\x15"
 
 
+@pytest.mark.skipif(not hasattr(sys, "unraisablehook"), reason="3.8+: unraisablehook")
+def test_server_stream_frees_what_a_callback_reported():
+    """An input whose SNI name is refused (reported as unraisable) leaves
+    nothing behind: the target kept the hook's report object, which the
+    collector does not track, in a cycle with its own frame, and every
+    such input kept its exception alive for good."""
+    import gc
+    data = _read("regressions", "server_stream", "sni-name-not-ascii.bin")
+
+    def alive():
+        gc.collect()
+        return sum(1 for obj in gc.get_objects() if type(obj) is UnicodeDecodeError)
+
+    fuzz_inputs.one_server_stream(data)
+    before = alive()
+    for _ in range(20):
+        fuzz_inputs.one_server_stream(data)
+    assert alive() - before < 5
+
+
 # ---- findings ------------------------------------------------------------
 
 @pytest.mark.parametrize("impl", tlsb_support.implementations(), ids=tlsb_support.impl_id)
