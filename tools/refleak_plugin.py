@@ -45,6 +45,16 @@ UNMEASURED = {
     "test_watchdog.py": "runs pytest in a child process",
 }
 
+# 2.7's own subinterpreters keep references (2.7.18 debug, per interpreter
+# created and ended: "pass" 2, "import decimal, json, base64, socket,
+# warnings" 16, "import _tls_bootstrap" 14-16, our core alone with its
+# per-interpreter state 2).  That the state is freed is asserted in the
+# module itself (test_subinterpreter_state_is_freed_when_it_ends).
+if sys.version_info[0] == 2:
+    UNMEASURED["test_subinterpreters.py"] = (
+        "2.7 keeps about 16 references per subinterpreter that imports "
+        "stdlib modules, ours or not")
+
 # Single tests left out, and why.
 UNMEASURED_TESTS = {
     "test_hostile_arguments.py::test_memory_stays_bounded":

@@ -232,19 +232,40 @@ tlsb_is_bad_decrypt(unsigned long code)
            (lib == ERR_LIB_PEM && reason == PEM_R_BAD_DECRYPT);
 }
 
+/* Whether the queue holds a failed decryption anywhere in it (OpenSSL
+ * 1.1.1 queues an ASN1 or PEM error after it).  Empties the queue; when it
+ * did hold one, leaves a PEM BAD_DECRYPT for tlsb_raise_key_load_error(). */
+static int
+tlsb_take_bad_decrypt(void)
+{
+    unsigned long code;
+    int found = 0;
+
+    while ((code = ERR_get_error()) != 0)
+        found |= tlsb_is_bad_decrypt(code);
+    if (found)
+        TLSB_ERR_PUSH(ERR_LIB_PEM, PEM_R_BAD_DECRYPT, 0, NULL);
+    return found;
+}
+
 /* A private key that did not load (load_cert_chain_data()): a failed
  * decryption is [PEM: BAD_DECRYPT] whichever layer noticed it (a PKCS#12
- * error for a PEM key misled); anything else as tlsb_raise_from_queue(). */
+ * error for a PEM key misled), and wherever it is in the queue (OpenSSL
+ * 1.1.1 puts a PEM ASN1_LIB error after it); anything else is the newest
+ * error, as tlsb_raise_from_queue() raises it. */
 static PyObject *
 tlsb_raise_key_load_error(void)
 {
-    unsigned long code = ERR_peek_last_error();
+    unsigned long code, newest = 0;
+    int bad_decrypt = 0;
 
-    if (!tlsb_is_bad_decrypt(code))
-        return tlsb_raise_from_queue(NULL);
-    ERR_clear_error();
-    code = ERR_PACK(ERR_LIB_PEM, 0, PEM_R_BAD_DECRYPT);
-    return tlsb_raise_code(tlsb_interp()->SSLError, (int)code, code, NULL);
+    while ((code = ERR_get_error()) != 0) {      /* oldest first */
+        bad_decrypt |= tlsb_is_bad_decrypt(code);
+        newest = code;
+    }
+    if (bad_decrypt)
+        newest = ERR_PACK(ERR_LIB_PEM, 0, PEM_R_BAD_DECRYPT);
+    return tlsb_raise_code(tlsb_interp()->SSLError, (int)newest, newest, NULL);
 }
 
 /* Like tlsb_raise_from_queue, with our own message body (the stdlib does

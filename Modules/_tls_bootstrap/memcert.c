@@ -159,8 +159,7 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
         key = d2i_PKCS8PrivateKey_bio(bio, NULL, tlsb_password_callback, info);
         /* Not PKCS#8: an unencrypted traditional key.  A PKCS#8 key that
          * failed to decrypt is not retried (that would hide the cause). */
-        if (key == NULL && !info->failed &&
-                !tlsb_is_bad_decrypt(ERR_peek_last_error())) {
+        if (key == NULL && !info->failed && !tlsb_take_bad_decrypt()) {
             (void)BIO_reset(bio);
             ERR_clear_error();
             key = d2i_PrivateKey_bio(bio, NULL);
