@@ -1425,7 +1425,7 @@ static PyMethodDef tlsb_Context_methods[] = {
     TLSB_REFUSE_PICKLE
     {"load_cert_chain", (PyCFunction)(void (*)(void))tlsb_Context_load_cert_chain,
      METH_VARARGS | METH_KEYWORDS,
-     "load_cert_chain(certfile, keyfile=None, password=None)\n--\n\n"
+     "load_cert_chain($self, certfile, keyfile=None, password=None)\n--\n\n"
      "Use the PEM certificate chain in certfile (leaf first) and its\n"
      "private key (from keyfile, or from certfile when None) as this\n"
      "end's identity. password (str, bytes or a callable returning one)\n"
@@ -1433,84 +1433,84 @@ static PyMethodDef tlsb_Context_methods[] = {
     {"load_cert_chain_data",
      (PyCFunction)(void (*)(void))tlsb_Context_load_cert_chain_data,
      METH_VARARGS | METH_KEYWORDS,
-     "load_cert_chain_data(certdata, keydata=None, password=None)\n--\n\n"
+     "load_cert_chain_data($self, certdata, keydata=None, password=None)\n--\n\n"
      "Like load_cert_chain(), from memory: crypto.X509/PKey objects, PEM text or DER bytes."},
     {"load_verify_locations",
      (PyCFunction)(void (*)(void))tlsb_Context_load_verify_locations,
      METH_VARARGS | METH_KEYWORDS,
-     "load_verify_locations(cafile=None, capath=None, cadata=None)\n--\n\n"
+     "load_verify_locations($self, cafile=None, capath=None, cadata=None)\n--\n\n"
      "Add trust anchors: a PEM file, a hashed directory (read when\n"
      "needed), or cadata, PEM text or DER bytes holding one or more\n"
      "certificates."},
     {"set_default_verify_paths", (PyCFunction)tlsb_Context_set_default_verify_paths,
-     METH_NOARGS, "set_default_verify_paths()\n--\n\n"
+     METH_NOARGS, "set_default_verify_paths($self)\n--\n\n"
      "Trust OpenSSL's default CA file and directory, as\n"
      "get_default_verify_paths() names them."},
     {"load_dh_params", (PyCFunction)tlsb_Context_load_dh_params, METH_O,
-     "load_dh_params(path, /)\n--\n\n"
+     "load_dh_params($self, path, /)\n--\n\n"
      "Read Diffie-Hellman parameters (PEM) for the finite-field DHE key\n"
      "exchange of TLS 1.2 and below."},
     {"get_ca_certs", (PyCFunction)(void (*)(void))tlsb_Context_get_ca_certs,
-     METH_VARARGS | METH_KEYWORDS, "get_ca_certs(binary_form=False)\n--\n\n"
+     METH_VARARGS | METH_KEYWORDS, "get_ca_certs($self, binary_form=False)\n--\n\n"
      "The CA certificates loaded so far (those of a capath directory\n"
      "only once used), as getpeercert()-style dicts or, with\n"
      "binary_form, DER bytes."},
     {"cert_store_stats", (PyCFunction)tlsb_Context_cert_store_stats, METH_NOARGS,
-     "cert_store_stats()\n--\n\n"
+     "cert_store_stats($self)\n--\n\n"
      "Counts of what the trust store holds: {'x509': ..., 'crl': ...,\n"
      "'x509_ca': ...}."},
     {"session_stats", (PyCFunction)tlsb_Context_session_stats, METH_NOARGS,
-     "session_stats()\n--\n\n"
+     "session_stats($self)\n--\n\n"
      "OpenSSL's counters of the server-side session cache (hits, misses,\n"
      "timeouts...) as a dict."},
     {"set_ciphers", (PyCFunction)tlsb_Context_set_ciphers, METH_VARARGS,
-     "set_ciphers(cipherlist, /)\n--\n\n"
+     "set_ciphers($self, cipherlist, /)\n--\n\n"
      "Choose the TLS 1.2-and-below ciphers with an OpenSSL cipher\n"
      "string; SSLError if it selects none. TLS 1.3 suites are set with\n"
      "set_ciphersuites()."},
     {"get_ciphers", (PyCFunction)tlsb_Context_get_ciphers, METH_NOARGS,
-     "get_ciphers()\n--\n\n"
+     "get_ciphers($self)\n--\n\n"
      "The enabled ciphers in preference order, each a dict (name,\n"
      "protocol, description, strength_bits, alg_bits, aead, symmetric,\n"
      "digest, kea, auth, id)."},
     {"_set_alpn_protocols", (PyCFunction)tlsb_Context_set_alpn_protocols, METH_O,
-     "_set_alpn_protocols(wire_format, /)\n--\n\n"
+     "_set_alpn_protocols($self, wire_format, /)\n--\n\n"
      "Internal: the ALPN list already in wire format;\n"
      "set_alpn_protocols() builds it."},
     {"set_ecdh_curve", (PyCFunction)tlsb_Context_set_ecdh_curve, METH_O,
-     "set_ecdh_curve(name, /)\n--\n\n"
+     "set_ecdh_curve($self, name, /)\n--\n\n"
      "Allow only the named elliptic curve (e.g. 'prime256v1') for ECDHE\n"
      "key exchange; set_groups() is the newer, fuller form."},
     {"set_psk_client_callback",
      (PyCFunction)(void (*)(void))tlsb_Context_set_psk_client_callback,
-     METH_VARARGS | METH_KEYWORDS, "set_psk_client_callback(callback)\n--\n\n"
+     METH_VARARGS | METH_KEYWORDS, "set_psk_client_callback($self, callback)\n--\n\n"
      "TLS-PSK, client side (3.13): callback(hint) returns (identity, psk\n"
      "bytes) for the server's identity hint; None removes it."},
     {"set_psk_server_callback",
      (PyCFunction)(void (*)(void))tlsb_Context_set_psk_server_callback,
      METH_VARARGS | METH_KEYWORDS,
-     "set_psk_server_callback(callback, identity_hint=None)\n--\n\n"
+     "set_psk_server_callback($self, callback, identity_hint=None)\n--\n\n"
      "TLS-PSK, server side (3.13): callback(identity) returns the key\n"
      "for the client's identity (b'' refuses it); identity_hint is sent\n"
      "to clients."},
     {"set_ciphersuites", (PyCFunction)tlsb_Context_set_ciphersuites, METH_VARARGS,
-     "set_ciphersuites(ciphersuites, /)\n--\n\n"
+     "set_ciphersuites($self, ciphersuites, /)\n--\n\n"
      "Choose the TLS 1.3 cipher suites, a colon-separated list (3.15's\n"
      "API, on every interpreter)."},
     {"set_groups", (PyCFunction)tlsb_Context_set_groups, METH_VARARGS,
-     "set_groups(groups, /)\n--\n\n"
+     "set_groups($self, groups, /)\n--\n\n"
      "Choose the key-exchange groups to offer or accept, a colon-\n"
      "separated list such as 'X25519:secp256r1' (3.15's API)."},
     {"get_groups", (PyCFunction)(void (*)(void))tlsb_Context_get_groups,
-     METH_VARARGS | METH_KEYWORDS, "get_groups(*, include_aliases=False)\n--\n\n"
+     METH_VARARGS | METH_KEYWORDS, "get_groups($self, *, include_aliases=False)\n--\n\n"
      "Names of the key-exchange groups OpenSSL supports (3.15's API;\n"
      "needs OpenSSL 3.5 or later)."},
     {"set_client_sigalgs", (PyCFunction)tlsb_Context_set_client_sigalgs,
-     METH_VARARGS, "set_client_sigalgs(sigalgs, /)\n--\n\n"
+     METH_VARARGS, "set_client_sigalgs($self, sigalgs, /)\n--\n\n"
      "Signature algorithms this end accepts or uses for client\n"
      "authentication, colon-separated (3.15's API)."},
     {"set_server_sigalgs", (PyCFunction)tlsb_Context_set_server_sigalgs,
-     METH_VARARGS, "set_server_sigalgs(sigalgs, /)\n--\n\n"
+     METH_VARARGS, "set_server_sigalgs($self, sigalgs, /)\n--\n\n"
      "Signature algorithms for the server's handshake signature, colon-\n"
      "separated (3.15's API)."},
     {"_wrap_bio", (PyCFunction)(void (*)(void))tlsb_Context_wrap_bio,

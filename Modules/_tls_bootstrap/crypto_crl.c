@@ -256,19 +256,19 @@ tlsb_Revoked_all_reasons(tlsb_Revoked *self, PyObject *unused)
 
 static PyMethodDef tlsb_Revoked_methods[] = {
     {"get_serial", (PyCFunction)tlsb_Revoked_get_serial, METH_NOARGS,
-     "get_serial()\n--\n\nThe revoked serial number as upper-case hex bytes."},
+     "get_serial($self)\n--\n\nThe revoked serial number as upper-case hex bytes."},
     {"set_serial", (PyCFunction)tlsb_Revoked_set_serial, METH_O,
-     "set_serial(hex_str)\n--\n\nSet the serial number from hex bytes."},
+     "set_serial($self, hex_str)\n--\n\nSet the serial number from hex bytes."},
     {"get_rev_date", (PyCFunction)tlsb_Revoked_get_rev_date, METH_NOARGS,
-     "get_rev_date()\n--\n\nThe revocation time as ASN.1 GeneralizedTime bytes, or None."},
+     "get_rev_date($self)\n--\n\nThe revocation time as ASN.1 GeneralizedTime bytes, or None."},
     {"set_rev_date", (PyCFunction)tlsb_Revoked_set_rev_date, METH_O,
-     "set_rev_date(when)\n--\n\nSet the revocation time (b\"YYYYMMDDhhmmssZ\")."},
+     "set_rev_date($self, when)\n--\n\nSet the revocation time (b\"YYYYMMDDhhmmssZ\")."},
     {"get_reason", (PyCFunction)tlsb_Revoked_get_reason, METH_NOARGS,
-     "get_reason()\n--\n\nThe revocation reason as text bytes, or None."},
+     "get_reason($self)\n--\n\nThe revocation reason as text bytes, or None."},
     {"set_reason", (PyCFunction)tlsb_Revoked_set_reason, METH_O,
-     "set_reason(reason)\n--\n\nSet the reason (one of all_reasons()) or remove it (None)."},
+     "set_reason($self, reason)\n--\n\nSet the reason (one of all_reasons()) or remove it (None)."},
     {"all_reasons", (PyCFunction)tlsb_Revoked_all_reasons, METH_NOARGS,
-     "all_reasons()\n--\n\nThe reason names set_reason() accepts."},
+     "all_reasons($self)\n--\n\nThe reason names set_reason() accepts."},
     {NULL, NULL}
 };
 
@@ -585,28 +585,28 @@ tlsb_CRL_export(tlsb_CRL *self, PyObject *args, PyObject *kwargs)
 
 static PyMethodDef tlsb_CRL_methods[] = {
     {"get_revoked", (PyCFunction)tlsb_CRL_get_revoked, METH_NOARGS,
-     "get_revoked()\n--\n\nThe revoked certificates as a tuple of Revoked, or None."},
+     "get_revoked($self)\n--\n\nThe revoked certificates as a tuple of Revoked, or None."},
     {"add_revoked", (PyCFunction)(void (*)(void))tlsb_CRL_add_revoked,
      METH_VARARGS | METH_KEYWORDS,
-     "add_revoked(revoked)\n--\n\nAdd a copy of a Revoked to the list."},
+     "add_revoked($self, revoked)\n--\n\nAdd a copy of a Revoked to the list."},
     {"get_issuer", (PyCFunction)tlsb_CRL_get_issuer, METH_NOARGS,
-     "get_issuer()\n--\n\nThe issuer's name (a copy)."},
+     "get_issuer($self)\n--\n\nThe issuer's name (a copy)."},
     {"set_version", (PyCFunction)tlsb_CRL_set_version, METH_O,
-     "set_version(version)\n--\n\nSet the version field (1 for a v2 CRL)."},
+     "set_version($self, version)\n--\n\nSet the version field (1 for a v2 CRL)."},
     {"set_lastUpdate", (PyCFunction)tlsb_CRL_set_lastUpdate, METH_O,
-     "set_lastUpdate(when)\n--\n\nSet lastUpdate (b\"YYYYMMDDhhmmssZ\")."},
+     "set_lastUpdate($self, when)\n--\n\nSet lastUpdate (b\"YYYYMMDDhhmmssZ\")."},
     {"set_nextUpdate", (PyCFunction)tlsb_CRL_set_nextUpdate, METH_O,
-     "set_nextUpdate(when)\n--\n\nSet nextUpdate (b\"YYYYMMDDhhmmssZ\")."},
+     "set_nextUpdate($self, when)\n--\n\nSet nextUpdate (b\"YYYYMMDDhhmmssZ\")."},
     {"sign", (PyCFunction)(void (*)(void))tlsb_CRL_sign,
      METH_VARARGS | METH_KEYWORDS,
-     "sign(issuer_cert, issuer_key, digest)\n--\n\n"
+     "sign($self, issuer_cert, issuer_key, digest)\n--\n\n"
      "Set the issuer from issuer_cert's subject and sign with issuer_key."},
     {"export", (PyCFunction)(void (*)(void))tlsb_CRL_export,
      METH_VARARGS | METH_KEYWORDS,
      "export(cert, key, type=FILETYPE_PEM, days=100, digest)\n--\n\n"
      "Sign as cert/key, valid from now for days, and dump as type."},
     {"to_cryptography", (PyCFunction)tlsb_CRL_to_cryptography, METH_NOARGS,
-     "to_cryptography()\n--\n\nThe CRL as a cryptography x509.CertificateRevocationList."},
+     "to_cryptography($self)\n--\n\nThe CRL as a cryptography x509.CertificateRevocationList."},
     {"from_cryptography", (PyCFunction)tlsb_CRL_from_cryptography,
      METH_O | METH_CLASS,
      "from_cryptography(crypto_crl)\n--\n\nA CRL from a cryptography CertificateRevocationList."},

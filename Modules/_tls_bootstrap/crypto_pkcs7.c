@@ -72,16 +72,16 @@ tlsb_PKCS7_get_type_name(tlsb_PKCS7 *self, PyObject *unused)
 
 static PyMethodDef tlsb_PKCS7_methods[] = {
     {"type_is_signed", (PyCFunction)tlsb_PKCS7_type_is_signed, METH_NOARGS,
-     "type_is_signed()\n--\n\nTrue for a signedData structure."},
+     "type_is_signed($self)\n--\n\nTrue for a signedData structure."},
     {"type_is_enveloped", (PyCFunction)tlsb_PKCS7_type_is_enveloped, METH_NOARGS,
-     "type_is_enveloped()\n--\n\nTrue for an envelopedData structure."},
+     "type_is_enveloped($self)\n--\n\nTrue for an envelopedData structure."},
     {"type_is_signedAndEnveloped",
      (PyCFunction)tlsb_PKCS7_type_is_signedAndEnveloped, METH_NOARGS,
-     "type_is_signedAndEnveloped()\n--\n\nTrue for a signedAndEnvelopedData structure."},
+     "type_is_signedAndEnveloped($self)\n--\n\nTrue for a signedAndEnvelopedData structure."},
     {"type_is_data", (PyCFunction)tlsb_PKCS7_type_is_data, METH_NOARGS,
-     "type_is_data()\n--\n\nTrue for a plain data structure."},
+     "type_is_data($self)\n--\n\nTrue for a plain data structure."},
     {"get_type_name", (PyCFunction)tlsb_PKCS7_get_type_name, METH_NOARGS,
-     "get_type_name()\n--\n\nThe short name of the content type, as bytes."},
+     "get_type_name($self)\n--\n\nThe short name of the content type, as bytes."},
     {NULL, NULL}
 };
 

@@ -407,7 +407,7 @@ static PyMethodDef tlsb_PKey_methods[] = {
     {"check", (PyCFunction)tlsb_PKey_check, METH_NOARGS,
      "check()\n--\n\nCheck the consistency of an RSA private key; True or Error."},
     {"to_cryptography_key", (PyCFunction)tlsb_PKey_to_cryptography_key, METH_NOARGS,
-     "to_cryptography_key()\n--\n\nThe key as a cryptography public or private key object."},
+     "to_cryptography_key($self)\n--\n\nThe key as a cryptography public or private key object."},
     {"from_cryptography_key", (PyCFunction)tlsb_PKey_from_cryptography_key,
      METH_O | METH_CLASS,
      "from_cryptography_key(crypto_key)\n--\n\nA PKey from a cryptography RSA or DSA key."},

@@ -233,7 +233,7 @@ static PyMethodDef tlsb_X509Req_methods[] = {
     {"verify", (PyCFunction)tlsb_X509Req_verify, METH_O,
      "verify(pkey)\n--\n\nReturn 1 if pkey's private key signed the request; raise Error if not."},
     {"to_cryptography", (PyCFunction)tlsb_X509Req_to_cryptography, METH_NOARGS,
-     "to_cryptography()\n--\n\nThe request as a cryptography x509.CertificateSigningRequest."},
+     "to_cryptography($self)\n--\n\nThe request as a cryptography x509.CertificateSigningRequest."},
     {"from_cryptography", (PyCFunction)tlsb_X509Req_from_cryptography,
      METH_O | METH_CLASS,
      "from_cryptography(crypto_req)\n--\n\nAn X509Req from a cryptography CertificateSigningRequest."},

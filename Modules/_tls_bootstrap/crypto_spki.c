@@ -101,15 +101,15 @@ tlsb_NetscapeSPKI_set_pubkey(tlsb_NetscapeSPKI *self, PyObject *arg)
 
 static PyMethodDef tlsb_NetscapeSPKI_methods[] = {
     {"sign", (PyCFunction)tlsb_NetscapeSPKI_sign, METH_VARARGS,
-     "sign(pkey, digest)\n--\n\nSign with pkey and the named digest."},
+     "sign($self, pkey, digest)\n--\n\nSign with pkey and the named digest."},
     {"verify", (PyCFunction)tlsb_NetscapeSPKI_verify, METH_O,
-     "verify(key)\n--\n\nTrue if key signed it; raises Error if not."},
+     "verify($self, key)\n--\n\nTrue if key signed it; raises Error if not."},
     {"b64_encode", (PyCFunction)tlsb_NetscapeSPKI_b64_encode, METH_NOARGS,
-     "b64_encode()\n--\n\nThe base64 encoding of the structure, as bytes."},
+     "b64_encode($self)\n--\n\nThe base64 encoding of the structure, as bytes."},
     {"get_pubkey", (PyCFunction)tlsb_NetscapeSPKI_get_pubkey, METH_NOARGS,
-     "get_pubkey()\n--\n\nThe public key, as a PKey."},
+     "get_pubkey($self)\n--\n\nThe public key, as a PKey."},
     {"set_pubkey", (PyCFunction)tlsb_NetscapeSPKI_set_pubkey, METH_O,
-     "set_pubkey(pkey)\n--\n\nSet the public key."},
+     "set_pubkey($self, pkey)\n--\n\nSet the public key."},
     {NULL, NULL}
 };
 

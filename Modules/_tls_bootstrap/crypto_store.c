@@ -190,7 +190,7 @@ static PyMethodDef tlsb_X509Store_methods[] = {
     {"add_cert", (PyCFunction)tlsb_X509Store_add_cert, METH_O,
      "add_cert(cert)\n--\n\nTrust an X509 certificate."},
     {"add_crl", (PyCFunction)tlsb_X509Store_add_crl, METH_O,
-     "add_crl(crl)\n--\n\nAdd a CRL, used when CRL checking is on (set_flags)."},
+     "add_crl($self, crl)\n--\n\nAdd a CRL, used when CRL checking is on (set_flags)."},
     {"set_flags", (PyCFunction)tlsb_X509Store_set_flags, METH_O,
      "set_flags(flags)\n--\n\nAdd verification flags (X509StoreFlags)."},
     {"set_time", (PyCFunction)tlsb_X509Store_set_time, METH_O,

@@ -580,7 +580,7 @@ static PyMethodDef tlsb_X509_methods[] = {
     {"add_extensions", (PyCFunction)tlsb_X509_add_extensions, METH_O,
      "add_extensions(extensions)\n--\n\nAppend X509Extension objects."},
     {"to_cryptography", (PyCFunction)tlsb_X509_to_cryptography, METH_NOARGS,
-     "to_cryptography()\n--\n\nThe certificate as a cryptography x509.Certificate."},
+     "to_cryptography($self)\n--\n\nThe certificate as a cryptography x509.Certificate."},
     {"from_cryptography", (PyCFunction)tlsb_X509_from_cryptography,
      METH_O | METH_CLASS,
      "from_cryptography(crypto_cert)\n--\n\nAn X509 from a cryptography x509.Certificate."},
