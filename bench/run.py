@@ -133,7 +133,8 @@ def tools_python(plot):
 def source_digest():
     """Hash of what `pip install .` builds from, to reinstall on change."""
     digest = hashlib.sha256()
-    for top in ("Lib/_tls_bootstrap.py", "Modules", "setup.py", "tools/gen_error_names.py"):
+    for top in _lib_files() + ["Lib/_tls_bootstrap-stubs", "Modules", "setup.py",
+                                "tools/gen_error_names.py"]:
         path = os.path.join(SOURCE, top)
         files = [path] if os.path.isfile(path) else sorted(
             os.path.join(d, f) for d, _, names in os.walk(path) for f in names)
@@ -144,17 +145,25 @@ def source_digest():
     return digest.hexdigest()
 
 
+def _lib_files():
+    """Lib's modules (setup.py's py_modules), relative to the tree."""
+    return sorted("Lib/" + name for name in os.listdir(os.path.join(SOURCE, "Lib"))
+                  if name.endswith(".py"))
+
+
 def copy_source(destination):
     """A private copy of the tree to build from: pip builds in the source
     directory, and each environment builds a different variant."""
     if os.path.exists(destination):
         shutil.rmtree(destination)
     os.makedirs(destination)
-    for name in ("setup.py", "pyproject.toml", "README.md", "MANIFEST.in"):
+    for name in ("setup.py", "pyproject.toml", "README.md", "MANIFEST.in", "LICENSE"):
         shutil.copy(os.path.join(SOURCE, name), destination)
     os.makedirs(os.path.join(destination, "Lib"))
-    shutil.copy(os.path.join(SOURCE, "Lib", "_tls_bootstrap.py"),
-                os.path.join(destination, "Lib"))
+    for name in _lib_files():
+        shutil.copy(os.path.join(SOURCE, name), os.path.join(destination, "Lib"))
+    shutil.copytree(os.path.join(SOURCE, "Lib", "_tls_bootstrap-stubs"),
+                    os.path.join(destination, "Lib", "_tls_bootstrap-stubs"))
     os.makedirs(os.path.join(destination, "tools"))
     shutil.copy(os.path.join(SOURCE, "tools", "gen_error_names.py"),
                 os.path.join(destination, "tools"))
