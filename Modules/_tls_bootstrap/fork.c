@@ -96,13 +96,19 @@ tlsb_fork_gate_leave(void)
     pthread_mutex_unlock(&tlsb_fork_gate_mutex);
 }
 
-/* Closes the gate and waits (GIL released) until no other thread is
- * inside, or the bound passes.  own: whether the current thread is
- * inside itself (counted once, whatever its nesting). */
+/* Closes the gate and waits until no other thread is inside, or the bound
+ * passes.  own: whether the current thread is inside itself (counted once,
+ * whatever its nesting).  release_gil: wait with the GIL released; never
+ * inside fork() itself (pthread's prepare handler), where another thread
+ * taking the GIL could be inside malloc or another lock at the fork and
+ * leave it locked in the child (seen with ASan's allocator: 2.7's
+ * subprocess child never reached exec).  Threads inside the gate run
+ * without the GIL, so they leave it either way; one that needs the GIL
+ * first (a callback) holds the fork up to the bound. */
 static void
-tlsb_fork_gate_close(int own)
+tlsb_fork_gate_close(int own, int release_gil)
 {
-    PyThreadState *thread_state = PyEval_SaveThread();
+    PyThreadState *thread_state = release_gil ? PyEval_SaveThread() : NULL;
     struct timespec deadline;
 
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -115,7 +121,8 @@ tlsb_fork_gate_close(int own)
             break;
     }
     pthread_mutex_unlock(&tlsb_fork_gate_mutex);
-    PyEval_RestoreThread(thread_state);
+    if (thread_state != NULL)
+        PyEval_RestoreThread(thread_state);
 }
 
 static void
@@ -135,7 +142,7 @@ tlsb_fork_prepare(void)
 {
     tlsb_fork_gate_closed_here = tlsb_gil_held_here();
     if (tlsb_fork_gate_closed_here)
-        tlsb_fork_gate_close(tlsb_fork_gate_depth > 0);
+        tlsb_fork_gate_close(tlsb_fork_gate_depth > 0, 0);
 }
 
 static void
@@ -152,7 +159,7 @@ tlsb_fork_parent(void)
 static PyObject *
 tlsb_before_fork(PyObject *module, PyObject *unused)
 {
-    tlsb_fork_gate_close(tlsb_fork_gate_depth > 0);
+    tlsb_fork_gate_close(tlsb_fork_gate_depth > 0, 1);
     Py_RETURN_NONE;
 }
 
