@@ -1257,6 +1257,12 @@ class SSLSocket(_socket_class):
         connection = self._sslobj
         if connection is None:
             raise ValueError("Read on closed or unwrapped SSL socket.")
+        return self._read_from(connection, len, buffer)
+
+    # The methods below read self._sslobj once: close() in another thread
+    # clears it, and the connection they took then ends the call with
+    # OSError(EBADF), as a call blocked at that moment does.
+    def _read_from(self, connection, len, buffer=None):
         arguments = (len,) if buffer is None else (len, buffer)
         try:
             return connection.read(*arguments)
@@ -1276,11 +1282,12 @@ class SSLSocket(_socket_class):
     def send(self, data, flags=0):
         """write() for a wrapped socket (flags must be 0), socket.send()
         for a plain one."""
-        if self._sslobj is None:
+        connection = self._sslobj
+        if connection is None:
             return self._plain("send", data, flags)
         _refuse_flags(self, "send", flags)
         try:
-            return self._sslobj.write(data)
+            return connection.write(data)
         except (SSLWantReadError, SSLWantWriteError):
             if not _legacy_host_behaviour("send_raises_when_blocked"):
                 raise
@@ -1288,7 +1295,8 @@ class SSLSocket(_socket_class):
 
     def sendall(self, data, flags=0):
         """send() until every byte of `data` is gone."""
-        if self._sslobj is None:
+        connection = self._sslobj
+        if connection is None:
             return _socket_class.sendall(self, data, flags)
         _refuse_flags(self, "sendall", flags)
         view = _byte_view(data)
@@ -1297,7 +1305,7 @@ class SSLSocket(_socket_class):
             # write(), not send(): a blocked non-blocking socket raises
             # SSLWantWriteError (2.7's send() returned 0 there, and its
             # sendall() spun on it forever).
-            sent += self._sslobj.write(view[sent:])
+            sent += connection.write(view[sent:])
 
     def sendfile(self, file, offset=0, count=None):
         """Send `file` from `offset`, `count` bytes or to its end, and
@@ -1327,10 +1335,11 @@ class SSLSocket(_socket_class):
     def recv(self, buflen=1024, flags=0):
         """read() for a wrapped socket (flags must be 0), socket.recv()
         for a plain one."""
-        if self._sslobj is None:
+        connection = self._sslobj
+        if connection is None:
             return self._plain("recv", buflen, flags)
         _refuse_flags(self, "recv", flags)
-        return self.read(buflen)
+        return self._read_from(connection, buflen)
 
     def recv_into(self, buffer, nbytes=None, flags=0):
         """recv() into `buffer` (nbytes defaults to its size); returns the
@@ -1338,10 +1347,11 @@ class SSLSocket(_socket_class):
         if nbytes is None:
             # The buffer's size in bytes, without calling its __len__.
             nbytes = (_byte_size(buffer) if buffer is not None else 0) or 1024
-        if self._sslobj is None:
+        connection = self._sslobj
+        if connection is None:
             return self._plain("recv_into", buffer, nbytes, flags)
         _refuse_flags(self, "recv_into", flags)
-        return self.read(nbytes, buffer)
+        return self._read_from(connection, nbytes, buffer)
 
     def _plain_only(self, method):
         if self._sslobj is not None:

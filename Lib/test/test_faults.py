@@ -766,6 +766,53 @@ def test_close_under_a_blocked_call(impl, operation, timeout):
         assert closed_in < 1.0, closed_in
 
 
+class ClosingFlags(int):
+    """flags=0 that closes the socket when the call compares it with 0:
+    close() lands after the call took the connection, before it used it
+    (the window of a close() from another thread, made deterministic)."""
+
+    def __new__(cls, tls):
+        flags = int.__new__(cls, 0)
+        flags.tls = tls
+        return flags
+
+    def __ne__(self, other):
+        self.tls.close()
+        return False
+
+    __hash__ = int.__hash__
+
+
+@pytest.mark.parametrize("operation", ["recv", "recv_into", "send", "sendall"])
+def test_close_between_taking_the_connection_and_using_it(operation):
+    """A call that took the connection just before close() ended it ends
+    as a call blocked at that moment does: OSError(EBADF), not
+    AttributeError on the cleared connection, ValueError or "Underlying
+    socket has been closed" (3.13's ssl raises AttributeError for send)."""
+    server_ctx, client_ctx = server_context(tlsb), client_context(tlsb)
+    ours, theirs = tlsb_support.socketpair()
+    peer = {}
+    server = threading.Thread(
+        target=lambda: peer.setdefault("tls", server_ctx.wrap_socket(theirs, server_side=True)))
+    server.start()
+    tls = client_ctx.wrap_socket(ours, server_hostname="localhost")
+    server.join(10)
+    flags = ClosingFlags(tls)
+    call = {"recv": lambda: tls.recv(16, flags),
+            "recv_into": lambda: tls.recv_into(bytearray(16), 16, flags),
+            "send": lambda: tls.send(b"data", flags),
+            "sendall": lambda: tls.sendall(b"data", flags)}[operation]
+    try:
+        with pytest.raises(socket.error) as caught:
+            call()
+        assert caught.value.errno == errno.EBADF, caught.value
+    finally:
+        tls.close()
+        ours.close()
+        peer["tls"].close()
+        theirs.close()
+
+
 def test_close_from_the_blocked_threads_own_callback():
     """close() from a callback inside the connection's own I/O does not wait
     for itself (it would wait the full bound of 5 s)."""

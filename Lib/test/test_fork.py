@@ -38,32 +38,61 @@ def impl(request):
     return request.param
 
 
+# pid -> the read end of a pipe on which that child writes its traceback,
+# so a failure in CI reads as the child's exception, not as "failed".
+_child_reports = {}
+
+
 def fork_child(work):
     """Runs work() in a forked child; returns its pid.  The child exits 0
-    if work() returned, 1 if it raised, and dies of SIGALRM if it is still
-    running after CHILD_SECONDS."""
+    if work() returned, 1 if it raised (its traceback goes to reap()), and
+    dies of SIGALRM if it is still running after CHILD_SECONDS."""
+    report_read, report_write = os.pipe()
     with warnings.catch_warnings():
         # 3.12+: "This process is multi-threaded, use of fork() may lead
         # to deadlocks in the child" - which is what is tested here.
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid:
+        os.close(report_write)
+        _child_reports[pid] = report_read
         return pid
     code = 1
     try:
+        os.close(report_read)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         signal.alarm(CHILD_SECONDS)
         work()
         code = 0
     except BaseException:
-        traceback.print_exc()
+        text = traceback.format_exc()
+        sys.stderr.write(text)
+        os.write(report_write, text.encode("utf-8", "replace")[-4000:])
     finally:
         os._exit(code)
 
 
+def _child_traceback(pid):
+    """What the child pid wrote before it ended (its traceback, or "")."""
+    fd = _child_reports.pop(pid, None)
+    if fd is None:
+        return ""
+    chunks = []
+    try:
+        while True:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
 def reap(pid):
-    """The child's outcome: "ok", "failed", "hung" (watchdog) or another
-    signal's name; a child that outlives its own watchdog is killed."""
+    """The child's outcome: "ok", "failed: <its traceback>", "hung"
+    (watchdog) or another signal's name; a child that outlives its own
+    watchdog is killed."""
     deadline = time.time() + CHILD_SECONDS + 10
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -72,12 +101,16 @@ def reap(pid):
         if time.time() > deadline:
             os.kill(pid, signal.SIGKILL)
             done, status = os.waitpid(pid, 0)
+            _child_traceback(pid)
             return "hung"
         time.sleep(0.01)
     if os.WIFSIGNALED(status):
         return "hung" if os.WTERMSIG(status) == signal.SIGALRM else \
             "signal %d" % os.WTERMSIG(status)
-    return "ok" if os.WEXITSTATUS(status) == 0 else "failed"
+    if os.WEXITSTATUS(status) == 0:
+        _child_traceback(pid)
+        return "ok"
+    return "failed: " + _child_traceback(pid)
 
 
 def test_setters_in_a_child_forked_during_handshakes():

@@ -644,6 +644,13 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
                         "cannot run its handshake, read, write or shutdown");
         return -1;
     }
+    /* Interrupted by SSLSocket.close() before this call came in (its
+     * caller took the connection just before): it ends as the calls that
+     * close() woke, not with "socket has been closed". */
+    if (conn->io_interrupted && conn->socket != NULL) {
+        tlsb_raise_interrupted();
+        return -1;
+    }
     if (tlsb_socket_io_begin(conn, &io) < 0)
         return -1;
     tlsb_io_enter(conn, &frame);
