@@ -50,6 +50,7 @@ enum {
 
 static PyObject *tlsb_crypto_Error;             /* crypto.Error */
 static PyObject *tlsb_crypto_StoreContextError; /* crypto.X509StoreContextError */
+static PyObject *tlsb_crypto_MissingNotAfter;  /* crypto.MissingNotAfterError */
 
 /* crypto.Error([(library, function, reason)]) for a failure we detect
  * ourselves, in the list form code written for pyOpenSSL reads. */
@@ -866,6 +867,14 @@ PyDoc_STRVAR(tlsb_crypto_Error_doc,
 "An error from OpenSSL: args[0] is OpenSSL's error queue as a list of\n"
 "(library, function, reason) strings, oldest first.");
 
+/* pyOpenSSL 21 raised TypeError here (by accident: strptime of None) and
+ * 22+ raise ValueError; one class that is both satisfies code written for
+ * either. */
+PyDoc_STRVAR(tlsb_crypto_MissingNotAfterError_doc,
+"X509.has_expired() on a certificate without notAfter (extension): a\n"
+"TypeError, as pyOpenSSL 21 raises, and a ValueError, as later pyOpenSSL\n"
+"raises.");
+
 PyDoc_STRVAR(tlsb_crypto_StoreContextError_doc,
 "Certificate verification failed: args[0] (and .errors) is [error code,\n"
 "depth, message]; str() is the message; .certificate is the X509 that\n"
@@ -937,6 +946,19 @@ tlsb_crypto_make_module(void)
             NULL, NULL);
     if (tlsb_crypto_Error == NULL ||
         PyModule_AddObjectRef(crypto, "Error", tlsb_crypto_Error) < 0)
+        goto fail;
+    if (tlsb_crypto_MissingNotAfter == NULL) {
+        PyObject *bases = PyTuple_Pack(2, PyExc_TypeError, PyExc_ValueError);
+        if (bases == NULL)
+            goto fail;
+        tlsb_crypto_MissingNotAfter = PyErr_NewExceptionWithDoc(
+            "_tls_bootstrap.crypto.MissingNotAfterError",
+            (char *)tlsb_crypto_MissingNotAfterError_doc, bases, NULL);
+        Py_DECREF(bases);
+    }
+    if (tlsb_crypto_MissingNotAfter == NULL ||
+        PyModule_AddObjectRef(crypto, "MissingNotAfterError",
+                              tlsb_crypto_MissingNotAfter) < 0)
         goto fail;
     tlsb_StoreContextError_Type.tp_base = (PyTypeObject *)PyExc_Exception;
     tlsb_StoreContextError_Type.tp_doc = tlsb_crypto_StoreContextError_doc;

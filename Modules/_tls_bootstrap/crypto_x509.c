@@ -386,7 +386,7 @@ tlsb_X509_has_expired(tlsb_X509 *self, PyObject *unused)
     int cmp;
 
     if (not_after == NULL || ASN1_STRING_length(not_after) == 0) {
-        PyErr_SetString(PyExc_TypeError, "notAfter is not set");
+        PyErr_SetString(tlsb_crypto_MissingNotAfter, "notAfter is not set");
         return NULL;
     }
     /* Unlike X509_cmp_current_time, this takes "+hhmm" offsets too. */
