@@ -10,48 +10,14 @@
 
 typedef struct {
     PyObject_HEAD
-    X509_STORE *store;
-} tlsb_X509Store;
-
-typedef struct {
-    PyObject_HEAD
     PyObject *store;            /* tlsb_X509Store */
     PyObject *certificate;      /* tlsb_X509 */
     PyObject *chain;            /* tuple of tlsb_X509, or NULL */
 } tlsb_X509StoreContext;
 
-static PyTypeObject tlsb_X509Store_Type;
 static PyTypeObject tlsb_X509StoreContext_Type;
 
 /* ---- X509Store ----------------------------------------------------- */
-
-static PyObject *
-tlsb_X509Store_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_X509Store *self;
-    X509_STORE *store;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":X509Store", kwlist))
-        return NULL;
-    store = X509_STORE_new();
-    if (store == NULL)
-        return tlsb_crypto_raise();
-    self = (tlsb_X509Store *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        X509_STORE_free(store);
-        return NULL;
-    }
-    self->store = store;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_X509Store_dealloc(tlsb_X509Store *self)
-{
-    X509_STORE_free(self->store);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
 
 /* add_cert(cert): trust cert; adding one twice is not an error */
 static PyObject *
@@ -206,11 +172,11 @@ static PyTypeObject tlsb_X509Store_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.X509Store",
     .tp_basicsize = sizeof(tlsb_X509Store),
-    .tp_dealloc = (destructor)tlsb_X509Store_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "X509Store()\n--\n\nTrusted certificates and verification settings.",
     .tp_methods = tlsb_X509Store_methods,
-    .tp_new = tlsb_X509Store_new,
+    .tp_new = tlsb_owner_new,
 };
 
 /* ---- X509StoreContext ---------------------------------------------- */
