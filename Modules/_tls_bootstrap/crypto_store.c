@@ -6,6 +6,9 @@
  * A failed verification raises X509StoreContextError whose args[0] is
  * [error code, depth, OpenSSL's message] and whose .certificate is the
  * X509 at which verification failed.
+ *
+ * An X509Store owns one X509_STORE (its struct is in internal.h, made and
+ * freed through its row in tlsb_owners, crypto_module.c).
  */
 
 typedef struct {
