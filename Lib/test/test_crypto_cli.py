@@ -146,6 +146,34 @@ def test_store_from_cli_files_and_hashed_directory(cli, tmpdir):
     assert [c.get_subject().CN for c in chain] == [u"cli.example", u"CLI Root"]
 
 
+def test_store_loads_locations_with_non_ascii_text_and_bytes_paths(cli, tmpdir):
+    # What pyOpenSSL's test_load_locations_parameters checks through a mock
+    # of its private _lib (listed in pyopenssl_known_failures.txt): text
+    # paths in the file system's encoding, bytes paths as they are.
+    import os
+    import sys
+    encoding = sys.getfilesystemencoding()
+    base = str(tmpdir)
+    if isinstance(base, bytes):
+        base = base.decode(encoding)
+    text_dir = os.path.join(base, u"ca\u2603")
+    text_file = os.path.join(text_dir, u"ca\u2603.pem")
+    os.mkdir(text_dir)
+    with open(text_file, "wb") as stream:
+        stream.write(read(cli("ca.pem")))
+    native_dir = text_dir if str is not bytes else text_dir.encode(encoding)
+    openssl_ok("rehash", native_dir)
+    leaf = crypto.load_certificate(crypto.FILETYPE_PEM, read(cli("leaf.pem")))
+    for cafile, capath in ((text_file, None), (None, text_dir),
+                           (text_file.encode(encoding), None),
+                           (None, text_dir.encode(encoding))):
+        store = crypto.X509Store()
+        store.load_locations(cafile, capath)
+        assert crypto.X509StoreContext(store, leaf).verify_certificate() is None
+    with pytest.raises(crypto.Error):
+        crypto.X509Store().load_locations(os.path.join(text_dir, u"absent.pem"))
+
+
 # ---- what we made, judged by the CLI --------------------------------------
 
 def test_our_certificates_parsed_and_verified_by_cli(ours, tmpdir):

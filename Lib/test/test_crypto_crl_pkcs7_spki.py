@@ -149,6 +149,42 @@ def test_cryptography_round_trips(pki):
         crypto.PKey.from_cryptography_key(object())
 
 
+@pytest.mark.parametrize("kind", ["ed25519", "ed448"])
+def test_edwards_private_keys_convert_from_cryptography(kind):
+    # extension (pyOpenSSL 22+ converts them; 21 raised TypeError)
+    pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives import serialization
+    module = __import__("cryptography.hazmat.primitives.asymmetric." + kind,
+                        fromlist=["x"])
+    cls = getattr(module, kind.capitalize() + "PrivateKey")
+    theirs = cls.generate()
+    der = theirs.private_bytes(serialization.Encoding.DER,
+                               serialization.PrivateFormat.PKCS8,
+                               serialization.NoEncryption())
+    ours = crypto.PKey.from_cryptography_key(theirs)
+    assert not ours._only_public
+    assert ours.type() == getattr(crypto, "TYPE_" + kind.upper())
+    assert crypto.dump_privatekey(crypto.FILETYPE_ASN1, ours) == der
+    back = ours.to_cryptography_key()
+    assert isinstance(back, cls)
+    assert back.private_bytes(serialization.Encoding.DER,
+                              serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()) == der
+    # as pyOpenSSL 22+: public Edwards keys are not taken
+    with pytest.raises(TypeError):
+        crypto.PKey.from_cryptography_key(theirs.public_key())
+
+
+def test_ec_keys_from_cryptography_are_refused_as_pyopenssl_21(pyopenssl):
+    from cryptography.hazmat.primitives.asymmetric import ec
+    theirs = ec.generate_private_key(ec.SECP256R1())
+    for impl in (pyopenssl, crypto):
+        for key in (theirs, theirs.public_key()):
+            with pytest.raises(TypeError) as info:
+                impl.PKey.from_cryptography_key(key)
+            assert str(info.value) == "Unsupported key type"
+
+
 def test_values_as_pyopenssl_shows_them(pyopenssl):
     # NUL inside a subjectAltName stays visible (OpenSSL 3's printer turns
     # it into a dot: "a.example\x00b.example" would read as one name); an

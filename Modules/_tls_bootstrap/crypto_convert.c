@@ -210,22 +210,36 @@ tlsb_PKey_to_cryptography_key(tlsb_PKey *self, PyObject *unused)
     return result;
 }
 
-/* 1 if key is one of pyOpenSSL 21's convertible kinds (RSA and DSA, public
- * or private); *private says which. */
+/* 1 if key is one of the convertible kinds; *private says which.  Those
+ * of pyOpenSSL 21 (RSA and DSA, public or private), and, as an extension
+ * matching pyOpenSSL 22+, Ed25519/Ed448 private keys (PKey holds those:
+ * TYPE_ED25519).  EC keys stay a TypeError: pyOpenSSL 21 refuses them and
+ * its own suite checks that (22+ accept them). */
 static int
 tlsb_convertible_key(PyObject *key, int *private_key)
 {
-    static const struct { const char *module, *cls; int private_key; } kinds[] = {
-        {"cryptography.hazmat.primitives.asymmetric.rsa", "RSAPrivateKey", 1},
-        {"cryptography.hazmat.primitives.asymmetric.dsa", "DSAPrivateKey", 1},
-        {"cryptography.hazmat.primitives.asymmetric.rsa", "RSAPublicKey", 0},
-        {"cryptography.hazmat.primitives.asymmetric.dsa", "DSAPublicKey", 0},
+    static const struct {
+        const char *module, *cls;
+        int private_key, optional;     /* optional: not in every cryptography */
+    } kinds[] = {
+        {"cryptography.hazmat.primitives.asymmetric.rsa", "RSAPrivateKey", 1, 0},
+        {"cryptography.hazmat.primitives.asymmetric.dsa", "DSAPrivateKey", 1, 0},
+        {"cryptography.hazmat.primitives.asymmetric.rsa", "RSAPublicKey", 0, 0},
+        {"cryptography.hazmat.primitives.asymmetric.dsa", "DSAPublicKey", 0, 0},
+        {"cryptography.hazmat.primitives.asymmetric.ed25519", "Ed25519PrivateKey", 1, 1},
+        {"cryptography.hazmat.primitives.asymmetric.ed448", "Ed448PrivateKey", 1, 1},
     };
     size_t i;
 
     for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         PyObject *type = tlsb_cryptography_attr(kinds[i].module, kinds[i].cls);
         int ok;
+        if (type == NULL && kinds[i].optional &&
+            (PyErr_ExceptionMatches(PyExc_ImportError) ||
+             PyErr_ExceptionMatches(PyExc_AttributeError))) {
+            PyErr_Clear();
+            continue;
+        }
         if (type == NULL)
             return -1;
         ok = PyObject_IsInstance(key, type);

@@ -21,45 +21,7 @@ static const char *const tlsb_crl_reasons[] = {
 static PyObject *
 tlsb_Revoked_wrap(X509_REVOKED *revoked)
 {
-    tlsb_Revoked *self;
-
-    if (revoked == NULL)
-        return tlsb_crypto_raise();
-    self = PyObject_New(tlsb_Revoked, &tlsb_Revoked_Type);
-    if (self == NULL) {
-        X509_REVOKED_free(revoked);
-        return NULL;
-    }
-    self->revoked = revoked;
-    return (PyObject *)self;
-}
-
-static PyObject *
-tlsb_Revoked_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_Revoked *self;
-    X509_REVOKED *revoked;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":Revoked", kwlist))
-        return NULL;
-    revoked = X509_REVOKED_new();
-    if (revoked == NULL)
-        return tlsb_crypto_raise();
-    self = (tlsb_Revoked *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        X509_REVOKED_free(revoked);
-        return NULL;
-    }
-    self->revoked = revoked;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_Revoked_dealloc(tlsb_Revoked *self)
-{
-    X509_REVOKED_free(self->revoked);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    return tlsb_owner_wrap(&tlsb_Revoked_Type, revoked);
 }
 
 /* get_serial() -> bytes: the serial in upper-case hex, b"00" when unset */
@@ -276,11 +238,11 @@ static PyTypeObject tlsb_Revoked_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.Revoked",
     .tp_basicsize = sizeof(tlsb_Revoked),
-    .tp_dealloc = (destructor)tlsb_Revoked_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "Revoked()\n--\n\nOne revoked certificate in a CRL.",
     .tp_methods = tlsb_Revoked_methods,
-    .tp_new = tlsb_Revoked_new,
+    .tp_new = tlsb_owner_new,
 };
 
 /* ---- CRL ----------------------------------------------------------- */
@@ -288,56 +250,13 @@ static PyTypeObject tlsb_Revoked_Type = {
 static PyObject *
 tlsb_CRL_wrap(X509_CRL *crl)
 {
-    tlsb_CRL *self;
-
-    if (crl == NULL)
-        return tlsb_crypto_raise();
-    self = PyObject_New(tlsb_CRL, &tlsb_CRL_Type);
-    if (self == NULL) {
-        X509_CRL_free(crl);
-        return NULL;
-    }
-    self->crl = crl;
-    return (PyObject *)self;
+    return tlsb_owner_wrap(&tlsb_CRL_Type, crl);
 }
 
 static X509_CRL *
 tlsb_crypto_crl_get(PyObject *obj)
 {
-    if (!PyObject_TypeCheck(obj, &tlsb_CRL_Type)) {
-        PyErr_Format(PyExc_TypeError, "crl must be a CRL instance, not %.100s",
-                     TLSB_TYPE_NAME(obj));
-        return NULL;
-    }
-    return ((tlsb_CRL *)obj)->crl;
-}
-
-static PyObject *
-tlsb_CRL_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_CRL *self;
-    X509_CRL *crl;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":CRL", kwlist))
-        return NULL;
-    crl = X509_CRL_new();
-    if (crl == NULL)
-        return tlsb_crypto_raise();
-    self = (tlsb_CRL *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        X509_CRL_free(crl);
-        return NULL;
-    }
-    self->crl = crl;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_CRL_dealloc(tlsb_CRL *self)
-{
-    X509_CRL_free(self->crl);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    return tlsb_owner_get(&tlsb_CRL_Type, obj);
 }
 
 /* get_revoked() -> tuple of Revoked (copies), or None when empty */
@@ -617,11 +536,11 @@ static PyTypeObject tlsb_CRL_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.CRL",
     .tp_basicsize = sizeof(tlsb_CRL),
-    .tp_dealloc = (destructor)tlsb_CRL_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "CRL()\n--\n\nA certificate revocation list.",
     .tp_methods = tlsb_CRL_methods,
-    .tp_new = tlsb_CRL_new,
+    .tp_new = tlsb_owner_new,
 };
 
 /* ---- load_crl / dump_crl ------------------------------------------- */

@@ -7,17 +7,7 @@
 static PyObject *
 tlsb_X509Extension_wrap(X509_EXTENSION *ext)
 {
-    tlsb_X509Extension *self;
-
-    if (ext == NULL)
-        return tlsb_crypto_raise();
-    self = PyObject_New(tlsb_X509Extension, &tlsb_X509Extension_Type);
-    if (self == NULL) {
-        X509_EXTENSION_free(ext);
-        return NULL;
-    }
-    self->ext = ext;
-    return (PyObject *)self;
+    return tlsb_owner_wrap(&tlsb_X509Extension_Type, ext);
 }
 
 /* An optional X509 argument: NULL for None, else borrowed or TypeError. */
@@ -46,7 +36,6 @@ tlsb_X509Extension_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     X509 *subject, *issuer;
     X509V3_CTX ctx;
     X509_EXTENSION *ext;
-    tlsb_X509Extension *self;
     int critical;
 
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|OO:X509Extension",
@@ -74,22 +63,7 @@ tlsb_X509Extension_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     ext = X509V3_EXT_nconf(NULL, &ctx, PyBytes_AS_STRING(type_name),
                            PyBytes_AS_STRING(config));
     Py_DECREF(config);
-    if (ext == NULL)
-        return tlsb_crypto_raise();
-    self = (tlsb_X509Extension *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        X509_EXTENSION_free(ext);
-        return NULL;
-    }
-    self->ext = ext;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_X509Extension_dealloc(tlsb_X509Extension *self)
-{
-    X509_EXTENSION_free(self->ext);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    return tlsb_owner_wrap(type, ext);
 }
 
 /* subjectAltName as pyOpenSSL 21 (with its OpenSSL 1.1.1) shows it: DNS,
@@ -217,7 +191,7 @@ static PyTypeObject tlsb_X509Extension_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.X509Extension",
     .tp_basicsize = sizeof(tlsb_X509Extension),
-    .tp_dealloc = (destructor)tlsb_X509Extension_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_str = (reprfunc)tlsb_X509Extension_str,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "X509Extension(type_name, critical, value, subject=None, issuer=None)\n--\n\n"

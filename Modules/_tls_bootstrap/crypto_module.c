@@ -5,8 +5,10 @@
  *
  * Map of the crypto parts (all #included from Modules/_tls_bootstrap.c):
  *   crypto_module.c   this file: module objects, Error classes, constants,
- *                     shared argument helpers (buffers, digests, file
- *                     types, passphrases), load_* / dump_*, sign, verify
+ *                     the types that own one OpenSSL object (tlsb_owners:
+ *                     their tp_new, tp_dealloc, wrap), shared argument
+ *                     helpers (buffers, digests, file types, passphrases),
+ *                     load_* / dump_*, sign, verify
  *   crypto_legacy.c   keys encrypted with OpenSSL 3's legacy ciphers, in a
  *                     library context of our own
  *   crypto_convert.c  to_cryptography()/from_cryptography() (methods of
@@ -50,6 +52,7 @@ enum {
 
 static PyObject *tlsb_crypto_Error;             /* crypto.Error */
 static PyObject *tlsb_crypto_StoreContextError; /* crypto.X509StoreContextError */
+static PyObject *tlsb_crypto_MissingNotAfter;  /* crypto.MissingNotAfterError */
 
 /* crypto.Error([(library, function, reason)]) for a failure we detect
  * ourselves, in the list form code written for pyOpenSSL reads. */
@@ -88,6 +91,166 @@ tlsb_crypto_raise_message(const char *message)
     ERR_clear_error();
     PyErr_SetString(tlsb_crypto_Error, message);
     return NULL;
+}
+
+/* ---- types that own one OpenSSL object ------------------------------ */
+
+/* X509, X509Req, X509Extension, CRL, Revoked, PKCS7, NetscapeSPKI,
+ * X509Store and PKey each own one OpenSSL object, freed with them (a
+ * PKey's is NULL until generate_key()).  Their tp_new, tp_dealloc, the
+ * wrapping of an object OpenSSL made and the type check of an argument are
+ * the tlsb_owner_* functions below; each type's row in tlsb_owners says
+ * what differs.  The row's offset locates the OpenSSL pointer in the
+ * object, as a PyMemberDef locates its field. */
+typedef struct {
+    PyTypeObject *type;
+    size_t offset;                /* of the OpenSSL pointer in the object */
+    const char *no_args;          /* tlsb_owner_new's format, ":X509"; NULL:
+                                     the type has its own tp_new, or none */
+    void *(*make)(void);          /* for tlsb_owner_new; NULL: starts empty */
+    void (*free)(void *obj);
+    const char *argument, *what;  /* tlsb_owner_get's TypeError: "cert must
+                                     be an X509 instance"; NULL: unused */
+} tlsb_owner;
+
+static void *tlsb_make_x509(void) { return X509_new(); }
+static void *tlsb_make_crl(void) { return X509_CRL_new(); }
+static void *tlsb_make_revoked(void) { return X509_REVOKED_new(); }
+static void *tlsb_make_spki(void) { return NETSCAPE_SPKI_new(); }
+static void *tlsb_make_store(void) { return X509_STORE_new(); }
+
+/* 3.0 leaves a new request's version unset (-1); 1.1.1 made it 0. */
+static void *
+tlsb_make_req(void)
+{
+    X509_REQ *req = X509_REQ_new();
+
+    if (req != NULL && !X509_REQ_set_version(req, 0)) {
+        X509_REQ_free(req);
+        return NULL;
+    }
+    return req;
+}
+
+static void tlsb_free_x509(void *obj) { X509_free(obj); }
+static void tlsb_free_req(void *obj) { X509_REQ_free(obj); }
+static void tlsb_free_ext(void *obj) { X509_EXTENSION_free(obj); }
+static void tlsb_free_crl(void *obj) { X509_CRL_free(obj); }
+static void tlsb_free_revoked(void *obj) { X509_REVOKED_free(obj); }
+static void tlsb_free_p7(void *obj) { PKCS7_free(obj); }
+static void tlsb_free_spki(void *obj) { NETSCAPE_SPKI_free(obj); }
+static void tlsb_free_store(void *obj) { X509_STORE_free(obj); }
+static void tlsb_free_pkey(void *obj) { EVP_PKEY_free(obj); }
+
+static const tlsb_owner tlsb_owners[] = {
+    {&tlsb_X509_Type, offsetof(tlsb_X509, x509), ":X509",
+     tlsb_make_x509, tlsb_free_x509, "cert", "an X509"},
+    {&tlsb_X509Req_Type, offsetof(tlsb_X509Req, req), ":X509Req",
+     tlsb_make_req, tlsb_free_req, "req", "an X509Req"},
+    {&tlsb_X509Extension_Type, offsetof(tlsb_X509Extension, ext), NULL,
+     NULL, tlsb_free_ext, NULL, NULL},
+    {&tlsb_CRL_Type, offsetof(tlsb_CRL, crl), ":CRL",
+     tlsb_make_crl, tlsb_free_crl, "crl", "a CRL"},
+    {&tlsb_Revoked_Type, offsetof(tlsb_Revoked, revoked), ":Revoked",
+     tlsb_make_revoked, tlsb_free_revoked, NULL, NULL},
+    {&tlsb_PKCS7_Type, offsetof(tlsb_PKCS7, p7), NULL,
+     NULL, tlsb_free_p7, NULL, NULL},
+    {&tlsb_NetscapeSPKI_Type, offsetof(tlsb_NetscapeSPKI, spki),
+     ":NetscapeSPKI", tlsb_make_spki, tlsb_free_spki, NULL, NULL},
+    {&tlsb_X509Store_Type, offsetof(tlsb_X509Store, store), ":X509Store",
+     tlsb_make_store, tlsb_free_store, NULL, NULL},
+    {&tlsb_PKey_Type, offsetof(tlsb_PKey, pkey), ":PKey",
+     NULL, tlsb_free_pkey, NULL, NULL},
+};
+
+/* The row of type or of the table type it derives from (Python
+ * subclasses); only those types call the functions below. */
+static const tlsb_owner *
+tlsb_owner_of(PyTypeObject *type)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(tlsb_owners) / sizeof(tlsb_owners[0]); i++) {
+        if (PyType_IsSubtype(type, tlsb_owners[i].type))
+            return &tlsb_owners[i];
+    }
+    Py_FatalError("_tls_bootstrap.crypto: a type without an owner row");
+    return NULL;
+}
+
+/* Where self keeps its OpenSSL object. */
+static void **
+tlsb_owner_slot(const tlsb_owner *owner, PyObject *self)
+{
+    return (void **)((char *)self + owner->offset);
+}
+
+/* tp_new: X509() and the like take no arguments. */
+static PyObject *
+tlsb_owner_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {NULL};
+    const tlsb_owner *owner = tlsb_owner_of(type);
+    PyObject *self;
+    void *obj = NULL;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, owner->no_args, kwlist))
+        return NULL;
+    if (owner->make != NULL && (obj = owner->make()) == NULL)
+        return tlsb_crypto_raise();
+    self = type->tp_alloc(type, 0);
+    if (self == NULL) {
+        if (obj != NULL)
+            owner->free(obj);
+        return NULL;
+    }
+    *tlsb_owner_slot(owner, self) = obj;
+    return self;
+}
+
+/* A new instance of type that takes over obj (freed on failure); a NULL
+ * obj is the failure of the OpenSSL call that made it: crypto.Error. */
+static PyObject *
+tlsb_owner_wrap(PyTypeObject *type, void *obj)
+{
+    const tlsb_owner *owner = tlsb_owner_of(type);
+    PyObject *self;
+
+    if (obj == NULL)
+        return tlsb_crypto_raise();
+    self = type->tp_alloc(type, 0);
+    if (self == NULL) {
+        owner->free(obj);
+        return NULL;
+    }
+    *tlsb_owner_slot(owner, self) = obj;
+    return self;
+}
+
+static void
+tlsb_owner_dealloc(PyObject *self)
+{
+    const tlsb_owner *owner = tlsb_owner_of(Py_TYPE(self));
+    void *obj = *tlsb_owner_slot(owner, self);
+
+    if (obj != NULL)
+        owner->free(obj);
+    Py_TYPE(self)->tp_free(self);
+}
+
+/* The OpenSSL object of an argument that must be an instance of type
+ * (borrowed), or NULL and TypeError. */
+static void *
+tlsb_owner_get(PyTypeObject *type, PyObject *obj)
+{
+    const tlsb_owner *owner = tlsb_owner_of(type);
+
+    if (!PyObject_TypeCheck(obj, type)) {
+        PyErr_Format(PyExc_TypeError, "%s must be %s instance, not %.100s",
+                     owner->argument, owner->what, TLSB_TYPE_NAME(obj));
+        return NULL;
+    }
+    return *tlsb_owner_slot(owner, obj);
 }
 
 /* ---- arguments ----------------------------------------------------- */
@@ -866,6 +1029,14 @@ PyDoc_STRVAR(tlsb_crypto_Error_doc,
 "An error from OpenSSL: args[0] is OpenSSL's error queue as a list of\n"
 "(library, function, reason) strings, oldest first.");
 
+/* pyOpenSSL 21 raised TypeError here (by accident: strptime of None) and
+ * 22+ raise ValueError; one class that is both satisfies code written for
+ * either. */
+PyDoc_STRVAR(tlsb_crypto_MissingNotAfterError_doc,
+"X509.has_expired() on a certificate without notAfter (extension): a\n"
+"TypeError, as pyOpenSSL 21 raises, and a ValueError, as later pyOpenSSL\n"
+"raises.");
+
 PyDoc_STRVAR(tlsb_crypto_StoreContextError_doc,
 "Certificate verification failed: args[0] (and .errors) is [error code,\n"
 "depth, message]; str() is the message; .certificate is the X509 that\n"
@@ -937,6 +1108,19 @@ tlsb_crypto_make_module(void)
             NULL, NULL);
     if (tlsb_crypto_Error == NULL ||
         PyModule_AddObjectRef(crypto, "Error", tlsb_crypto_Error) < 0)
+        goto fail;
+    if (tlsb_crypto_MissingNotAfter == NULL) {
+        PyObject *bases = PyTuple_Pack(2, PyExc_TypeError, PyExc_ValueError);
+        if (bases == NULL)
+            goto fail;
+        tlsb_crypto_MissingNotAfter = PyErr_NewExceptionWithDoc(
+            "_tls_bootstrap.crypto.MissingNotAfterError",
+            (char *)tlsb_crypto_MissingNotAfterError_doc, bases, NULL);
+        Py_DECREF(bases);
+    }
+    if (tlsb_crypto_MissingNotAfter == NULL ||
+        PyModule_AddObjectRef(crypto, "MissingNotAfterError",
+                              tlsb_crypto_MissingNotAfter) < 0)
         goto fail;
     tlsb_StoreContextError_Type.tp_base = (PyTypeObject *)PyExc_Exception;
     tlsb_StoreContextError_Type.tp_doc = tlsb_crypto_StoreContextError_doc;

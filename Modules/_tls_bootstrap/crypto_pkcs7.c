@@ -7,24 +7,7 @@
 static PyObject *
 tlsb_PKCS7_wrap(PKCS7 *p7)
 {
-    tlsb_PKCS7 *self;
-
-    if (p7 == NULL)
-        return tlsb_crypto_raise();
-    self = PyObject_New(tlsb_PKCS7, &tlsb_PKCS7_Type);
-    if (self == NULL) {
-        PKCS7_free(p7);
-        return NULL;
-    }
-    self->p7 = p7;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_PKCS7_dealloc(tlsb_PKCS7 *self)
-{
-    PKCS7_free(self->p7);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    return tlsb_owner_wrap(&tlsb_PKCS7_Type, p7);
 }
 
 static PyObject *
@@ -89,7 +72,7 @@ static PyTypeObject tlsb_PKCS7_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.PKCS7",
     .tp_basicsize = sizeof(tlsb_PKCS7),
-    .tp_dealloc = (destructor)tlsb_PKCS7_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "A PKCS#7 structure, made by load_pkcs7_data().",
     .tp_methods = tlsb_PKCS7_methods,

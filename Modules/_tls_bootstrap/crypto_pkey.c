@@ -14,18 +14,11 @@
 static PyObject *
 tlsb_PKey_wrap(EVP_PKEY *pkey, int only_public)
 {
-    tlsb_PKey *self;
+    PyObject *self = tlsb_owner_wrap(&tlsb_PKey_Type, pkey);
 
-    if (pkey == NULL)
-        return tlsb_crypto_raise();
-    self = PyObject_New(tlsb_PKey, &tlsb_PKey_Type);
-    if (self == NULL) {
-        EVP_PKEY_free(pkey);
-        return NULL;
-    }
-    self->pkey = pkey;
-    self->only_public = only_public;
-    return (PyObject *)self;
+    if (self != NULL)
+        ((tlsb_PKey *)self)->only_public = only_public;
+    return self;
 }
 
 static EVP_PKEY *
@@ -41,29 +34,6 @@ tlsb_crypto_pkey_get(PyObject *obj)
         return NULL;
     }
     return ((tlsb_PKey *)obj)->pkey;
-}
-
-static PyObject *
-tlsb_PKey_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_PKey *self;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":PKey", kwlist))
-        return NULL;
-    self = (tlsb_PKey *)type->tp_alloc(type, 0);
-    if (self == NULL)
-        return NULL;
-    self->pkey = NULL;
-    self->only_public = 0;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_PKey_dealloc(tlsb_PKey *self)
-{
-    EVP_PKEY_free(self->pkey);
-    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 /* ---- elliptic curves ----------------------------------------------- */
@@ -441,12 +411,12 @@ static PyTypeObject tlsb_PKey_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.PKey",
     .tp_basicsize = sizeof(tlsb_PKey),
-    .tp_dealloc = (destructor)tlsb_PKey_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "PKey()\n--\n\nA public or private key; empty until generate_key().",
     .tp_methods = tlsb_PKey_methods,
     .tp_getset = tlsb_PKey_getset,
-    .tp_new = tlsb_PKey_new,
+    .tp_new = tlsb_owner_new,
 };
 
 static PyMethodDef tlsb_pkey_functions[] = {

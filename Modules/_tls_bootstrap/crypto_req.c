@@ -5,59 +5,13 @@
 static PyObject *
 tlsb_X509Req_wrap(X509_REQ *req)
 {
-    tlsb_X509Req *self;
-
-    if (req == NULL)
-        return tlsb_crypto_raise();
-    self = PyObject_New(tlsb_X509Req, &tlsb_X509Req_Type);
-    if (self == NULL) {
-        X509_REQ_free(req);
-        return NULL;
-    }
-    self->req = req;
-    return (PyObject *)self;
+    return tlsb_owner_wrap(&tlsb_X509Req_Type, req);
 }
 
 static X509_REQ *
 tlsb_crypto_req_get(PyObject *obj)
 {
-    if (!PyObject_TypeCheck(obj, &tlsb_X509Req_Type)) {
-        PyErr_Format(PyExc_TypeError, "req must be an X509Req instance, not %.100s",
-                     TLSB_TYPE_NAME(obj));
-        return NULL;
-    }
-    return ((tlsb_X509Req *)obj)->req;
-}
-
-static PyObject *
-tlsb_X509Req_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_X509Req *self;
-    X509_REQ *req;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":X509Req", kwlist))
-        return NULL;
-    req = X509_REQ_new();
-    /* 3.0 leaves a new request's version unset (-1); 1.1.1 made it 0. */
-    if (req == NULL || !X509_REQ_set_version(req, 0)) {
-        X509_REQ_free(req);
-        return tlsb_crypto_raise();
-    }
-    self = (tlsb_X509Req *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        X509_REQ_free(req);
-        return NULL;
-    }
-    self->req = req;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_X509Req_dealloc(tlsb_X509Req *self)
-{
-    X509_REQ_free(self->req);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+    return tlsb_owner_get(&tlsb_X509Req_Type, obj);
 }
 
 /* get_version() -> int */
@@ -244,11 +198,11 @@ static PyTypeObject tlsb_X509Req_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.X509Req",
     .tp_basicsize = sizeof(tlsb_X509Req),
-    .tp_dealloc = (destructor)tlsb_X509Req_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "X509Req()\n--\n\nA certificate signing request (PKCS #10).",
     .tp_methods = tlsb_X509Req_methods,
-    .tp_new = tlsb_X509Req_new,
+    .tp_new = tlsb_owner_new,
 };
 
 static int

@@ -4,34 +4,6 @@
  * Ownership: a NetscapeSPKI owns one NETSCAPE_SPKI, freed with it.
  */
 
-static PyObject *
-tlsb_NetscapeSPKI_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_NetscapeSPKI *self;
-    NETSCAPE_SPKI *spki;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":NetscapeSPKI", kwlist))
-        return NULL;
-    spki = NETSCAPE_SPKI_new();
-    if (spki == NULL)
-        return tlsb_crypto_raise();
-    self = (tlsb_NetscapeSPKI *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        NETSCAPE_SPKI_free(spki);
-        return NULL;
-    }
-    self->spki = spki;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_NetscapeSPKI_dealloc(tlsb_NetscapeSPKI *self)
-{
-    NETSCAPE_SPKI_free(self->spki);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 /* sign(pkey, digest) */
 static PyObject *
 tlsb_NetscapeSPKI_sign(tlsb_NetscapeSPKI *self, PyObject *args)
@@ -117,11 +89,11 @@ static PyTypeObject tlsb_NetscapeSPKI_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.NetscapeSPKI",
     .tp_basicsize = sizeof(tlsb_NetscapeSPKI),
-    .tp_dealloc = (destructor)tlsb_NetscapeSPKI_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "NetscapeSPKI()\n--\n\nA Netscape signed public key and challenge.",
     .tp_methods = tlsb_NetscapeSPKI_methods,
-    .tp_new = tlsb_NetscapeSPKI_new,
+    .tp_new = tlsb_owner_new,
 };
 
 static int

@@ -6,12 +6,10 @@
  * A failed verification raises X509StoreContextError whose args[0] is
  * [error code, depth, OpenSSL's message] and whose .certificate is the
  * X509 at which verification failed.
+ *
+ * An X509Store owns one X509_STORE (its struct is in internal.h, made and
+ * freed through its row in tlsb_owners, crypto_module.c).
  */
-
-typedef struct {
-    PyObject_HEAD
-    X509_STORE *store;
-} tlsb_X509Store;
 
 typedef struct {
     PyObject_HEAD
@@ -20,38 +18,9 @@ typedef struct {
     PyObject *chain;            /* tuple of tlsb_X509, or NULL */
 } tlsb_X509StoreContext;
 
-static PyTypeObject tlsb_X509Store_Type;
 static PyTypeObject tlsb_X509StoreContext_Type;
 
 /* ---- X509Store ----------------------------------------------------- */
-
-static PyObject *
-tlsb_X509Store_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_X509Store *self;
-    X509_STORE *store;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":X509Store", kwlist))
-        return NULL;
-    store = X509_STORE_new();
-    if (store == NULL)
-        return tlsb_crypto_raise();
-    self = (tlsb_X509Store *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        X509_STORE_free(store);
-        return NULL;
-    }
-    self->store = store;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_X509Store_dealloc(tlsb_X509Store *self)
-{
-    X509_STORE_free(self->store);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
 
 /* add_cert(cert): trust cert; adding one twice is not an error */
 static PyObject *
@@ -206,11 +175,11 @@ static PyTypeObject tlsb_X509Store_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.X509Store",
     .tp_basicsize = sizeof(tlsb_X509Store),
-    .tp_dealloc = (destructor)tlsb_X509Store_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "X509Store()\n--\n\nTrusted certificates and verification settings.",
     .tp_methods = tlsb_X509Store_methods,
-    .tp_new = tlsb_X509Store_new,
+    .tp_new = tlsb_owner_new,
 };
 
 /* ---- X509StoreContext ---------------------------------------------- */

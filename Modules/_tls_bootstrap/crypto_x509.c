@@ -8,28 +8,13 @@
 static PyObject *
 tlsb_X509_wrap(X509 *x509)
 {
-    tlsb_X509 *self;
-
-    if (x509 == NULL)
-        return tlsb_crypto_raise();
-    self = PyObject_New(tlsb_X509, &tlsb_X509_Type);
-    if (self == NULL) {
-        X509_free(x509);
-        return NULL;
-    }
-    self->x509 = x509;
-    return (PyObject *)self;
+    return tlsb_owner_wrap(&tlsb_X509_Type, x509);
 }
 
 static X509 *
 tlsb_crypto_x509_get(PyObject *obj)
 {
-    if (!PyObject_TypeCheck(obj, &tlsb_X509_Type)) {
-        PyErr_Format(PyExc_TypeError, "cert must be an X509 instance, not %.100s",
-                     TLSB_TYPE_NAME(obj));
-        return NULL;
-    }
-    return ((tlsb_X509 *)obj)->x509;
+    return tlsb_owner_get(&tlsb_X509_Type, obj);
 }
 
 /* A new reference to an X509 object for a certificate OpenSSL lends us
@@ -202,34 +187,6 @@ tlsb_extension_list(PyObject *iterable)
 
 /* ---- X509 ---------------------------------------------------------- */
 
-static PyObject *
-tlsb_X509_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {NULL};
-    tlsb_X509 *self;
-    X509 *x509;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, ":X509", kwlist))
-        return NULL;
-    x509 = X509_new();
-    if (x509 == NULL)
-        return tlsb_crypto_raise();
-    self = (tlsb_X509 *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        X509_free(x509);
-        return NULL;
-    }
-    self->x509 = x509;
-    return (PyObject *)self;
-}
-
-static void
-tlsb_X509_dealloc(tlsb_X509 *self)
-{
-    X509_free(self->x509);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
 /* get_version() -> int (0 for v1, 2 for v3) */
 static PyObject *
 tlsb_X509_get_version(tlsb_X509 *self, PyObject *unused)
@@ -386,7 +343,7 @@ tlsb_X509_has_expired(tlsb_X509 *self, PyObject *unused)
     int cmp;
 
     if (not_after == NULL || ASN1_STRING_length(not_after) == 0) {
-        PyErr_SetString(PyExc_TypeError, "notAfter is not set");
+        PyErr_SetString(tlsb_crypto_MissingNotAfter, "notAfter is not set");
         return NULL;
     }
     /* Unlike X509_cmp_current_time, this takes "+hhmm" offsets too. */
@@ -591,11 +548,11 @@ static PyTypeObject tlsb_X509_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.X509",
     .tp_basicsize = sizeof(tlsb_X509),
-    .tp_dealloc = (destructor)tlsb_X509_dealloc,
+    .tp_dealloc = tlsb_owner_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "X509()\n--\n\nAn X.509 certificate.",
     .tp_methods = tlsb_X509_methods,
-    .tp_new = tlsb_X509_new,
+    .tp_new = tlsb_owner_new,
 };
 
 static int

@@ -372,6 +372,12 @@ typedef struct {
     NETSCAPE_SPKI *spki;
 } tlsb_NetscapeSPKI;
 
+/* X509Store (crypto_store.c): owns one X509_STORE. */
+typedef struct {
+    PyObject_HEAD
+    X509_STORE *store;
+} tlsb_X509Store;
+
 static PyTypeObject tlsb_X509_Type;
 static PyTypeObject tlsb_Revoked_Type;
 static PyTypeObject tlsb_CRL_Type;
@@ -381,6 +387,7 @@ static PyTypeObject tlsb_X509Name_Type;
 static PyTypeObject tlsb_X509Extension_Type;
 static PyTypeObject tlsb_X509Req_Type;
 static PyTypeObject tlsb_PKey_Type;
+static PyTypeObject tlsb_X509Store_Type;
 
 /* crypto_module.c: the module objects and what every part uses. */
 static int tlsb_crypto_init(PyObject *module);
