@@ -271,7 +271,7 @@ static PyObject *
 tlsb_PKey_from_cryptography_key(PyObject *cls, PyObject *arg)
 {
     const char *serialization = "cryptography.hazmat.primitives.serialization";
-    PyObject *module, *der;
+    PyObject *module, *encoding, *format, *encryption = NULL, *der = NULL;
     EVP_PKEY *pkey;
     int private_key;
 
@@ -280,17 +280,23 @@ tlsb_PKey_from_cryptography_key(PyObject *cls, PyObject *arg)
     module = PyImport_ImportModule(serialization);
     if (module == NULL)
         return NULL;
-    if (private_key)
-        der = PyObject_CallMethod(
-            arg, "private_bytes", "(NNN)",
-            tlsb_member(module, "Encoding", "DER"),
-            tlsb_member(module, "PrivateFormat", "PKCS8"),
-            PyObject_CallMethod(module, "NoEncryption", NULL));
-    else
-        der = PyObject_CallMethod(
-            arg, "public_bytes", "(NN)",
-            tlsb_member(module, "Encoding", "DER"),
-            tlsb_member(module, "PublicFormat", "SubjectPublicKeyInfo"));
+    /* Taken one by one: any of them may fail on a cryptography that lacks
+     * the name, and a failed one must not leak the others. */
+    encoding = tlsb_member(module, "Encoding", "DER");
+    format = private_key ? tlsb_member(module, "PrivateFormat", "PKCS8")
+                         : tlsb_member(module, "PublicFormat", "SubjectPublicKeyInfo");
+    if (private_key && encoding != NULL && format != NULL)
+        encryption = PyObject_CallMethod(module, "NoEncryption", NULL);
+    if (encoding != NULL && format != NULL) {
+        if (!private_key)
+            der = PyObject_CallMethod(arg, "public_bytes", "(OO)", encoding, format);
+        else if (encryption != NULL)
+            der = PyObject_CallMethod(arg, "private_bytes", "(OOO)",
+                                      encoding, format, encryption);
+    }
+    Py_XDECREF(encoding);
+    Py_XDECREF(format);
+    Py_XDECREF(encryption);
     Py_DECREF(module);
     if (der != NULL && !PyBytes_Check(der)) {
         Py_DECREF(der);
