@@ -1067,6 +1067,17 @@ SSLContext.sslobject_class = SSLObject
 import errno as _errno
 import socket as _socket_module
 from socket import socket as _socket_class
+if _PY2 and isinstance(getattr(_socket_class, "_sock", None), property):
+    # socket.socket was replaced before this import by a class whose _sock
+    # is computed (eventlet's GreenSocket: itself), not the raw socket that
+    # 2.7's SSLSocket design shares, and whose constructor copies methods
+    # (close, shutdown, ...) onto each instance over ours.  Built on it, an
+    # SSLSocket would close its descriptor under its makefile() files and
+    # recurse in recv() before the handshake.  2.7's own SSLSocket derives
+    # from the class below, which such a library leaves alone; a socket of
+    # its class handed to wrap_socket() is then our _sock, as it would be
+    # the host's.  (gevent's keeps the raw socket in _sock: kept as base.)
+    _socket_class = _socket_module._socketobject
 
 _SOL_SOCKET, _SO_TYPE = _socket_module.SOL_SOCKET, _socket_module.SO_TYPE
 _SOCK_STREAM = _socket_module.SOCK_STREAM

@@ -334,3 +334,89 @@ def test_reclassing_refuses_what_cannot_work():
         assert "super()" in str(info.value)
     assert type(context) is tlsb.SSLContext     # unchanged by the refusals
     assert context.__class__ is tlsb.SSLContext
+
+
+# ---- with eventlet: green_scenarios.py in a fresh process per case -----------
+# The same scenarios and limits as test_green.py's for gevent.
+from test_green import SlowHTTPS, limits, run_scenario  # noqa: E402
+
+EVENTLET_ORDERS = ["eventlet:lib-first", "eventlet:graft-first",
+                   "eventlet:import-first"]
+
+try:
+    import eventlet  # noqa: F401  (only to know whether it is there)
+    HAVE_EVENTLET = True
+except ImportError:
+    HAVE_EVENTLET = False
+
+
+@pytest.fixture(scope="module")
+def with_eventlet():
+    if os.environ.get("TLSB_GREEN"):
+        need(HAVE_EVENTLET, "needs eventlet (the green leg installs it)")
+    elif not HAVE_EVENTLET:
+        pytest.skip("needs eventlet (tox -e py27-green, py313-green)")
+
+
+@pytest.fixture(scope="module")
+def slow_https(with_eventlet):
+    server = SlowHTTPS()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def gets_baseline(slow_https):
+    return run_scenario("eventlet:baseline", "gets", slow_https.url,
+                        certfile("ca.pem"), 50)
+
+
+@pytest.fixture(scope="module")
+def server_baseline(with_eventlet):
+    return run_scenario("eventlet:baseline", "server", certfile("localhost-chain.pem"),
+                        certfile("localhost.key"), 50, certfile("ca.pem"))
+
+
+@pytest.fixture
+def silent_server(with_eventlet):
+    """Accepts TCP connections (the kernel's backlog) and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    yield "https://localhost:%d/" % sock.getsockname()[1]
+    sock.close()
+
+
+@pytest.mark.parametrize("order", EVENTLET_ORDERS)
+def test_eventlet_fifty_concurrent_gets_do_not_block_the_loop(order, slow_https,
+                                                              gets_baseline):
+    wall, stall = limits(gets_baseline)
+    result = run_scenario(order, "gets", slow_https.url, certfile("ca.pem"), 50)
+    assert result["ok"] == 50, result["outcomes"]
+    assert result["wall"] < wall, (result, gets_baseline)
+    assert result["max_stall"] < stall, (result, gets_baseline)
+
+
+@pytest.mark.parametrize("order", EVENTLET_ORDERS)
+def test_eventlet_silent_servers_time_out_together(order, silent_server):
+    result = run_scenario(order, "timeouts", silent_server, certfile("ca.pem"), 5)
+    assert result["ok"] == 0
+    assert all("timed out" in o.lower() or "timeout" in o.lower()
+               for o in result["outcomes"]), result["outcomes"]
+    assert all(0.9 <= d < 1.6 for d in result["durations"]), result
+    assert result["wall"] < 1.8, result
+    assert result["max_stall"] < 0.3, result
+
+
+@pytest.mark.parametrize("order", EVENTLET_ORDERS + ["eventlet:unpatched"])
+def test_eventlet_server_serves_while_a_client_idles_in_its_handshake(order,
+                                                                       server_baseline):
+    _, stall = limits(server_baseline)
+    result = run_scenario(order, "server", certfile("localhost-chain.pem"),
+                          certfile("localhost.key"), 50, certfile("ca.pem"))
+    assert result["ok"] == 50, result["outcomes"]
+    assert result["served"] == 50, result
+    assert result["max_stall"] < stall, (result, server_baseline)
+    if order != "eventlet:graft-first":
+        # (graft-first: eventlet's GreenSSLSocket, a subclass of ours)
+        assert result["socket_types"] == ["_tls_bootstrap.SSLSocket"], result
