@@ -159,7 +159,14 @@ def test_grafted_27_subclass_keeping_its_own_timeout_drives_the_handshake(host_s
     client_sock.setblocking(False)
     server = tlsb.SSLContext(tlsb.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(certfile("localhost-chain.pem"), certfile("localhost.key"))
-    thread, results = serve_in_thread(server.wrap_socket, server_sock, True)
+    client_waited = threading.Event()
+
+    def serve():
+        # Only once the client has had to wait: a fast server could
+        # otherwise answer inside the client's first call.
+        client_waited.wait(10)
+        return server.wrap_socket(server_sock, server_side=True)
+    thread, results = serve_in_thread(serve)
     context = tlsb.SSLContext(tlsb.PROTOCOL_TLS_CLIENT)
     context.load_verify_locations(certfile("ca.pem"))
     tls = KeepsTimeout(client_sock, server_hostname="localhost",
@@ -173,6 +180,7 @@ def test_grafted_27_subclass_keeping_its_own_timeout_drives_the_handshake(host_s
                 break
             except host_ssl.SSLWantReadError:
                 waits += 1
+                client_waited.set()
                 select.select([tls], [], [], 10)
         assert waits >= 1
         assert type(tls) is KeepsTimeout and tls.version().startswith("TLS")
