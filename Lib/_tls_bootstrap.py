@@ -916,24 +916,25 @@ class SSLObject(_core._Connection):
     As 3.13's ssl.SSLObject, on every interpreter (2.7 has none); it is
     the compiled connection type itself, so its I/O costs one C call."""
 
-    def __new__(cls, *args, **kwargs):
-        # 3.5/3.6's SSLObject(sslobj, owner=None, session=None) put a
-        # Python face on what _wrap_socket() returned; code written for
-        # them calls it so when it finds SSLObject, which the graft adds to
-        # 2.7 (eventlet 0.33's GreenSSLSocket.connect()).  Our connection
-        # is that face already: grafted onto a host before 3.7 it is
-        # returned itself, its owner and session set.
-        sslobj = args[0] if args else kwargs.get("sslobj")
-        if (type(sslobj) is _Connection and
-                _legacy_host_behaviour("sslobject_wraps_connection")):
-            for name, value in zip(("owner", "session"), args[1:]):
-                kwargs.setdefault(name, value)
-            if "owner" in kwargs:
-                sslobj.owner = kwargs["owner"]
-            if kwargs.get("session") is not None:
-                sslobj.session = kwargs["session"]
-            return sslobj
-        return _Connection.__new__(cls)
+    if _HOST_VERSION < (3, 7):
+        def __new__(cls, *args, **kwargs):
+            # 3.5/3.6's SSLObject(sslobj, owner=None, session=None) put a
+            # Python face on what _wrap_socket() returned; code written for
+            # them calls it so when it finds SSLObject, which the graft
+            # adds to 2.7 (eventlet 0.33's GreenSSLSocket.connect()).  Our
+            # connection is that face already: grafted onto a host before
+            # 3.7 it is returned itself, its owner and session set.
+            sslobj = args[0] if args else kwargs.get("sslobj")
+            if (type(sslobj) is _Connection and
+                    _legacy_host_behaviour("sslobject_wraps_connection")):
+                for name, value in zip(("owner", "session"), args[1:]):
+                    kwargs.setdefault(name, value)
+                if "owner" in kwargs:
+                    sslobj.owner = kwargs["owner"]
+                if kwargs.get("session") is not None:
+                    sslobj.session = kwargs["session"]
+                return sslobj
+            return _Connection.__new__(cls)
 
     def __init__(self, *args, **kwargs):
         raise TypeError(
@@ -1311,12 +1312,11 @@ class SSLSocket(_socket_class):
                     _context.set_npn_protocols(npn_protocols)
                 if ciphers:
                     _context.set_ciphers(ciphers)
-                self.keyfile = keyfile or certfile
-                self.certfile = certfile
-                self.cert_reqs = cert_reqs
-                self.ssl_version = ssl_version
-                self.ca_certs = ca_certs
-                self.ciphers = ciphers
+                # kept as attributes, as 2.7's are (eventlet reads them)
+                vars(self).update(
+                    keyfile=keyfile or certfile, certfile=certfile,
+                    cert_reqs=cert_reqs, ssl_version=ssl_version,
+                    ca_certs=ca_certs, ciphers=ciphers)
             if sock.getsockopt(_SOL_SOCKET, _SO_TYPE) != _SOCK_STREAM:
                 raise NotImplementedError("only stream sockets are supported")
             _check_wrap_arguments(_context, server_side, server_hostname, None)
