@@ -531,6 +531,9 @@ _CHANGED_IN = {
     "shared_ciphers_none_on_client": (3, 10),
     "secure_default_ciphers": (3, 10),       # before: "DEFAULT:!aNULL:..."
     "strict_default_verify_flags": (3, 13),  # VERIFY_X509_STRICT|PARTIAL_CHAIN
+    "sslobject_wraps_connection": (3, 7),    # 3.5/3.6: SSLObject(sslobj, owner)
+    "unwrap_returns_ssl_socket": (3, 0),     # 2.7: the raw _socket.socket
+    "sslsocket_constructor_private": (3, 7),  # SSLSocket(sock, ...): 2.7 form only
 }
 # 3.10-3.12 report a socket error (ECONNRESET) in read()/write() as a
 # ragged EOF, SSLEOFError; 3.6-3.9 and 3.13 raise the OSError.
@@ -782,6 +785,112 @@ class SSLContext(_CoreContext):
         inner.user_function = callback
         _CoreContext._msg_callback.__set__(self, inner)
 
+    # `context.__class__ = K`, K a subclass of the HOST's SSLContext: see
+    # _reclass_context() below.  Reading gives K back after such a swap.
+    __class__ = property(
+        lambda self: type(self).__dict__.get("_reclassed_as", type(self)),
+        lambda self, klass: _reclass_context(self, klass), None,
+        "The object's class; may be set to a subclass of this class, or of "
+        "the host ssl's own SSLContext (see _reclass_context).")
+
+
+# ---- another library's subclass of the host's SSLContext ----
+# eventlet's green create_default_context() calls the host's original
+# create_default_context(), which, grafted, makes OUR context (it finds
+# SSLContext in ssl's globals), then does `context.__class__ =
+# GreenSSLContext`, a subclass of the host's class, whose C layout ours
+# cannot take ("object layout differs").  Options weighed:
+# - leave ssl's globals or the host's functions alone for such callers:
+#   the host function looks SSLContext up in ssl's module dict at call
+#   time, so only un-grafting (or rewriting its code) would do;
+# - make that swap work here: the library's subclass adds its own methods
+#   (wrap_socket giving its green socket) on top of the host's API, which
+#   ours has too.  So the object becomes an instance of a subclass of OUR
+#   class that carries the library's own attributes (made once per pair,
+#   cached), and `__class__` reads back the class assigned, so
+#   isinstance() with it holds.  Chosen: one property, no global effect,
+#   nothing named after any library.
+# What cannot be carried over is refused with TypeError, before anything
+# changes: slots of the library's own (a layout of theirs), and methods
+# using zero-argument super() (bound to their class, which this object is
+# not an instance of).  The library's re-definitions of the host's own
+# data descriptors (eventlet's and gevent's options/verify_mode setters,
+# which work around the host's super(SSLContext, SSLContext)) are left
+# out: ours implements those attributes without that problem.
+_set_object_class = object.__dict__["__class__"].__set__
+_stand_in_classes = {}      # (our class, their class) -> stand-in; never emptied
+_LAYOUT_NAMES = ("__module__", "__dict__", "__weakref__", "__slots__",
+                 "__doc__", "__qualname__")
+
+
+def _reclass_context(context, klass):
+    if isinstance(klass, type) and issubclass(klass, _CoreContext):
+        _set_object_class(context, klass)
+        return
+    ours = type(context).__dict__.get("_reclassed_from", type(context))
+    key = (ours, klass)
+    stand_in = _stand_in_classes.get(key)
+    if stand_in is None:
+        stand_in = _stand_in_classes.setdefault(key, _stand_in_class(ours, klass))
+    _set_object_class(context, stand_in)
+
+
+def _class_attribute(klass, name):
+    for base in klass.__mro__:
+        if name in vars(base):
+            return vars(base)[name]
+    return None
+
+
+def _is_data_descriptor(value):
+    return hasattr(type(value), "__set__")
+
+
+def _stand_in_class(ours, klass):
+    """A subclass of `ours` with the attributes that `klass`, a subclass of
+    the host's SSLContext, adds to the host's classes."""
+    try:
+        import _ssl
+        host_base = _ssl._SSLContext
+    except (ImportError, AttributeError):
+        host_base = None
+    if not (isinstance(klass, type) and host_base is not None
+            and issubclass(klass, host_base)):
+        raise TypeError("__class__ must be set to a subclass of SSLContext, "
+                        "not %r" % (klass,))
+    layer = []
+    for base in klass.__mro__:
+        if base.__module__ in ("ssl", "_ssl"):
+            host = base
+            break
+        layer.append(base)
+
+    def refuse(why):
+        raise TypeError("cannot make a %s.%s a %s: %s" % (
+            ours.__module__, ours.__name__, klass.__name__, why))
+
+    attributes = {}
+    for base in reversed(layer):
+        for name, value in vars(base).items():
+            if name in _LAYOUT_NAMES:
+                continue
+            if type(value).__name__ == "member_descriptor":
+                refuse("%s.%s is a slot" % (base.__name__, name))
+            if (_is_data_descriptor(value) and
+                    _is_data_descriptor(_class_attribute(host, name))):
+                continue
+            for part in ("fget", "fset", "fdel", "__func__", None):
+                function = getattr(value, part, None) if part else value
+                code = getattr(function, "__code__", None)
+                if code is not None and "__class__" in code.co_freevars:
+                    refuse("%s.%s uses super() without arguments"
+                           % (base.__name__, name))
+            attributes[name] = value
+    attributes.update(__slots__=(), __module__=klass.__module__,
+                      __doc__=klass.__doc__, _reclassed_as=klass,
+                      _reclassed_from=ours)
+    return type(klass.__name__, (ours,), attributes)
+
 
 # What the message type of a _msg_callback record means depends on its
 # content type: a record header's, an alert's, or a handshake message's.
@@ -806,6 +915,26 @@ class SSLObject(_core._Connection):
 
     As 3.13's ssl.SSLObject, on every interpreter (2.7 has none); it is
     the compiled connection type itself, so its I/O costs one C call."""
+
+    if _HOST_VERSION < (3, 7):
+        def __new__(cls, *args, **kwargs):
+            # 3.5/3.6's SSLObject(sslobj, owner=None, session=None) put a
+            # Python face on what _wrap_socket() returned; code written for
+            # them calls it so when it finds SSLObject, which the graft
+            # adds to 2.7 (eventlet 0.33's GreenSSLSocket.connect()).  Our
+            # connection is that face already: grafted onto a host before
+            # 3.7 it is returned itself, its owner and session set.
+            sslobj = args[0] if args else kwargs.get("sslobj")
+            if (type(sslobj) is _Connection and
+                    _legacy_host_behaviour("sslobject_wraps_connection")):
+                for name, value in zip(("owner", "session"), args[1:]):
+                    kwargs.setdefault(name, value)
+                if "owner" in kwargs:
+                    sslobj.owner = kwargs["owner"]
+                if kwargs.get("session") is not None:
+                    sslobj.session = kwargs["session"]
+                return sslobj
+            return _Connection.__new__(cls)
 
     def __init__(self, *args, **kwargs):
         raise TypeError(
@@ -939,6 +1068,17 @@ SSLContext.sslobject_class = SSLObject
 import errno as _errno
 import socket as _socket_module
 from socket import socket as _socket_class
+if _PY2 and isinstance(getattr(_socket_class, "_sock", None), property):
+    # socket.socket was replaced before this import by a class whose _sock
+    # is computed (eventlet's GreenSocket: itself), not the raw socket that
+    # 2.7's SSLSocket design shares, and whose constructor copies methods
+    # (close, shutdown, ...) onto each instance over ours.  Built on it, an
+    # SSLSocket would close its descriptor under its makefile() files and
+    # recurse in recv() before the handshake.  2.7's own SSLSocket derives
+    # from the class below, which such a library leaves alone; a socket of
+    # its class handed to wrap_socket() is then our _sock, as it would be
+    # the host's.  (gevent's keeps the raw socket in _sock: kept as base.)
+    _socket_class = _socket_module._socketobject
 
 _SOL_SOCKET, _SO_TYPE = _socket_module.SOL_SOCKET, _socket_module.SO_TYPE
 _SOCK_STREAM = _socket_module.SOCK_STREAM
@@ -1082,11 +1222,7 @@ def _take_over(cls, sock):
     2.7 both share the raw _sock, as 2.7's own SSLSocket does."""
     if _PY2:
         self = cls.__new__(cls)
-        _socket_class.__init__(self, _sock=sock._sock)
-        for name in _DELEGATED_METHODS:
-            self.__dict__.pop(name, None)
-        self._makefile_refs = 0
-        self._closed = False
+        _share_raw_socket(self, sock)
         return self
     kwargs = dict(family=sock.family, type=sock.type, proto=sock.proto,
                   fileno=sock.fileno())
@@ -1094,6 +1230,19 @@ def _take_over(cls, sock):
     _socket_class.__init__(self, **kwargs)
     sock.detach()
     return self
+
+
+def _share_raw_socket(self, sock):
+    """2.7: make `self` a socket.socket on `sock`'s raw _sock, with this
+    class's methods rather than the per-instance ones 2.7 installs."""
+    _socket_class.__init__(self, _sock=sock._sock)
+    for name in _DELEGATED_METHODS:
+        self.__dict__.pop(name, None)
+    self._makefile_refs = 0
+    self._closed = False
+
+
+_NO_TIMEOUT_CHANGE = object()
 
 
 def _refuse_flags(sock, method, flags):
@@ -1115,10 +1264,69 @@ class SSLSocket(_socket_class):
     export_keying_material().  Grafted onto 2.7 its timeouts are SSLError
     and a blocked send() returns 0, as that host's always did."""
 
-    def __init__(self, *args, **kwargs):
+    def _no_constructor(self):
         raise TypeError(
-            "%s does not have a public constructor. Instances are returned by "
-            "SSLContext.wrap_socket()." % self.__class__.__name__)
+            "%s does not have a public constructor. Instances are returned "
+            "by SSLContext.wrap_socket()." % self.__class__.__name__)
+
+    if not _PY2:
+        def __init__(self, *args, **kwargs):
+            self._no_constructor()
+    else:
+        # 2.7's ssl.SSLSocket is built by calling the class, and libraries
+        # subclass it and call this constructor themselves (eventlet 0.33's
+        # GreenSSLSocket: SSLSocket.__init__(self, sock.fd, keyfile, ...,
+        # _context=...)).  That is the host's API on 2.7, so grafted there
+        # ours takes the same arguments and does what 2.7's does.  Used
+        # directly, and on 3.x hosts (none has had a public constructor
+        # since 3.7; 3.6's other form is not taken), it is 3.13's TypeError.
+        def __init__(self, sock=None, keyfile=None, certfile=None,
+                     server_side=False, cert_reqs=_core.CERT_NONE,
+                     ssl_version=_core.PROTOCOL_TLS, ca_certs=None,
+                     do_handshake_on_connect=True,
+                     family=_socket_module.AF_INET, type=_SOCK_STREAM,
+                     proto=0, fileno=None, suppress_ragged_eofs=True,
+                     npn_protocols=None, ciphers=None, server_hostname=None,
+                     _context=None):
+            """SSLSocket(sock, keyfile=None, certfile=None, ...): TLS over
+            the stream socket `sock` (which keeps working: both share its
+            descriptor), as 2.7's ssl.SSLSocket.  Without `_context`, a new
+            context of `ssl_version` with the given certificate, trust,
+            ciphers and verify mode is made.  family, type, proto and
+            fileno are accepted and ignored, as by 2.7's."""
+            if not _legacy_host_behaviour("sslsocket_constructor_private"):
+                self._no_constructor()
+            if _context is None:
+                if server_side and not certfile:
+                    raise ValueError("certfile must be specified for "
+                                     "server-side operations")
+                if keyfile and not certfile:
+                    raise ValueError("certfile must be specified")
+                _context = SSLContext(ssl_version)
+                _context.verify_mode = cert_reqs
+                if ca_certs:
+                    _context.load_verify_locations(ca_certs)
+                if certfile:
+                    _context.load_cert_chain(certfile, keyfile or certfile)
+                if npn_protocols:
+                    _context.set_npn_protocols(npn_protocols)
+                if ciphers:
+                    _context.set_ciphers(ciphers)
+                # kept as attributes, as 2.7's are (eventlet reads them)
+                vars(self).update(
+                    keyfile=keyfile or certfile, certfile=certfile,
+                    cert_reqs=cert_reqs, ssl_version=ssl_version,
+                    ca_certs=ca_certs, ciphers=ciphers)
+            if sock.getsockopt(_SOL_SOCKET, _SO_TYPE) != _SOCK_STREAM:
+                raise NotImplementedError("only stream sockets are supported")
+            _check_wrap_arguments(_context, server_side, server_hostname, None)
+            green_wait = _green_wait_for(sock)
+            _share_raw_socket(self, sock)
+            # Both share one raw socket, hence one timeout: settimeout()
+            # is not called (a subclass may keep its own, as eventlet's).
+            self._begin(_context, None, green_wait, server_side,
+                        server_hostname, do_handshake_on_connect,
+                        suppress_ragged_eofs)
 
     # The name and keywords SSLContext.wrap_socket() uses with any
     # sslsocket_class, the stdlib's included.
@@ -1133,6 +1341,16 @@ class SSLSocket(_socket_class):
         green_wait = _green_wait_for(sock)
         timeout = sock.gettimeout()
         self = _take_over(cls, sock)
+        self._begin(context, session, green_wait, server_side,
+                    server_hostname, do_handshake_on_connect,
+                    suppress_ragged_eofs, timeout)
+        return self
+
+    def _begin(self, context, session, green_wait, server_side,
+               server_hostname, do_handshake_on_connect, suppress_ragged_eofs,
+               timeout=_NO_TIMEOUT_CHANGE):
+        """Sets up a socket that has just taken over a descriptor, and
+        shakes hands if connected and asked to."""
         # From here on the new socket owns the descriptor: on any error it
         # is closed (a bad server_hostname, UnicodeError, leaks nothing).
         self._context = context
@@ -1145,7 +1363,8 @@ class SSLSocket(_socket_class):
         self.suppress_ragged_eofs = suppress_ragged_eofs
         try:
             self.server_hostname = _encode_hostname(server_hostname)
-            self.settimeout(timeout)
+            if timeout is not _NO_TIMEOUT_CHANGE:
+                self.settimeout(timeout)
             self._connected = self._is_connected()
             if self._connected:
                 self._sslobj = self._new_connection()
@@ -1157,7 +1376,6 @@ class SSLSocket(_socket_class):
         except BaseException:
             self.close()
             raise
-        return self
 
     def _new_connection(self):
         """The core connection for this socket (which must be connected)."""
@@ -1485,6 +1703,10 @@ class SSLSocket(_socket_class):
         for cleartext; ValueError if not wrapped."""
         plain = self._connection().unwrap()
         self._sslobj = None
+        if _legacy_host_behaviour("unwrap_returns_ssl_socket") and plain is self:
+            # 2.7's returned the raw socket, and subclasses rely on it
+            # (eventlet 0.33 wraps it in its own GreenSocket).
+            return self._sock
         return plain
 
     def _real_close(self):

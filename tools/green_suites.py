@@ -43,20 +43,12 @@ PRELUDES = {
         "import eventlet; eventlet.monkey_patch()\n"
         "import _tls_bootstrap; _tls_bootstrap.monkeypatch_ssl()",
 }
-# Known gaps, not yet fixed (issue 19 stays open for them): reported as
-# KNOWN, not failing the run.  Keyed (library, order, Python major).
-KNOWN_GAPS = {
-    # eventlet.green.ssl.create_default_context() calls the host's
-    # create_default_context(), which after the graft makes our SSLContext,
-    # then sets its __class__ to eventlet's subclass of the host's class:
-    # "object layout differs"; the listener it leaves fails every later
-    # test's tearDown.
-    ("eventlet", "lib-first", 2): "create_default_context __class__ swap",
-    ("eventlet", "lib-first", 3): "create_default_context __class__ swap",
-    # eventlet 0.33's GreenSSLSocket calls 2.7's public SSLSocket(sock,
-    # keyfile, certfile, ...) constructor, which ours does not have.
-    ("eventlet", "graft-first", 2): "2.7 SSLSocket constructor",
-}
+# Known gaps, not yet fixed: reported as KNOWN, not failing the run.  Keyed
+# (library, order, Python major) -> reason.  None since eventlet's were
+# closed (issue 19: 2.7's public SSLSocket constructor; a context made by
+# the host's create_default_context() re-classed to eventlet's subclass of
+# the host's SSLContext).
+KNOWN_GAPS = {}
 
 # (library, module, per-run timeout in seconds).  gevent's test__socket_ssl
 # is left out: its only tests need the Internet.

@@ -1,16 +1,20 @@
-"""Scenarios of _tls_bootstrap under gevent, each in a fresh process (monkey
-patching cannot be undone).  test_green.py runs them and checks the JSON
-line each prints.  Runs on 2.7 and 3.x.
+"""Scenarios of _tls_bootstrap under gevent or eventlet, each in a fresh
+process (monkey patching cannot be undone).  test_green.py and
+test_green_eventlet.py run them and check the JSON line each prints.  Runs
+on 2.7 and 3.x.
 
-    green_scenarios.py ORDER SCENARIO [ARGS]
+    green_scenarios.py [eventlet:]ORDER SCENARIO [ARGS]
 
-ORDER says how the graft and gevent meet:
+ORDER says how the graft and the library (gevent, or eventlet with the
+prefix; "patch_all()" is eventlet.monkey_patch() there) meet:
   gevent-first   patch_all(), then import _tls_bootstrap and monkeypatch_ssl()
+  (lib-first)    (the same, under either library's name)
   graft-first    monkeypatch_ssl(), then patch_all() (gevent's SSLContext
                  then subclasses ours)
   import-first   import _tls_bootstrap, patch_all(), then monkeypatch_ssl()
                  (our SSLSocket class was made from the unpatched socket)
-  unpatched      no monkey-patching: gevent sockets handed to our context
+  unpatched      no monkey-patching: the library's sockets handed to our
+                 context
   baseline       patch_all() without the graft (the host's ssl)
 SCENARIO:
   gets URL CAFILE N       N greenlets each do one requests.get(URL)
@@ -22,6 +26,8 @@ SCENARIO:
   clients PORT CAFILE N   (the client process of `server`)
 Every green scenario also runs a greenlet that ticks every 10 ms and reports
 the longest gap between ticks: the longest time the loop was blocked.
+eventlet's `server` is an accept loop over eventlet.listen() that wraps
+each connection with our context in its own green thread.
 """
 from __future__ import print_function
 
@@ -32,60 +38,103 @@ import sys
 import threading
 import time
 
-ORDER, SCENARIO, ARGS = sys.argv[1], sys.argv[2], sys.argv[3:]
+LIBRARY, _, ORDER = sys.argv[1].rpartition(":")
+LIBRARY = LIBRARY or "gevent"
+SCENARIO, ARGS = sys.argv[2], sys.argv[3:]
+
+
+class Gevent(object):
+    @staticmethod
+    def patch_all():
+        from gevent import monkey
+        monkey.patch_all()
+
+    @staticmethod
+    def spawn(function, *args):
+        import gevent
+        return gevent.spawn(function, *args)
+
+    @staticmethod
+    def sleep(seconds):
+        import gevent
+        gevent.sleep(seconds)
+
+    @staticmethod
+    def join(greenlets):
+        import gevent
+        gevent.joinall(greenlets)
+
+
+class Eventlet(object):
+    @staticmethod
+    def patch_all():
+        import eventlet
+        eventlet.monkey_patch()
+
+    @staticmethod
+    def spawn(function, *args):
+        import eventlet
+        return eventlet.spawn(function, *args)
+
+    @staticmethod
+    def sleep(seconds):
+        import eventlet
+        eventlet.sleep(seconds)
+
+    @staticmethod
+    def join(greenlets):
+        for greenlet in greenlets:
+            greenlet.wait()
+
+
+GREEN = {"gevent": Gevent, "eventlet": Eventlet}[LIBRARY]
 
 
 def setup_order(order):
     if order == "clients":
         return
-    if order == "gevent-first":
-        from gevent import monkey
-        monkey.patch_all()
+    if order in ("gevent-first", "lib-first"):
+        GREEN.patch_all()
         import _tls_bootstrap
         _tls_bootstrap.monkeypatch_ssl()
     elif order == "graft-first":
         import _tls_bootstrap
         _tls_bootstrap.monkeypatch_ssl()
-        from gevent import monkey
-        monkey.patch_all()
+        GREEN.patch_all()
     elif order == "import-first":
         import _tls_bootstrap
-        from gevent import monkey
-        monkey.patch_all()
+        GREEN.patch_all()
         _tls_bootstrap.monkeypatch_ssl()
     elif order == "baseline":
-        from gevent import monkey
-        monkey.patch_all()
+        GREEN.patch_all()
     elif order != "unpatched":
         raise SystemExit("unknown order %r" % order)
 
 
 def start_ticker():
-    import gevent
     state = {"max_gap": 0.0, "running": True}
 
     def tick():
         last = time.time()
         while state["running"]:
-            gevent.sleep(0.01)
+            GREEN.sleep(0.01)
             now = time.time()
             state["max_gap"] = max(state["max_gap"], now - last)
             last = now
-    state["greenlet"] = gevent.spawn(tick)
+    state["greenlet"] = GREEN.spawn(tick)
     return state
 
 
 def stop_ticker(state):
     state["running"] = False
-    state["greenlet"].join()
+    GREEN.join([state["greenlet"]])
     return round(state["max_gap"], 3)
 
 
 def run_gets(url, cafile, count, timeout):
-    import gevent
     import requests
     ticker = start_ticker()
-    gevent.sleep(0.05)
+    GREEN.sleep(0.05)
     results = []
 
     def get():
@@ -97,8 +146,8 @@ def run_gets(url, cafile, count, timeout):
             outcome = "%s: %s" % (type(exc).__name__, exc)
         results.append((outcome, round(time.time() - started, 3)))
     started = time.time()
-    greenlets = [gevent.spawn(get) for _ in range(count)]
-    gevent.joinall(greenlets)
+    greenlets = [GREEN.spawn(get) for _ in range(count)]
+    GREEN.join(greenlets)
     wall = round(time.time() - started, 3)
     return {"ok": sum(1 for o, _ in results if o == "ok"), "wall": wall,
             "max_stall": stop_ticker(ticker),
@@ -106,10 +155,52 @@ def run_gets(url, cafile, count, timeout):
             "durations": sorted(d for _, d in results)}
 
 
+def eventlet_stream_server(handle, ssl_context):
+    """What gevent's StreamServer(("127.0.0.1", 0), handle, ssl_context=)
+    is used for below, with eventlet: each connection wrapped in its own
+    green thread."""
+    import eventlet
+
+    class Server(object):
+        def __init__(self):
+            self.listener = eventlet.listen(("127.0.0.1", 0))
+            self.server_port = self.listener.getsockname()[1]
+            self.pool = eventlet.GreenPool()
+
+        def serve(self, conn, address):
+            try:
+                tls = ssl_context.wrap_socket(conn, server_side=True)
+            except Exception:   # the idle client leaves mid-handshake
+                conn.close()
+                return
+            handle(tls, address)
+
+        def accept_loop(self):
+            while True:
+                try:
+                    conn, address = self.listener.accept()
+                except Exception:   # closed by stop()
+                    return
+                self.pool.spawn_n(self.serve, conn, address)
+
+        def start(self):
+            self.loop = eventlet.spawn(self.accept_loop)
+
+        def stop(self, timeout):
+            self.loop.kill()
+            self.listener.close()
+            with eventlet.Timeout(timeout, False):
+                self.pool.waitall()
+    return Server()
+
+
 def run_server(certfile, keyfile, count):
     import subprocess
-    import gevent
-    from gevent.server import StreamServer
+    if LIBRARY == "gevent":
+        from gevent.server import StreamServer
+    else:
+        def StreamServer(address, handle, ssl_context):
+            return eventlet_stream_server(handle, ssl_context)
     if ORDER == "unpatched":
         import _tls_bootstrap as ssl
     else:
@@ -142,7 +233,7 @@ def run_server(certfile, keyfile, count):
          str(port), ARGS[3], str(count)], stdout=subprocess.PIPE)
     # The client process runs in another process: wait without blocking.
     while client.poll() is None:
-        gevent.sleep(0.02)
+        GREEN.sleep(0.02)
     out = client.stdout.read().decode()
     server.stop(timeout=1)
     result = json.loads(out.strip().splitlines()[-1])
