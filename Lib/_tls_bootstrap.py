@@ -198,24 +198,10 @@ else:
         pass
 
 
-def _sort_constants(prefixes):
-    """{prefix: [(name, value), ...]} of the core's constants, each list in
-    value order (names alphabetical among equal values, so an alias comes
-    after the name that owns the value): one pass over the core."""
-    core = vars(_core)
-    names = sorted(name for name in core if name.startswith(prefixes))
-    found = {}
-    for prefix in prefixes:
-        constants = [(name, core[name]) for name in names
-                     if name.startswith(prefix)]
-        constants.sort(key=lambda item: item[1])
-        found[prefix] = constants
-    return found
-
-
-_CORE_CONSTANTS = _sort_constants((
-    "PROTOCOL_", "OP_", "ALERT_DESCRIPTION_", "SSL_ERROR_", "VERIFY_", "CERT_",
-    "HAS_", "PROTO_"))
+# {prefix: ((name, value), ...)}: the core's constants grouped by prefix,
+# each group in value order, an alias after the name that owns its value
+# (constants.c; grouped and sorted there as it is import time here).
+_CORE_CONSTANTS = _core._CONSTANT_GROUPS
 _core_constants = _CORE_CONSTANTS.__getitem__
 
 

@@ -181,6 +181,97 @@ static const tlsb_bool_constant tlsb_bool_constants[] = {
     {NULL, 0}
 };
 
+/* The prefixes the Python layer makes enums or plain constants of.  It
+ * gets each group as _CONSTANT_GROUPS[prefix]: ((name, value), ...) in
+ * value order, names alphabetical among equal values (so an alias follows
+ * the name that owns its value), ready to build an enum from.  Sorting
+ * here instead of there is most of the layer's import time on 2.7. */
+static const char *const tlsb_constant_prefixes[] = {
+    "PROTOCOL_", "OP_", "ALERT_DESCRIPTION_", "SSL_ERROR_", "VERIFY_",
+    "CERT_", "HAS_", "PROTO_", NULL
+};
+
+/* One constant of a group while it is sorted: its name and number (the
+ * bools' numbers are 0 and 1). */
+typedef struct { const char *name; long value; } tlsb_group_entry;
+
+static int
+tlsb_group_entry_cmp(const void *a, const void *b)
+{
+    const tlsb_group_entry *x = a, *y = b;
+
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* The group of `prefix` as a tuple of (name, value) pairs; the values are
+ * the module's own objects. */
+static PyObject *
+tlsb_constant_group(PyObject *module, const char *prefix)
+{
+    tlsb_group_entry entries[sizeof(tlsb_int_constants) / sizeof(tlsb_int_constants[0]) +
+                             sizeof(tlsb_bool_constants) / sizeof(tlsb_bool_constants[0])];
+    size_t count = 0, length = strlen(prefix), i;
+    const tlsb_int_constant *ic;
+    const tlsb_bool_constant *bc;
+    PyObject *dict = PyModule_GetDict(module), *group;
+
+    for (ic = tlsb_int_constants; ic->name != NULL; ic++) {
+        if (strncmp(ic->name, prefix, length) == 0) {
+            entries[count].name = ic->name;
+            entries[count++].value = ic->value;
+        }
+    }
+    for (bc = tlsb_bool_constants; bc->name != NULL; bc++) {
+        if (strncmp(bc->name, prefix, length) == 0) {
+            entries[count].name = bc->name;
+            entries[count++].value = bc->value;
+        }
+    }
+    qsort(entries, count, sizeof(entries[0]), tlsb_group_entry_cmp);
+    group = PyTuple_New((Py_ssize_t)count);
+    for (i = 0; group != NULL && i < count; i++) {
+        /* borrowed: added by tlsb_constants_init just before */
+        PyObject *value = PyDict_GetItemString(dict, entries[i].name);
+        PyObject *pair = value ? Py_BuildValue("(sO)", entries[i].name, value) : NULL;
+
+        if (pair == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_SystemError, "constant %s missing", entries[i].name);
+            Py_CLEAR(group);
+            break;
+        }
+        PyTuple_SET_ITEM(group, (Py_ssize_t)i, pair);
+    }
+    return group;
+}
+
+static int
+tlsb_constant_groups_init(PyObject *module)
+{
+    const char *const *prefix;
+    PyObject *groups = PyDict_New();
+
+    if (groups == NULL)
+        return -1;
+    for (prefix = tlsb_constant_prefixes; *prefix != NULL; prefix++) {
+        PyObject *group = tlsb_constant_group(module, *prefix);
+
+        if (group == NULL || PyDict_SetItemString(groups, *prefix, group) < 0) {
+            Py_XDECREF(group);
+            Py_DECREF(groups);
+            return -1;
+        }
+        Py_DECREF(group);
+    }
+    if (PyModule_AddObject(module, "_CONSTANT_GROUPS", groups) < 0) {
+        Py_DECREF(groups);
+        return -1;
+    }
+    return 0;
+}
+
 /* OPENSSL_VERSION_NUMBER 0xMNN00PP0 (3.x) or 0xMNNFFPPS (1.1.1) as the
  * stdlib's 5-tuple (major, minor, fix, patch, status). */
 static PyObject *
@@ -240,5 +331,5 @@ tlsb_constants_init(PyObject *module)
     if (PyModule_AddObject(module, "_DEFAULT_CIPHERS",
                            NativeStr_FromString(TLSB_DEFAULT_CIPHERS)) < 0)
         return -1;
-    return 0;
+    return tlsb_constant_groups_init(module);
 }
