@@ -269,8 +269,9 @@ PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F821 (published above)
 
 # Values seen by SSLContext._msg_callback (RFC 8446 and predecessors).
 # Where the host lacks these enums (before 3.8) ours are made when first
-# needed: building them is half a millisecond of import time on 3.7.  2.7
-# and 3.6 cannot defer a module attribute, so there they are made at once.
+# needed: building them is half a millisecond of import time on 3.7 and 6M
+# instructions on 3.6.  2.7 cannot defer a module attribute, so there they
+# are made at once.
 _MESSAGE_ENUM_MEMBERS = {
     "_TLSContentType": [
         ("CHANGE_CIPHER_SPEC", 20), ("ALERT", 21), ("HANDSHAKE", 22),
@@ -314,7 +315,7 @@ def _message_enum(name):
     return enum_class
 
 
-if sys.version_info < (3, 7):
+if _PY2:
     for _name in _MESSAGE_ENUM_MEMBERS:
         _message_enum(_name)
 else:
@@ -322,6 +323,16 @@ else:
         if name in _MESSAGE_ENUM_MEMBERS:
             return _message_enum(name)
         raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+    if sys.version_info < (3, 7):
+        class _Module36(type(sys)):
+            """3.6 predates module __getattr__ (PEP 562): a module of this
+            class has the same hook (a module's class may change since 3.5)."""
+
+            def __getattr__(self, name):
+                return __getattr__(name)
+
+        sys.modules[__name__].__class__ = _Module36
 
 
 _PROTOCOL_NAMES = dict((member, member.name) for member in _SSLMethod)
@@ -367,12 +378,104 @@ def _dotted_entry(module):
 
 sys.modules.setdefault(__name__ + ".crypto", _dotted_entry(crypto))
 sys.modules.setdefault(__name__ + ".rand", _dotted_entry(rand))
-try:    # pyOpenSSL's SSL API (issue 17); absent where this file ships alone
-    import _tls_bootstrap_SSL as SSL  # noqa: E402
+
+
+# pyOpenSSL's SSL API (issue 17) is loaded when first used: its import
+# costs as much as the rest of this file (issue 15, import time).
+if _PY2:
+    import imp as _imp   # 2.7 imports under this one lock: take it too
+    _lazy_lock_acquire, _lazy_lock_release = _imp.acquire_lock, _imp.release_lock
+else:
+    from _thread import RLock as _LazyLock
+    _lazy_lock_acquire = _LazyLock().acquire
+    _lazy_lock_release = _lazy_lock_acquire.__self__.release
+
+
+class _LazyModule(type(sys)):
+    """A module whose code runs, in this very object, at the first look-up
+    of a name it lacks: it is sys.modules' entry from the start, so every
+    importer gets the same object, loaded or not."""
+
+    def __getattr__(self, name):
+        _load_in_place(self)
+        try:
+            return type(sys).__getattribute__(self, name)
+        except AttributeError:
+            if _PY2:    # the message a plain module gives
+                raise AttributeError("'module' object has no attribute '%s'" % name)
+            raise
+
+    def __dir__(self):
+        _load_in_place(self)
+        return sorted(vars(self))
+
+
+_lazy_pending = []      # _LazyModule objects whose code has not run yet
+
+
+def _load_in_place(module):
+    """Run `module`'s code in it, once.  Another thread missing a name
+    meanwhile waits here for the end."""
+    _lazy_lock_acquire()
+    try:
+        if not any(pending is module for pending in _lazy_pending):
+            return
+        _lazy_pending[:] = [m for m in _lazy_pending if m is not module]
+        name = module.__name__
+        sys.modules[name] = module      # where both loaders look for it
+        try:
+            if _PY2:
+                found = _imp.find_module(name)
+                try:
+                    _imp.load_module(name, *found)
+                finally:
+                    if found[0] is not None:
+                        found[0].close()
+            else:
+                spec = _find_spec(name)
+                module.__spec__, module.__loader__ = spec, spec.loader
+                if spec.has_location:
+                    module.__file__, module.__cached__ = spec.origin, spec.cached
+                spec.loader.exec_module(module)
+        except BaseException:
+            _lazy_pending.append(module)    # tried again at the next use
+            raise
+    finally:
+        _lazy_lock_release()
+
+
+def _find_spec(name):
+    """The import system's spec for top-level module `name`, past
+    sys.modules (which holds the module being loaded)."""
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(name, None) if find_spec is not None else None
+        if spec is not None:
+            return spec
+    raise ImportError("No module named %r" % name, name=name)
+
+
+def _lazy_module(name):
+    """sys.modules[name], or a _LazyModule put there for it."""
+    module = sys.modules.get(name)
+    if module is None:
+        module = sys.modules[name] = _LazyModule(name)
+        _lazy_pending.append(module)
+    return module
+
+
+# _tls_bootstrap_pyopenssl (small) ships with _tls_bootstrap_SSL: where it
+# is absent, so is SSL (the CPython patch, test_patches_e2e's copy).
+SSL = _lazy_module("_tls_bootstrap_SSL")
+try:
     from _tls_bootstrap_pyopenssl import inject_pyopenssl, extract_pyopenssl  # noqa: E402,F401
-except ImportError as _exc:   # (the CPython patch, test_patches_e2e's copy)
-    if "_tls_bootstrap_SSL" not in str(_exc) and "_tls_bootstrap_pyopenssl" not in str(_exc):
+except ImportError as _exc:
+    if "_tls_bootstrap_pyopenssl" not in str(_exc):
         raise
+    if SSL in _lazy_pending:
+        _lazy_pending.remove(SSL)
+        del sys.modules["_tls_bootstrap_SSL"]
+    del SSL
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
