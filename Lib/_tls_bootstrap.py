@@ -82,7 +82,7 @@ CertificateError = _core.CertificateError
 if not _PY2:
     import enum as _enum
 
-    def _make_enum(name, members, flag=False):
+    def _make_enum(name, members, flag=False, lazy=False):
         base = _enum.IntFlag if flag else _enum.IntEnum
         return base(name, members, module=__name__)
 
@@ -116,6 +116,14 @@ else:
 
         def __repr__(cls):
             return "<enum %r>" % cls.__name__
+
+        def __getattr__(cls, name):
+            # An enum made with lazy=True gets its members at first use.
+            if cls.__dict__.get("_pending") is not None:
+                _add_members(cls)
+                return getattr(cls, name)
+            raise AttributeError("type object %r has no attribute %r"
+                                 % (cls.__name__, name))
 
     class _IntEnum27(int):
         __metaclass__ = _EnumMeta27
@@ -177,22 +185,35 @@ else:
                 mask |= int(member)
             return type(self)(mask & ~int(self))
 
-    def _make_enum(name, members, flag=False):
+    def _make_enum(name, members, flag=False, lazy=False):
+        """An enum class; with `lazy`, its members are made at its first
+        use (the classes cost most of 2.7's import time)."""
         cls = _EnumMeta27(name, (_IntFlag27 if flag else _IntEnum27,),
-                          {"__module__": __name__})
-        cls._member_list, cls._value2member = [], {}
-        cls.__members__ = {}
-        for member_name, value in members:
-            if value in cls._value2member:           # an alias
-                member = cls._value2member[value]
-            else:
-                member = int.__new__(cls, value)
-                member._name_ = member_name
-                cls._member_list.append(member)
-                cls._value2member[value] = member
-            cls.__members__[member_name] = member
-            setattr(cls, member_name, member)
+                          {"__module__": __name__, "_pending": members})
+        if not lazy:
+            _add_members(cls)
         return cls
+
+    import thread as _thread_27
+    _members_lock = _thread_27.allocate_lock()
+
+    def _add_members(cls):
+        with _members_lock:
+            members = cls.__dict__.get("_pending")
+            if members is None:         # another thread was first
+                return
+            member_list, by_value, by_name = [], {}, {}
+            for member_name, value in members:
+                member = by_value.get(value)
+                if member is None:      # else an alias of the first name
+                    member = by_value[value] = int.__new__(cls, value)
+                    member._name_ = member_name
+                    member_list.append(member)
+                by_name[member_name] = member
+                setattr(cls, member_name, member)
+            cls._member_list, cls._value2member = member_list, by_value
+            cls.__members__ = by_name
+            cls._pending = None
 
     class _Enum(object):
         pass
@@ -221,11 +242,11 @@ _ENUM_DOCS = {
 }
 
 
-def _host_or_new_enum(name, members, flag=False):
+def _host_or_new_enum(name, members, flag=False, lazy=False):
     host = getattr(_host_ssl, name, None)
     if host is not None:
         return host
-    enum_class = _make_enum(name, members, flag)
+    enum_class = _make_enum(name, members, flag, lazy)
     enum_class.__doc__ = _ENUM_DOCS[name]
     return enum_class
 
@@ -310,7 +331,8 @@ def _message_enum(name):
     """The host's _msg_callback enum `name`, or ours, made once."""
     enum_class = globals().get(name)
     if enum_class is None:
-        enum_class = _host_or_new_enum(name, _MESSAGE_ENUM_MEMBERS[name])
+        enum_class = _host_or_new_enum(name, _MESSAGE_ENUM_MEMBERS[name],
+                                       lazy=True)
         globals()[name] = enum_class
     return enum_class
 
