@@ -1,0 +1,123 @@
+"""What `import _tls_bootstrap` does and leaves for later (issue 15: it may
+cost at most 1.2x `import ssl`; bench/startup.py measures it).  Each check
+runs in a fresh interpreter, as a user's first import would."""
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import _tls_bootstrap
+import _tls_bootstrap_core
+
+
+def run_fresh(code):
+    """Run `code` in a new interpreter; return what it printed."""
+    output = subprocess.check_output(
+        [sys.executable, "-c", textwrap.dedent(code)], stderr=subprocess.STDOUT)
+    return output.decode("ascii", "replace").strip()
+
+
+def test_import_loads_only_our_own_modules_beyond_the_host_ssl():
+    # threading, traceback and weakref cost more than the rest of the
+    # import on 2.7 and 3.13; nothing of ours needs them at import
+    added = run_fresh("""
+        import sys, ssl
+        before = set(sys.modules)
+        import _tls_bootstrap
+        print(" ".join(sorted(name for name in set(sys.modules) - before
+                              if sys.modules[name] is not None)))
+    """).split()
+    assert "_tls_bootstrap_core" in added
+    assert [name for name in added if not name.startswith("_tls_bootstrap")] == []
+
+
+def test_pyopenssl_ssl_api_runs_at_first_use_as_one_module_object():
+    assert run_fresh("""
+        import sys, _tls_bootstrap
+        module = sys.modules["_tls_bootstrap_SSL"]
+        assert module is _tls_bootstrap.SSL
+        assert "Context" not in vars(module), "loaded at import"
+        import _tls_bootstrap_SSL
+        assert _tls_bootstrap_SSL is module and "Context" not in vars(module)
+        context = _tls_bootstrap.SSL.Context(_tls_bootstrap.SSL.TLS_METHOD)
+        assert type(context) is vars(module)["Context"]
+        from _tls_bootstrap_SSL import Connection
+        assert Connection is module.Connection
+        assert "Connection" in dir(module)
+        _tls_bootstrap.inject_pyopenssl()
+        from OpenSSL import SSL
+        assert SSL is module
+        try:
+            module.no_such_name
+        except AttributeError:
+            pass
+        else:
+            raise AssertionError("no AttributeError")
+        print("ok")
+    """) == "ok"
+
+
+def test_pyopenssl_ssl_api_is_loaded_once_when_threads_race_to_it():
+    assert run_fresh("""
+        import threading, _tls_bootstrap
+        seen = []
+        start = threading.Event()
+
+        def first_use():
+            start.wait()
+            seen.append(_tls_bootstrap.SSL.Context)
+
+        threads = [threading.Thread(target=first_use) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        start.set()
+        for thread in threads:
+            thread.join()
+        assert len(seen) == 8 and len(set(map(id, seen))) == 1, seen
+        print("ok")
+    """) == "ok"
+
+
+@pytest.mark.skipif(sys.version_info[0] == 2,
+                    reason="2.7 cannot defer a module attribute")
+def test_msg_callback_enums_are_made_at_first_use():
+    assert run_fresh("""
+        import _tls_bootstrap
+        names = ("_TLSContentType", "_TLSAlertType", "_TLSMessageType")
+        assert not any(name in vars(_tls_bootstrap) for name in names)
+        assert _tls_bootstrap._TLSAlertType.HANDSHAKE_FAILURE == 40
+        assert _tls_bootstrap._TLSMessageType(1).name == "CLIENT_HELLO"
+        print("ok")
+    """) == "ok"
+
+
+@pytest.mark.skipif(sys.version_info[0] != 2, reason="2.7's own enum class")
+def test_msg_callback_enum_members_are_made_at_first_use_on_27():
+    assert run_fresh("""
+        import _tls_bootstrap
+        alerts = _tls_bootstrap._TLSAlertType
+        assert "HANDSHAKE_FAILURE" not in vars(alerts)
+        assert alerts.HANDSHAKE_FAILURE == 40 and len(alerts) == 34
+        assert "HANDSHAKE_FAILURE" in vars(alerts)
+        assert _tls_bootstrap._TLSMessageType(1).name == "CLIENT_HELLO"
+        assert list(_tls_bootstrap._TLSContentType)[0].name == "CHANGE_CIPHER_SPEC"
+        print("ok")
+    """) == "ok"
+
+
+def test_core_hands_over_its_constants_grouped_in_value_order():
+    groups = _tls_bootstrap_core._CONSTANT_GROUPS
+    core = vars(_tls_bootstrap_core)
+    for prefix in ("PROTOCOL_", "OP_", "ALERT_DESCRIPTION_", "SSL_ERROR_",
+                   "VERIFY_", "CERT_", "HAS_", "PROTO_"):
+        names = [name for name in core if name.startswith(prefix)]
+        expected = sorted(((name, core[name]) for name in names),
+                          key=lambda item: (item[1], item[0]))
+        assert list(groups[prefix]) == expected, prefix
+        for name, value in groups[prefix]:
+            assert value is core[name]
+    # an alias follows the name that owns its value, so the enum's member
+    # is named for the owner
+    assert _tls_bootstrap.PROTOCOL_SSLv23 is _tls_bootstrap.PROTOCOL_TLS
+    assert _tls_bootstrap.PROTOCOL_TLS.name == "PROTOCOL_TLS"
