@@ -486,18 +486,41 @@ def _lazy_module(name):
     return module
 
 
-# _tls_bootstrap_pyopenssl (small) ships with _tls_bootstrap_SSL: where it
-# is absent, so is SSL (the CPython patch, test_patches_e2e's copy).
+def _installed_beside_us(name):
+    """Whether module `name` is a file in this file's directory, where our
+    distribution installs its modules (looked for, not imported)."""
+    here = os.path.dirname(__file__)
+    return any(os.path.exists(os.path.join(here, name + suffix))
+               for suffix in (".py", ".pyc"))
+
+
+# _tls_bootstrap_pyopenssl and _tls_bootstrap_SSL ship together.  Where
+# they are absent (this file shipped alone: the CPython patch,
+# test_patches_e2e's copy) so are SSL and inject/extract_pyopenssl.
 SSL = _lazy_module("_tls_bootstrap_SSL")
-try:
-    from _tls_bootstrap_pyopenssl import inject_pyopenssl, extract_pyopenssl  # noqa: E402,F401
-except ImportError as _exc:
-    if "_tls_bootstrap_pyopenssl" not in str(_exc):
-        raise
-    if SSL in _lazy_pending:
-        _lazy_pending.remove(SSL)
-        del sys.modules["_tls_bootstrap_SSL"]
-    del SSL
+if not _installed_beside_us("_tls_bootstrap_pyopenssl"):
+    try:        # not beside us (a zip?): ask the import system
+        import _tls_bootstrap_pyopenssl  # noqa: F401
+    except ImportError as _exc:
+        if "_tls_bootstrap_pyopenssl" not in str(_exc):
+            raise
+        if SSL in _lazy_pending:
+            _lazy_pending.remove(SSL)
+            del sys.modules["_tls_bootstrap_SSL"]
+        del SSL
+if "SSL" in globals():
+    def inject_pyopenssl():
+        """Make `import OpenSSL` (OpenSSL.SSL, crypto, rand, version) give
+        the pyOpenSSL API of this package.  RuntimeError if the real
+        pyOpenSSL is imported already; a second call does nothing."""
+        import _tls_bootstrap_pyopenssl
+        return _tls_bootstrap_pyopenssl.inject_pyopenssl()
+
+    def extract_pyopenssl():
+        """Undo inject_pyopenssl(): sys.modules' OpenSSL entries are again
+        what they were before it."""
+        import _tls_bootstrap_pyopenssl
+        return _tls_bootstrap_pyopenssl.extract_pyopenssl()
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add
