@@ -191,58 +191,68 @@ static const char *const tlsb_constant_prefixes[] = {
     "CERT_", "HAS_", "PROTO_", NULL
 };
 
-/* One constant of a group while it is sorted: its name and number (the
- * bools' numbers are 0 and 1). */
-typedef struct { const char *name; long value; } tlsb_group_entry;
+/* One constant of a group while it is sorted: the module's name and
+ * value objects (borrowed from its dict), the name's text, and the value
+ * as a number (the bools' are 0 and 1). */
+typedef struct {
+    PyObject *name, *value;
+    const char *text;
+    long number;
+} tlsb_group_entry;
 
 static int
 tlsb_group_entry_cmp(const void *a, const void *b)
 {
     const tlsb_group_entry *x = a, *y = b;
 
-    if (x->value != y->value)
-        return x->value < y->value ? -1 : 1;
-    return strcmp(x->name, y->name);
+    if (x->number != y->number)
+        return x->number < y->number ? -1 : 1;
+    return strcmp(x->text, y->text);
 }
 
-/* The group of `prefix` as a tuple of (name, value) pairs; the values are
- * the module's own objects. */
+/* The group of `prefix` as a tuple of (name, value) pairs: the module's
+ * own name and value objects, read from its dict after the constants went
+ * in (no new strings: they were half of this on 3.x). */
 static PyObject *
-tlsb_constant_group(PyObject *module, const char *prefix)
+tlsb_constant_group(PyObject *dict, const char *prefix)
 {
-    tlsb_group_entry entries[sizeof(tlsb_int_constants) / sizeof(tlsb_int_constants[0]) +
-                             sizeof(tlsb_bool_constants) / sizeof(tlsb_bool_constants[0])];
+    enum { CAPACITY = sizeof(tlsb_int_constants) / sizeof(tlsb_int_constants[0]) +
+                      sizeof(tlsb_bool_constants) / sizeof(tlsb_bool_constants[0]) };
+    tlsb_group_entry entries[CAPACITY];
     size_t count = 0, length = strlen(prefix), i;
-    const tlsb_int_constant *ic;
-    const tlsb_bool_constant *bc;
-    PyObject *dict = PyModule_GetDict(module), *group;
+    Py_ssize_t position = 0;
+    PyObject *name, *value, *group;
 
-    for (ic = tlsb_int_constants; ic->name != NULL; ic++) {
-        if (strncmp(ic->name, prefix, length) == 0) {
-            entries[count].name = ic->name;
-            entries[count++].value = ic->value;
+    while (PyDict_Next(dict, &position, &name, &value)) {
+        const char *text;
+
+        if (!NativeStr_Check(name))
+            continue;
+        if ((text = NativeStr_AsString(name)) == NULL)
+            return NULL;
+        if (strncmp(text, prefix, length) != 0)
+            continue;
+        if (count == CAPACITY) {
+            PyErr_SetString(PyExc_SystemError, "constant group overflow");
+            return NULL;
         }
-    }
-    for (bc = tlsb_bool_constants; bc->name != NULL; bc++) {
-        if (strncmp(bc->name, prefix, length) == 0) {
-            entries[count].name = bc->name;
-            entries[count++].value = bc->value;
-        }
+        entries[count].name = name;
+        entries[count].value = value;
+        entries[count].text = text;
+        entries[count].number = tlsb_long_from_int(value);
+        if (entries[count].number == -1 && PyErr_Occurred())
+            return NULL;
+        count++;
     }
     qsort(entries, count, sizeof(entries[0]), tlsb_group_entry_cmp);
     group = PyTuple_New((Py_ssize_t)count);
     for (i = 0; group != NULL && i < count; i++) {
-        /* borrowed: added by tlsb_constants_init just before */
-        PyObject *value = PyDict_GetItemString(dict, entries[i].name);
-        PyObject *pair = value ? Py_BuildValue("(sO)", entries[i].name, value) : NULL;
+        PyObject *pair = PyTuple_Pack(2, entries[i].name, entries[i].value);
 
-        if (pair == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_Format(PyExc_SystemError, "constant %s missing", entries[i].name);
+        if (pair == NULL)
             Py_CLEAR(group);
-            break;
-        }
-        PyTuple_SET_ITEM(group, (Py_ssize_t)i, pair);
+        else
+            PyTuple_SET_ITEM(group, (Py_ssize_t)i, pair);
     }
     return group;
 }
@@ -256,7 +266,7 @@ tlsb_constant_groups_init(PyObject *module)
     if (groups == NULL)
         return -1;
     for (prefix = tlsb_constant_prefixes; *prefix != NULL; prefix++) {
-        PyObject *group = tlsb_constant_group(module, *prefix);
+        PyObject *group = tlsb_constant_group(PyModule_GetDict(module), *prefix);
 
         if (group == NULL || PyDict_SetItemString(groups, *prefix, group) < 0) {
             Py_XDECREF(group);
