@@ -85,8 +85,6 @@ if not _PY2:
     def _make_enum(name, members, flag=False, lazy=False):
         base = _enum.IntFlag if flag else _enum.IntEnum
         return base(name, members, module=__name__)
-
-    _Enum = _enum.Enum
 else:
     class _EnumMeta27(type):
         """Iteration, lookup by value, and __members__ for the 2.7 enums."""
@@ -214,9 +212,6 @@ else:
             cls._member_list, cls._value2member = member_list, by_value
             cls.__members__ = by_name
             cls._pending = None
-
-    class _Enum(object):
-        pass
 
 
 # {prefix: ((name, value), ...)}: the core's constants grouped by prefix,
