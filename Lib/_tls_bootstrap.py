@@ -427,17 +427,16 @@ class _LazyModule(type(sys)):
         return sorted(vars(self))
 
 
-_lazy_pending = []      # _LazyModule objects whose code has not run yet
-
-
 def _load_in_place(module):
     """Run `module`'s code in it, once.  Another thread missing a name
     meanwhile waits here for the end."""
     _lazy_lock_acquire()
     try:
-        if not any(pending is module for pending in _lazy_pending):
+        state = vars(module)
+        # the mark is on the module itself, so that a reload of this file
+        # still finds the modules it made and did not load
+        if not state.pop("_lazy_pending_", False):
             return
-        _lazy_pending[:] = [m for m in _lazy_pending if m is not module]
         name = module.__name__
         sys.modules[name] = module      # where both loaders look for it
         try:
@@ -455,7 +454,7 @@ def _load_in_place(module):
                     module.__file__, module.__cached__ = spec.origin, spec.cached
                 spec.loader.exec_module(module)
         except BaseException:
-            _lazy_pending.append(module)    # tried again at the next use
+            state["_lazy_pending_"] = True      # tried again at the next use
             raise
     finally:
         _lazy_lock_release()
@@ -477,7 +476,7 @@ def _lazy_module(name):
     module = sys.modules.get(name)
     if module is None:
         module = sys.modules[name] = _LazyModule(name)
-        _lazy_pending.append(module)
+        module._lazy_pending_ = True
     return module
 
 
@@ -499,8 +498,7 @@ if not _installed_beside_us("_tls_bootstrap_pyopenssl"):
     except ImportError as _exc:
         if "_tls_bootstrap_pyopenssl" not in str(_exc):
             raise
-        if SSL in _lazy_pending:
-            _lazy_pending.remove(SSL)
+        if vars(SSL).pop("_lazy_pending_", False):
             del sys.modules["_tls_bootstrap_SSL"]
         del SSL
 if "SSL" in globals():

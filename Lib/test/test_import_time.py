@@ -79,6 +79,21 @@ def test_pyopenssl_ssl_api_is_loaded_once_when_threads_race_to_it():
     """) == "ok"
 
 
+def test_pyopenssl_ssl_api_still_loads_after_a_reload_of_the_module():
+    assert run_fresh("""
+        import sys, _tls_bootstrap
+        try:
+            from importlib import reload
+        except ImportError:
+            pass        # 2.7's builtin
+        first = _tls_bootstrap.SSL
+        reload(_tls_bootstrap)
+        assert _tls_bootstrap.SSL is first is sys.modules["_tls_bootstrap_SSL"]
+        assert first.Context.__name__ == "Context"
+        print("ok")
+    """) == "ok"
+
+
 @pytest.mark.skipif(sys.version_info[0] == 2,
                     reason="2.7 cannot defer a module attribute")
 def test_msg_callback_enums_are_made_at_first_use():
