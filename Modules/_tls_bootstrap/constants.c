@@ -191,10 +191,12 @@ static const char *const tlsb_constant_prefixes[] = {
     "CERT_", "HAS_", "PROTO_", NULL
 };
 
-/* One constant of a group while it is sorted: the module's name and
- * value objects (borrowed from its dict), the name's text, and the value
- * as a number (the bools' are 0 and 1). */
+/* One constant of a group while it is sorted: its group (an index in
+ * tlsb_constant_prefixes), the module's name and value objects (borrowed
+ * from its dict), the name's text, and the value as a number (the bools'
+ * are 0 and 1). */
 typedef struct {
+    size_t group;
     PyObject *name, *value;
     const char *text;
     long number;
@@ -205,47 +207,20 @@ tlsb_group_entry_cmp(const void *a, const void *b)
 {
     const tlsb_group_entry *x = a, *y = b;
 
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
     if (x->number != y->number)
         return x->number < y->number ? -1 : 1;
     return strcmp(x->text, y->text);
 }
 
-/* The group of `prefix` as a tuple of (name, value) pairs: the module's
- * own name and value objects, read from its dict after the constants went
- * in (no new strings: they were half of this on 3.x). */
+/* The pairs of one group, in order, as a tuple of (name, value). */
 static PyObject *
-tlsb_constant_group(PyObject *dict, const char *prefix)
+tlsb_group_tuple(const tlsb_group_entry *entries, size_t count)
 {
-    enum { CAPACITY = sizeof(tlsb_int_constants) / sizeof(tlsb_int_constants[0]) +
-                      sizeof(tlsb_bool_constants) / sizeof(tlsb_bool_constants[0]) };
-    tlsb_group_entry entries[CAPACITY];
-    size_t count = 0, length = strlen(prefix), i;
-    Py_ssize_t position = 0;
-    PyObject *name, *value, *group;
+    PyObject *group = PyTuple_New((Py_ssize_t)count);
+    size_t i;
 
-    while (PyDict_Next(dict, &position, &name, &value)) {
-        const char *text;
-
-        if (!NativeStr_Check(name))
-            continue;
-        if ((text = NativeStr_AsString(name)) == NULL)
-            return NULL;
-        if (strncmp(text, prefix, length) != 0)
-            continue;
-        if (count == CAPACITY) {
-            PyErr_SetString(PyExc_SystemError, "constant group overflow");
-            return NULL;
-        }
-        entries[count].name = name;
-        entries[count].value = value;
-        entries[count].text = text;
-        entries[count].number = tlsb_long_from_int(value);
-        if (entries[count].number == -1 && PyErr_Occurred())
-            return NULL;
-        count++;
-    }
-    qsort(entries, count, sizeof(entries[0]), tlsb_group_entry_cmp);
-    group = PyTuple_New((Py_ssize_t)count);
     for (i = 0; group != NULL && i < count; i++) {
         PyObject *pair = PyTuple_Pack(2, entries[i].name, entries[i].value);
 
@@ -257,18 +232,64 @@ tlsb_constant_group(PyObject *dict, const char *prefix)
     return group;
 }
 
+/* _CONSTANT_GROUPS from the module's own name and value objects, in one
+ * pass over its dict after the constants went in, and one sort (making
+ * new strings for the names, or a pass per prefix, was most of this on
+ * 3.x). */
 static int
 tlsb_constant_groups_init(PyObject *module)
 {
-    const char *const *prefix;
-    PyObject *groups = PyDict_New();
+    enum {
+        GROUPS = sizeof(tlsb_constant_prefixes) / sizeof(tlsb_constant_prefixes[0]) - 1,
+        CAPACITY = sizeof(tlsb_int_constants) / sizeof(tlsb_int_constants[0]) +
+                   sizeof(tlsb_bool_constants) / sizeof(tlsb_bool_constants[0])
+    };
+    tlsb_group_entry entries[CAPACITY];
+    size_t count = 0, lengths[GROUPS], start, end, g;
+    PyObject *dict = PyModule_GetDict(module), *name, *value, *groups;
+    Py_ssize_t position = 0;
 
-    if (groups == NULL)
+    for (g = 0; g < GROUPS; g++)
+        lengths[g] = strlen(tlsb_constant_prefixes[g]);
+    while (PyDict_Next(dict, &position, &name, &value)) {
+        const char *text;
+
+        if (!NativeStr_Check(name))
+            continue;
+        if ((text = NativeStr_AsString(name)) == NULL)
+            return -1;
+        for (g = 0; g < GROUPS; g++) {
+            if (text[0] == tlsb_constant_prefixes[g][0] &&
+                strncmp(text, tlsb_constant_prefixes[g], lengths[g]) == 0)
+                break;      /* the prefixes do not overlap */
+        }
+        if (g == GROUPS)
+            continue;
+        if (count == CAPACITY) {
+            PyErr_SetString(PyExc_SystemError, "constant group overflow");
+            return -1;
+        }
+        entries[count].group = g;
+        entries[count].name = name;
+        entries[count].value = value;
+        entries[count].text = text;
+        entries[count].number = tlsb_long_from_int(value);
+        if (entries[count].number == -1 && PyErr_Occurred())
+            return -1;
+        count++;
+    }
+    qsort(entries, count, sizeof(entries[0]), tlsb_group_entry_cmp);
+
+    if ((groups = PyDict_New()) == NULL)
         return -1;
-    for (prefix = tlsb_constant_prefixes; *prefix != NULL; prefix++) {
-        PyObject *group = tlsb_constant_group(PyModule_GetDict(module), *prefix);
+    for (g = 0, start = 0; g < GROUPS; g++, start = end) {
+        PyObject *group;
 
-        if (group == NULL || PyDict_SetItemString(groups, *prefix, group) < 0) {
+        for (end = start; end < count && entries[end].group == g; end++)
+            ;
+        group = tlsb_group_tuple(entries + start, end - start);
+        if (group == NULL ||
+            PyDict_SetItemString(groups, tlsb_constant_prefixes[g], group) < 0) {
             Py_XDECREF(group);
             Py_DECREF(groups);
             return -1;
