@@ -136,3 +136,35 @@ def test_core_hands_over_its_constants_grouped_in_value_order():
     # is named for the owner
     assert _tls_bootstrap.PROTOCOL_SSLv23 is _tls_bootstrap.PROTOCOL_TLS
     assert _tls_bootstrap.PROTOCOL_TLS.name == "PROTOCOL_TLS"
+
+
+def test_openssl_is_ready_for_crypto_and_errors_before_any_context():
+    # the core no longer registers every cipher and digest and libssl's
+    # strings at import: what needs them gets them at first use
+    assert run_fresh("""
+        from _tls_bootstrap import crypto
+        import _tls_bootstrap
+        key = crypto.PKey()
+        key.generate_key(crypto.TYPE_RSA, 2048)
+        cert = crypto.X509()
+        cert.get_subject().CN = "fresh"
+        cert.set_issuer(cert.get_subject())
+        cert.set_pubkey(key)
+        cert.gmtime_adj_notBefore(0)
+        cert.gmtime_adj_notAfter(60)
+        cert.sign(key, "sha256")
+        assert b"sha256" in bytes(cert.get_signature_algorithm())
+        pem = crypto.dump_privatekey(crypto.FILETYPE_PEM, key, "aes-256-cbc", b"pw")
+        assert crypto.load_privatekey(crypto.FILETYPE_PEM, pem, b"pw").bits() == 2048
+        try:
+            crypto.load_certificate(crypto.FILETYPE_PEM, b"garbage")
+        except crypto.Error as exc:
+            library, function, reason = exc.args[0][0]
+            assert library == "PEM routines" and reason == "no start line", exc
+        try:
+            _tls_bootstrap.SSLContext(_tls_bootstrap.PROTOCOL_TLS_CLIENT).load_cert_chain(
+                "/dev/null")
+        except _tls_bootstrap.SSLError as exc:
+            assert exc.library and exc.reason, exc
+        print("ok")
+    """) == "ok"
