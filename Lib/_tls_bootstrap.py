@@ -82,11 +82,9 @@ CertificateError = _core.CertificateError
 if not _PY2:
     import enum as _enum
 
-    def _make_enum(name, members, flag=False):
+    def _make_enum(name, members, flag=False, lazy=False):
         base = _enum.IntFlag if flag else _enum.IntEnum
         return base(name, members, module=__name__)
-
-    _Enum = _enum.Enum
 else:
     class _EnumMeta27(type):
         """Iteration, lookup by value, and __members__ for the 2.7 enums."""
@@ -116,6 +114,14 @@ else:
 
         def __repr__(cls):
             return "<enum %r>" % cls.__name__
+
+        def __getattr__(cls, name):
+            # An enum made with lazy=True gets its members at first use.
+            if cls.__dict__.get("_pending") is not None:
+                _add_members(cls)
+                return getattr(cls, name)
+            raise AttributeError("type object %r has no attribute %r"
+                                 % (cls.__name__, name))
 
     class _IntEnum27(int):
         __metaclass__ = _EnumMeta27
@@ -177,45 +183,41 @@ else:
                 mask |= int(member)
             return type(self)(mask & ~int(self))
 
-    def _make_enum(name, members, flag=False):
+    def _make_enum(name, members, flag=False, lazy=False):
+        """An enum class; with `lazy`, its members are made at its first
+        use (the classes cost most of 2.7's import time)."""
         cls = _EnumMeta27(name, (_IntFlag27 if flag else _IntEnum27,),
-                          {"__module__": __name__})
-        cls._member_list, cls._value2member = [], {}
-        cls.__members__ = {}
-        for member_name, value in members:
-            if value in cls._value2member:           # an alias
-                member = cls._value2member[value]
-            else:
-                member = int.__new__(cls, value)
-                member._name_ = member_name
-                cls._member_list.append(member)
-                cls._value2member[value] = member
-            cls.__members__[member_name] = member
-            setattr(cls, member_name, member)
+                          {"__module__": __name__, "_pending": members})
+        if not lazy:
+            _add_members(cls)
         return cls
 
-    class _Enum(object):
-        pass
+    import thread as _thread_27
+    _members_lock = _thread_27.allocate_lock()
+
+    def _add_members(cls):
+        with _members_lock:
+            members = cls.__dict__.get("_pending")
+            if members is None:         # another thread was first
+                return
+            member_list, by_value, by_name = [], {}, {}
+            for member_name, value in members:
+                member = by_value.get(value)
+                if member is None:      # else an alias of the first name
+                    member = by_value[value] = int.__new__(cls, value)
+                    member._name_ = member_name
+                    member_list.append(member)
+                by_name[member_name] = member
+                setattr(cls, member_name, member)
+            cls._member_list, cls._value2member = member_list, by_value
+            cls.__members__ = by_name
+            cls._pending = None
 
 
-def _sort_constants(prefixes):
-    """{prefix: [(name, value), ...]} of the core's constants, each list in
-    value order (names alphabetical among equal values, so an alias comes
-    after the name that owns the value): one pass over the core."""
-    core = vars(_core)
-    names = sorted(name for name in core if name.startswith(prefixes))
-    found = {}
-    for prefix in prefixes:
-        constants = [(name, core[name]) for name in names
-                     if name.startswith(prefix)]
-        constants.sort(key=lambda item: item[1])
-        found[prefix] = constants
-    return found
-
-
-_CORE_CONSTANTS = _sort_constants((
-    "PROTOCOL_", "OP_", "ALERT_DESCRIPTION_", "SSL_ERROR_", "VERIFY_", "CERT_",
-    "HAS_", "PROTO_"))
+# {prefix: ((name, value), ...)}: the core's constants grouped by prefix,
+# each group in value order, an alias after the name that owns its value
+# (constants.c; grouped and sorted there as it is import time here).
+_CORE_CONSTANTS = _core._CONSTANT_GROUPS
 _core_constants = _CORE_CONSTANTS.__getitem__
 
 
@@ -235,11 +237,11 @@ _ENUM_DOCS = {
 }
 
 
-def _host_or_new_enum(name, members, flag=False):
+def _host_or_new_enum(name, members, flag=False, lazy=False):
     host = getattr(_host_ssl, name, None)
     if host is not None:
         return host
-    enum_class = _make_enum(name, members, flag)
+    enum_class = _make_enum(name, members, flag, lazy)
     enum_class.__doc__ = _ENUM_DOCS[name]
     return enum_class
 
@@ -283,8 +285,9 @@ PROTOCOL_SSLv23 = PROTOCOL_TLS  # noqa: F821 (published above)
 
 # Values seen by SSLContext._msg_callback (RFC 8446 and predecessors).
 # Where the host lacks these enums (before 3.8) ours are made when first
-# needed: building them is half a millisecond of import time on 3.7.  2.7
-# and 3.6 cannot defer a module attribute, so there they are made at once.
+# needed: building them is half a millisecond of import time on 3.7 and 6M
+# instructions on 3.6.  2.7 cannot defer a module attribute, so there they
+# are made at once.
 _MESSAGE_ENUM_MEMBERS = {
     "_TLSContentType": [
         ("CHANGE_CIPHER_SPEC", 20), ("ALERT", 21), ("HANDSHAKE", 22),
@@ -323,12 +326,13 @@ def _message_enum(name):
     """The host's _msg_callback enum `name`, or ours, made once."""
     enum_class = globals().get(name)
     if enum_class is None:
-        enum_class = _host_or_new_enum(name, _MESSAGE_ENUM_MEMBERS[name])
+        enum_class = _host_or_new_enum(name, _MESSAGE_ENUM_MEMBERS[name],
+                                       lazy=True)
         globals()[name] = enum_class
     return enum_class
 
 
-if sys.version_info < (3, 7):
+if _PY2:
     for _name in _MESSAGE_ENUM_MEMBERS:
         _message_enum(_name)
 else:
@@ -336,6 +340,16 @@ else:
         if name in _MESSAGE_ENUM_MEMBERS:
             return _message_enum(name)
         raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+    if sys.version_info < (3, 7):
+        class _Module36(type(sys)):
+            """3.6 predates module __getattr__ (PEP 562): a module of this
+            class has the same hook (a module's class may change since 3.5)."""
+
+            def __getattr__(self, name):
+                return __getattr__(name)
+
+        sys.modules[__name__].__class__ = _Module36
 
 
 _PROTOCOL_NAMES = dict((member, member.name) for member in _SSLMethod)
@@ -381,12 +395,125 @@ def _dotted_entry(module):
 
 sys.modules.setdefault(__name__ + ".crypto", _dotted_entry(crypto))
 sys.modules.setdefault(__name__ + ".rand", _dotted_entry(rand))
-try:    # pyOpenSSL's SSL API (issue 17); absent where this file ships alone
-    import _tls_bootstrap_SSL as SSL  # noqa: E402
-    from _tls_bootstrap_pyopenssl import inject_pyopenssl, extract_pyopenssl  # noqa: E402,F401
-except ImportError as _exc:   # (the CPython patch, test_patches_e2e's copy)
-    if "_tls_bootstrap_SSL" not in str(_exc) and "_tls_bootstrap_pyopenssl" not in str(_exc):
-        raise
+
+
+# pyOpenSSL's SSL API (issue 17) is loaded when first used: its import
+# costs as much as the rest of this file (issue 15, import time).
+if _PY2:
+    import imp as _imp   # 2.7 imports under this one lock: take it too
+    _lazy_lock_acquire, _lazy_lock_release = _imp.acquire_lock, _imp.release_lock
+else:
+    from _thread import RLock as _LazyLock
+    _lazy_lock_acquire = _LazyLock().acquire
+    _lazy_lock_release = _lazy_lock_acquire.__self__.release
+
+
+class _LazyModule(type(sys)):
+    """A module whose code runs, in this very object, at the first look-up
+    of a name it lacks: it is sys.modules' entry from the start, so every
+    importer gets the same object, loaded or not."""
+
+    def __getattr__(self, name):
+        _load_in_place(self)
+        try:
+            return type(sys).__getattribute__(self, name)
+        except AttributeError:
+            if _PY2:    # the message a plain module gives
+                raise AttributeError("'module' object has no attribute '%s'" % name)
+            raise
+
+    def __dir__(self):
+        _load_in_place(self)
+        return sorted(vars(self))
+
+
+def _load_in_place(module):
+    """Run `module`'s code in it, once.  Another thread missing a name
+    meanwhile waits here for the end."""
+    _lazy_lock_acquire()
+    try:
+        state = vars(module)
+        # the mark is on the module itself, so that a reload of this file
+        # still finds the modules it made and did not load
+        if not state.pop("_lazy_pending_", False):
+            return
+        name = module.__name__
+        sys.modules[name] = module      # where both loaders look for it
+        try:
+            if _PY2:
+                found = _imp.find_module(name)
+                try:
+                    _imp.load_module(name, *found)
+                finally:
+                    if found[0] is not None:
+                        found[0].close()
+            else:
+                spec = _find_spec(name)
+                module.__spec__, module.__loader__ = spec, spec.loader
+                if spec.has_location:
+                    module.__file__, module.__cached__ = spec.origin, spec.cached
+                spec.loader.exec_module(module)
+        except BaseException:
+            state["_lazy_pending_"] = True      # tried again at the next use
+            raise
+    finally:
+        _lazy_lock_release()
+
+
+def _find_spec(name):
+    """The import system's spec for top-level module `name`, past
+    sys.modules (which holds the module being loaded)."""
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(name, None) if find_spec is not None else None
+        if spec is not None:
+            return spec
+    raise ImportError("No module named %r" % name, name=name)
+
+
+def _lazy_module(name):
+    """sys.modules[name], or a _LazyModule put there for it."""
+    module = sys.modules.get(name)
+    if module is None:
+        module = sys.modules[name] = _LazyModule(name)
+        module._lazy_pending_ = True
+    return module
+
+
+def _installed_beside_us(name):
+    """Whether module `name` is a file in this file's directory, where our
+    distribution installs its modules (looked for, not imported)."""
+    here = os.path.dirname(__file__)
+    return any(os.path.exists(os.path.join(here, name + suffix))
+               for suffix in (".py", ".pyc"))
+
+
+# _tls_bootstrap_pyopenssl and _tls_bootstrap_SSL ship together.  Where
+# they are absent (this file shipped alone: the CPython patch,
+# test_patches_e2e's copy) so are SSL and inject/extract_pyopenssl.
+SSL = _lazy_module("_tls_bootstrap_SSL")
+if not _installed_beside_us("_tls_bootstrap_pyopenssl"):
+    try:        # not beside us (a zip?): ask the import system
+        import _tls_bootstrap_pyopenssl  # noqa: F401
+    except ImportError as _exc:
+        if "_tls_bootstrap_pyopenssl" not in str(_exc):
+            raise
+        if vars(SSL).pop("_lazy_pending_", False):
+            del sys.modules["_tls_bootstrap_SSL"]
+        del SSL
+if "SSL" in globals():
+    def inject_pyopenssl():
+        """Make `import OpenSSL` (OpenSSL.SSL, crypto, rand, version) give
+        the pyOpenSSL API of this package.  RuntimeError if the real
+        pyOpenSSL is imported already; a second call does nothing."""
+        import _tls_bootstrap_pyopenssl
+        return _tls_bootstrap_pyopenssl.inject_pyopenssl()
+
+    def extract_pyopenssl():
+        """Undo inject_pyopenssl(): sys.modules' OpenSSL entries are again
+        what they were before it."""
+        import _tls_bootstrap_pyopenssl
+        return _tls_bootstrap_pyopenssl.extract_pyopenssl()
 RAND_bytes = _core.RAND_bytes
 RAND_status = _core.RAND_status
 RAND_add = _core.RAND_add

@@ -35,9 +35,9 @@ Design (rules of this file):
   other than the ones the core sets, Connection over a socket.
 """
 import sys
-import traceback
 import warnings
-import weakref
+# weakref.ref itself: importing weakref would cost import time
+from _weakref import ref as _weakref
 
 import _tls_bootstrap_core as _core
 
@@ -255,6 +255,7 @@ def _on_servername(core_conn, server_name, core_ctx):
             # handshake goes on; the core would abort it with an alert
             sys.stderr.write("Exception ignored in servername callback %r:\n"
                              % (callback,))
+            import traceback    # here: importing it costs 1-9 ms
             traceback.print_exc()
     return None
 
@@ -524,7 +525,7 @@ class Connection(object):
             self._context._ctx._wrap_bio(
                 self._incoming, self._outgoing, self._server_side, name,
                 target=conn, verify_hostname=False)
-        conn._pyossl_owner = weakref.ref(self)
+        conn._pyossl_owner = _weakref(self)
         self._conn = conn
         return conn
 

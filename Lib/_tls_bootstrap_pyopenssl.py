@@ -13,8 +13,13 @@ module level (and use it only on OpenSSL older than 1.1): its `lib` and
 AttributeError saying so.
 """
 import sys
-import threading
 import types
+# threading.Lock itself, without threading's import time (2.4M
+# instructions on 2.7, where the host's ssl does not import it)
+try:
+    from _thread import allocate_lock as _Lock
+except ImportError:     # 2.7
+    from thread import allocate_lock as _Lock
 
 import _tls_bootstrap_core as _core
 import _tls_bootstrap_SSL as _SSL
@@ -25,7 +30,7 @@ PYOPENSSL_API_VERSION = "21.0.0"
 _NAMES = ("OpenSSL", "OpenSSL.SSL", "OpenSSL.crypto", "OpenSSL.rand",
           "OpenSSL.version", "OpenSSL._util")
 _MISSING = object()
-_lock = threading.Lock()
+_lock = _Lock()
 _saved = {}        # name -> what sys.modules held before inject (or _MISSING)
 _installed = {}    # name -> the module we put there
 

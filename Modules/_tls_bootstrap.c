@@ -184,10 +184,13 @@ static int
 tlsb_openssl_init(void)
 {
     tlsb_init_threads();
-    /* Load error strings (for reasons our generated table lacks) and the
-     * default configuration, as the stdlib does. */
-    if (!OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
-                          OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL)) {
+    /* libcrypto's error strings (for reasons our generated table lacks) and
+     * the default configuration, as the stdlib's first OpenSSL call loads
+     * them.  libssl sets itself up (ciphers, digests, its strings) at the
+     * first SSL_CTX_new, and errors.c loads its strings before describing
+     * an error: doing that here was a third of this init (issue 15). */
+    if (!OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CRYPTO_STRINGS |
+                             OPENSSL_INIT_LOAD_CONFIG, NULL)) {
         PyErr_SetString(PyExc_ImportError, "OpenSSL failed to initialise");
         return -1;
     }

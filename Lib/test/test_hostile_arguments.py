@@ -353,8 +353,9 @@ EXCLUDED = {
 }
 
 # Swept with arguments only: called without arguments they succeed and
-# change the host's ssl module (test_graft covers that).
-ARGS_ONLY = {"monkeypatch_ssl", "restore_ssl"}
+# change the host's ssl module (test_graft covers that), or sys.modules'
+# OpenSSL entries (test_pyopenssl_inject covers that).
+ARGS_ONLY = {"monkeypatch_ssl", "restore_ssl", "inject_pyopenssl", "extract_pyopenssl"}
 
 # Functions that take duck-typed objects (files, sockets, streams): the
 # stdlib raises AttributeError for an argument without the method.

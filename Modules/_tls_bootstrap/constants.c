@@ -181,6 +181,128 @@ static const tlsb_bool_constant tlsb_bool_constants[] = {
     {NULL, 0}
 };
 
+/* The prefixes the Python layer makes enums or plain constants of.  It
+ * gets each group as _CONSTANT_GROUPS[prefix]: ((name, value), ...) in
+ * value order, names alphabetical among equal values (so an alias follows
+ * the name that owns its value), ready to build an enum from.  Sorting
+ * here instead of there is most of the layer's import time on 2.7. */
+static const char *const tlsb_constant_prefixes[] = {
+    "PROTOCOL_", "OP_", "ALERT_DESCRIPTION_", "SSL_ERROR_", "VERIFY_",
+    "CERT_", "HAS_", "PROTO_", NULL
+};
+
+/* One constant of a group while it is sorted: its group (an index in
+ * tlsb_constant_prefixes), the module's name and value objects (borrowed
+ * from its dict), the name's text, and the value as a number (the bools'
+ * are 0 and 1). */
+typedef struct {
+    size_t group;
+    PyObject *name, *value;
+    const char *text;
+    long number;
+} tlsb_group_entry;
+
+static int
+tlsb_group_entry_cmp(const void *a, const void *b)
+{
+    const tlsb_group_entry *x = a, *y = b;
+
+    if (x->group != y->group)
+        return x->group < y->group ? -1 : 1;
+    if (x->number != y->number)
+        return x->number < y->number ? -1 : 1;
+    return strcmp(x->text, y->text);
+}
+
+/* The pairs of one group, in order, as a tuple of (name, value). */
+static PyObject *
+tlsb_group_tuple(const tlsb_group_entry *entries, size_t count)
+{
+    PyObject *group = PyTuple_New((Py_ssize_t)count);
+    size_t i;
+
+    for (i = 0; group != NULL && i < count; i++) {
+        PyObject *pair = PyTuple_Pack(2, entries[i].name, entries[i].value);
+
+        if (pair == NULL)
+            Py_CLEAR(group);
+        else
+            PyTuple_SET_ITEM(group, (Py_ssize_t)i, pair);
+    }
+    return group;
+}
+
+/* _CONSTANT_GROUPS from the module's own name and value objects, in one
+ * pass over its dict after the constants went in, and one sort (making
+ * new strings for the names, or a pass per prefix, was most of this on
+ * 3.x). */
+static int
+tlsb_constant_groups_init(PyObject *module)
+{
+    enum {
+        GROUPS = sizeof(tlsb_constant_prefixes) / sizeof(tlsb_constant_prefixes[0]) - 1,
+        CAPACITY = sizeof(tlsb_int_constants) / sizeof(tlsb_int_constants[0]) +
+                   sizeof(tlsb_bool_constants) / sizeof(tlsb_bool_constants[0])
+    };
+    tlsb_group_entry entries[CAPACITY];
+    size_t count = 0, lengths[GROUPS], start, end, g;
+    PyObject *dict = PyModule_GetDict(module), *name, *value, *groups;
+    Py_ssize_t position = 0;
+
+    for (g = 0; g < GROUPS; g++)
+        lengths[g] = strlen(tlsb_constant_prefixes[g]);
+    while (PyDict_Next(dict, &position, &name, &value)) {
+        const char *text;
+
+        if (!NativeStr_Check(name))
+            continue;
+        if ((text = NativeStr_AsString(name)) == NULL)
+            return -1;
+        for (g = 0; g < GROUPS; g++) {
+            if (text[0] == tlsb_constant_prefixes[g][0] &&
+                strncmp(text, tlsb_constant_prefixes[g], lengths[g]) == 0)
+                break;      /* the prefixes do not overlap */
+        }
+        if (g == GROUPS)
+            continue;
+        if (count == CAPACITY) {
+            PyErr_SetString(PyExc_SystemError, "constant group overflow");
+            return -1;
+        }
+        entries[count].group = g;
+        entries[count].name = name;
+        entries[count].value = value;
+        entries[count].text = text;
+        entries[count].number = tlsb_long_from_int(value);
+        if (entries[count].number == -1 && PyErr_Occurred())
+            return -1;
+        count++;
+    }
+    qsort(entries, count, sizeof(entries[0]), tlsb_group_entry_cmp);
+
+    if ((groups = PyDict_New()) == NULL)
+        return -1;
+    for (g = 0, start = 0; g < GROUPS; g++, start = end) {
+        PyObject *group;
+
+        for (end = start; end < count && entries[end].group == g; end++)
+            ;
+        group = tlsb_group_tuple(entries + start, end - start);
+        if (group == NULL ||
+            PyDict_SetItemString(groups, tlsb_constant_prefixes[g], group) < 0) {
+            Py_XDECREF(group);
+            Py_DECREF(groups);
+            return -1;
+        }
+        Py_DECREF(group);
+    }
+    if (PyModule_AddObject(module, "_CONSTANT_GROUPS", groups) < 0) {
+        Py_DECREF(groups);
+        return -1;
+    }
+    return 0;
+}
+
 /* OPENSSL_VERSION_NUMBER 0xMNN00PP0 (3.x) or 0xMNNFFPPS (1.1.1) as the
  * stdlib's 5-tuple (major, minor, fix, patch, status). */
 static PyObject *
@@ -240,5 +362,5 @@ tlsb_constants_init(PyObject *module)
     if (PyModule_AddObject(module, "_DEFAULT_CIPHERS",
                            NativeStr_FromString(TLSB_DEFAULT_CIPHERS)) < 0)
         return -1;
-    return 0;
+    return tlsb_constant_groups_init(module);
 }

@@ -30,6 +30,33 @@ static const tlsb_lib_name tlsb_lib_names[] = {{0, NULL}};
 static const tlsb_reason_name tlsb_reason_names[] = {{0, 0, NULL}};
 #endif
 
+/* OpenSSL's own text for an error's library and reason.  libssl loads
+ * its strings at its first SSL_CTX_new, not at our import (see
+ * tlsb_openssl_init); an error described before that loads them here. */
+static void
+tlsb_load_error_strings(void)
+{
+    static int loaded;
+
+    if (!loaded)
+        loaded = OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS |
+                                  OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
+}
+
+static const char *
+tlsb_lib_text(unsigned long code)
+{
+    tlsb_load_error_strings();
+    return ERR_lib_error_string(code);
+}
+
+static const char *
+tlsb_reason_text(unsigned long code)
+{
+    tlsb_load_error_strings();
+    return ERR_reason_error_string(code);
+}
+
 /* A reason is common to all libraries: 3.0 flags it, 1.1.1 numbers
  * common reasons below 100. */
 static int
@@ -82,7 +109,7 @@ tlsb_error_name_objects(unsigned long code, PyObject **library,
         }
     }
     if (*library == NULL && !PyErr_Occurred()) {
-        text = ERR_lib_error_string(code);
+        text = tlsb_lib_text(code);
         *library = text ? tlsb_name_from_text(text, " routines")
                         : Py_NewRef(Py_None);
     }
@@ -99,7 +126,7 @@ tlsb_error_name_objects(unsigned long code, PyObject **library,
         }
     }
     if (*reason == NULL && !PyErr_Occurred()) {
-        text = ERR_reason_error_string(code);
+        text = tlsb_reason_text(code);
         *reason = text ? tlsb_name_from_text(text, NULL) : Py_NewRef(Py_None);
     }
     if (*reason == NULL) {
@@ -191,7 +218,7 @@ tlsb_raise_code(PyObject *exc_type, int errno_value, unsigned long code,
     if (code != 0 && tlsb_error_name_objects(code, &library, &reason) < 0)
         return NULL;
     if (text == NULL)
-        text = code ? ERR_reason_error_string(code) : NULL;
+        text = code ? tlsb_reason_text(code) : NULL;
     if (text == NULL)
         text = "unknown error";
     message = tlsb_format_message(library, reason, text, NULL);
@@ -275,7 +302,7 @@ static PyObject *
 tlsb_raise_queue_with_text(PyObject *exc_type, const char *text)
 {
     unsigned long code = ERR_peek_last_error();
-    const char *reason = code ? ERR_reason_error_string(code) : NULL;
+    const char *reason = code ? tlsb_reason_text(code) : NULL;
     PyObject *message;
 
     ERR_clear_error();
@@ -367,7 +394,7 @@ tlsb_raise_verify_error(tlsb_Connection *conn, unsigned long code)
     if (code_obj == NULL)
         goto done;
     message = tlsb_format_message(library, reason,
-                                  ERR_reason_error_string(code),
+                                  tlsb_reason_text(code),
                                   verify_message);
     if (message == NULL)
         goto done;
@@ -1051,8 +1078,8 @@ tlsb_crypto_error_list(void)
     while ((code = tlsb_err_get_error_func(&func)) != 0) {
         if (list == NULL)
             continue;                   /* drain the queue anyway */
-        lib = ERR_lib_error_string(code);
-        reason = ERR_reason_error_string(code);
+        lib = tlsb_lib_text(code);
+        reason = tlsb_reason_text(code);
         if (reason == NULL && tlsb_err_is_system(code)) {
             /* errno entries: strerror text, as 1.1.1's table had it. */
             snprintf(sysbuf, sizeof(sysbuf), "%s",
