@@ -103,7 +103,10 @@ def urllib3_sources(directory):
         command = ["-m", "pip", "download", "-q", "--no-deps", "--no-binary",
                    ":all:", "-d", directory, "urllib3==%s" % version]
         # 2.7's last pip (20.3) fails on some index set-ups: python3's then.
-        if subprocess.call([sys.executable] + command) != 0:
+        with open(os.devnull, "w") as quiet:
+            failed = subprocess.call([sys.executable] + command, stdout=quiet,
+                                     stderr=quiet) != 0
+        if failed:
             subprocess.check_call(["python3"] + command)
     with tarfile.open(archive) as tar:
         tar.extractall(directory)
