@@ -88,6 +88,49 @@ OP_CIPHER_SERVER_PREFERENCE = _core.OP_CIPHER_SERVER_PREFERENCE
 OP_SINGLE_DH_USE = _core.OP_SINGLE_DH_USE
 OP_SINGLE_ECDH_USE = _core.OP_SINGLE_ECDH_USE
 OP_ALL = _core.OP_ALL
+# OpenSSL's values (ssl.h); the SSLv2-era workarounds are 0 since 1.1.0
+OP_NO_QUERY_MTU = 0x1000
+OP_COOKIE_EXCHANGE = 0x2000
+OP_DONT_INSERT_EMPTY_FRAGMENTS = 0x800
+OP_TLS_ROLLBACK_BUG = 0x800000
+OP_EPHEMERAL_RSA = OP_MICROSOFT_BIG_SSLV3_BUFFER = OP_MICROSOFT_SESS_ID_BUG = 0
+OP_MSIE_SSLV2_RSA_PADDING = OP_NETSCAPE_CA_DN_BUG = 0
+OP_NETSCAPE_CHALLENGE_BUG = OP_NETSCAPE_DEMO_CIPHER_CHANGE_BUG = 0
+OP_NETSCAPE_REUSE_CIPHER_CHANGE_BUG = OP_PKCS1_CHECK_1 = OP_PKCS1_CHECK_2 = 0
+OP_SSLEAY_080_CLIENT_DH_BUG = OP_SSLREF2_REUSE_CERT_TYPE_BUG = 0
+OP_TLS_BLOCK_PADDING_BUG = OP_TLS_D5_BUG = 0
+
+# SSL_CTX_set_session_cache_mode()'s flags (ssl.h)
+SESS_CACHE_OFF = 0x0
+SESS_CACHE_CLIENT = 0x1
+SESS_CACHE_SERVER = 0x2
+SESS_CACHE_BOTH = 0x3
+SESS_CACHE_NO_AUTO_CLEAR = 0x80
+SESS_CACHE_NO_INTERNAL_LOOKUP = 0x100
+SESS_CACHE_NO_INTERNAL_STORE = 0x200
+SESS_CACHE_NO_INTERNAL = 0x300
+
+# Handshake states and info-callback "where" bits (ssl.h); OpenSSL 1.1.0
+# dropped SSL_ST_INIT/BEFORE/OK/RENEGOTIATE, so they are absent here too.
+SSL_ST_CONNECT = 0x1000
+SSL_ST_ACCEPT = 0x2000
+SSL_ST_MASK = 0x0FFF
+SSL_CB_LOOP = 0x01
+SSL_CB_EXIT = 0x02
+SSL_CB_READ = 0x04
+SSL_CB_WRITE = 0x08
+SSL_CB_ALERT = 0x4000
+SSL_CB_READ_ALERT = SSL_CB_ALERT | SSL_CB_READ
+SSL_CB_WRITE_ALERT = SSL_CB_ALERT | SSL_CB_WRITE
+SSL_CB_ACCEPT_LOOP = SSL_ST_ACCEPT | SSL_CB_LOOP
+SSL_CB_ACCEPT_EXIT = SSL_ST_ACCEPT | SSL_CB_EXIT
+SSL_CB_CONNECT_LOOP = SSL_ST_CONNECT | SSL_CB_LOOP
+SSL_CB_CONNECT_EXIT = SSL_ST_CONNECT | SSL_CB_EXIT
+SSL_CB_HANDSHAKE_START = 0x10
+SSL_CB_HANDSHAKE_DONE = 0x20
+
+# An ALPN select callback returns this to say that no protocol is shared.
+NO_OVERLAPPING_PROTOCOLS = object()
 
 # OpenSSL's SSL_MODE_* values (ssl.h); the core sets the last three on
 # every context, and partial writes cannot happen with memory BIOs
@@ -122,6 +165,21 @@ def SSLeay_version(type):
     raise NotImplementedError(
         "SSLeay_version(%r): the core reports OpenSSL_version(OPENSSL_VERSION) "
         "only" % (type,))
+
+
+def _make_requires(flag, error):
+    """A decorator: the function as it is when flag is true, else one that
+    raises NotImplementedError(error) (pyOpenSSL's feature guard)."""
+    def guard(function):
+        if flag:
+            return function
+
+        def unavailable(*args, **kwargs):
+            raise NotImplementedError(error)
+        unavailable.__name__ = function.__name__
+        unavailable.__doc__ = function.__doc__
+        return unavailable
+    return guard
 
 
 class Error(Exception):
@@ -476,6 +534,14 @@ class Context(object):
     def set_app_data(self, data):
         """Store any object on the context."""
         self._app_data = data
+
+
+class Session(object):
+    """A TLS session taken from a connection (get_session()) to resume with
+    set_session() on a later one.  Session() alone holds no session."""
+
+    def __init__(self):
+        self._session = None    # the core's SSLSession
 
 
 def _pem_certificates(data):

@@ -48,6 +48,9 @@ def test_inject_gives_ours_and_extract_removes_it():
             assert "no cffi bindings" in str(exc)
         else:
             raise AssertionError("lib attribute found")
+        # a sentinel for module-level uses such as pyOpenSSL's test_crypto
+        assert OpenSSL._util.ffi.NULL is OpenSSL._util.ffi.NULL
+        assert OpenSSL._util.ffi.NULL != None
         _tls_bootstrap.inject_pyopenssl()     # a second call changes nothing
         assert sys.modules["OpenSSL"] is OpenSSL
         _tls_bootstrap.extract_pyopenssl()
