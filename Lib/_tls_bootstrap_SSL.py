@@ -34,6 +34,9 @@ Design (rules of this file):
   core has keylog_filename only), OCSP callbacks, recv(MSG_PEEK), modes
   other than the ones the core sets, Connection over a socket.
 """
+import errno as _errno
+import os
+import socket as _socket_module
 import sys
 import traceback
 import warnings
@@ -51,6 +54,16 @@ else:
     _text_type = str
     _integer_types = (int,)
 
+_WOULD_BLOCK = (_errno.EAGAIN, _errno.EWOULDBLOCK)
+_RECV_SIZE = 65536
+_MAX_RECORD = 16384     # TLS plaintext record limit
+_MSG_PEEK = getattr(_socket_module, "MSG_PEEK", 2)
+
+
+def _strerror(exc):
+    return exc.args[1] if len(exc.args) > 1 else os.strerror(exc.args[0])
+
+
 # pyOpenSSL's own numbers for the methods (not OpenSSL constants)
 SSLv2_METHOD = 1
 SSLv3_METHOD = 2
@@ -67,6 +80,10 @@ TLS1_VERSION = 0x301
 TLS1_1_VERSION = 0x302
 TLS1_2_VERSION = 0x303
 TLS1_3_VERSION = 0x304
+
+# SSL_get_version() names -> numbers
+_VERSION_NUMBERS = {"TLSv1": TLS1_VERSION, "TLSv1.1": TLS1_1_VERSION,
+                    "TLSv1.2": TLS1_2_VERSION, "TLSv1.3": TLS1_3_VERSION}
 
 # method -> the one protocol version it pins (None: any)
 _METHOD_VERSIONS = {
@@ -294,11 +311,24 @@ def _path(value):
     return value
 
 
+def _owner(core_conn):
+    # Our Connection behind a core connection a callback was handed (None
+    # once it is gone; the core connection refers to it weakly).
+    owner_ref = getattr(core_conn, "_pyossl_owner", None)
+    return owner_ref() if owner_ref is not None else None
+
+
+def _with_owner(callback):
+    # A core callback (core_conn, ...) calling callback(Connection, ...).
+    def call(core_conn, *args):
+        return callback(_owner(core_conn), *args)
+    return call
+
+
 def _on_servername(core_conn, server_name, core_ctx):
     # The core's sni_callback: record the name for get_servername(), then
     # run the pyOpenSSL servername callback of the connection's context.
-    owner_ref = getattr(core_conn, "_pyossl_owner", None)
-    conn = owner_ref() if owner_ref is not None else None
+    conn = _owner(core_conn)
     if conn is None:
         return None
     if server_name is not None:
@@ -384,15 +414,15 @@ class Context(object):
     # -- verification -----------------------------------------------------
     def set_verify(self, mode, callback=None):
         """VERIFY_NONE or VERIFY_PEER (| VERIFY_FAIL_IF_NO_PEER_CERT,
-        VERIFY_CLIENT_ONCE).  A callback needs C support not there yet."""
+        VERIFY_CLIENT_ONCE), and optionally callback(conn, cert, errno,
+        depth, ok) for each certificate checked: its truth value decides,
+        and what it raises comes out of the handshake call."""
         if not isinstance(mode, _integer_types):
             raise TypeError("mode must be an integer")
-        if callback is not None:
-            if not callable(callback):
-                raise TypeError("callback must be callable")
-            raise NotImplementedError(
-                "set_verify() with a callback: the core has no per-certificate "
-                "verify callback (SSL_CTX_set_verify's verify_callback) yet")
+        if callback is not None and not callable(callback):
+            raise TypeError("callback must be callable")
+        self._ctx._verify_callback = (
+            None if callback is None else _with_owner(callback))
         if not mode & VERIFY_PEER:
             self._ctx.verify_mode = _core.CERT_NONE
         elif mode & VERIFY_FAIL_IF_NO_PEER_CERT:
@@ -404,6 +434,11 @@ class Context(object):
     def get_verify_mode(self):
         """The mode given to set_verify()."""
         return self._verify_mode
+
+    def get_cert_store(self):
+        """The context's own trust store (crypto.X509Store): certificates
+        added to it are trusted by this context."""
+        return self._ctx._cert_store()
 
     def load_verify_locations(self, cafile, capath=None):
         """Trust the CA certificates in a PEM file and/or a hashed directory."""
@@ -501,6 +536,20 @@ class Context(object):
                           if self._chain is None else "no private key assigned")])
         self._install()
 
+    def load_tmp_dh(self, dhfile):
+        """Diffie-Hellman parameters for DHE suites, from a PEM file."""
+        with _translated():
+            self._ctx.load_dh_params(_path(_as_bytes("dhfile", dhfile)))
+
+    def set_tmp_ecdh(self, curve):
+        """The elliptic curve for ECDHE (a crypto.get_elliptic_curve())."""
+        # pyOpenSSL ignores SSL_CTX_set_tmp_ecdh()'s answer: curves TLS
+        # cannot use are accepted and change nothing; so here.
+        try:
+            self._ctx.set_ecdh_curve(curve.name)
+        except (ValueError, _core.SSLError):
+            pass
+
     # -- ALPN, SNI, app data ------------------------------------------------
     def set_alpn_protos(self, protos):
         """The ALPN protocols we offer (client) or accept (server), as bytes."""
@@ -519,13 +568,14 @@ class Context(object):
         self._servername_callback = callback
 
     def set_info_callback(self, callback):
-        raise NotImplementedError(
-            "set_info_callback(): the core has no SSL_CTX_set_info_callback hook yet")
+        """callback(conn, where, ret) at each handshake step and alert
+        (where: SSL_CB_* bits)."""
+        self._ctx._info_callback = _with_owner(callback)
 
     def set_keylog_callback(self, callback):
-        raise NotImplementedError(
-            "set_keylog_callback(): the core has keylog_filename only, no "
-            "SSL_CTX_set_keylog_callback hook yet")
+        """callback(conn, line) with each secret as an NSS key-log line
+        (bytes, no newline)."""
+        self._ctx._keylog_callback = _with_owner(callback)
 
     def get_app_data(self):
         """What set_app_data() stored."""
@@ -559,15 +609,20 @@ class _CoreConnection(_core._Connection):
 
 
 class Connection(object):
-    """pyOpenSSL's Connection over memory BIOs (socket=None)."""
+    """pyOpenSSL's Connection: TLS over memory BIOs (socket=None) or over a
+    socket; other attribute look-ups go to the socket, as in pyOpenSSL.
+
+    Over a socket the core still works on the two memory BIOs, and this
+    object moves the bytes: after each core call what the core wrote goes
+    to the socket, and when the core wants more, one recv() from the socket
+    feeds it.  A blocking socket blocks there; a non-blocking one that has
+    nothing gives WantReadError, one that takes nothing more WantWriteError
+    (the ciphertext is kept and sent first by the next call)."""
 
     def __init__(self, context, socket=None):
         if not isinstance(context, Context):
             raise TypeError("context must be a Context instance")
-        if socket is not None:
-            raise NotImplementedError(
-                "Connection over a socket: only memory BIOs (socket=None) "
-                "are wired to the core so far")
+        self._socket = socket
         self._context = context
         self._first_context = context
         self._incoming = _core.MemoryBIO()
@@ -578,6 +633,18 @@ class Connection(object):
         self._conn = None
         self._wants = None
         self._app_data = None
+        self._unsent = b""          # ciphertext the socket has not taken yet
+        self._peeked = b""          # plaintext read by recv(MSG_PEEK)
+        self._shutdown_state = 0    # SENT_SHUTDOWN | RECEIVED_SHUTDOWN
+        self._session = None        # Session given to set_session()
+
+    def __getattr__(self, name):
+        # Only reached for names we lack: pyOpenSSL passes them to the socket.
+        sock = self.__dict__.get("_socket")
+        if sock is None:
+            raise AttributeError("'%s' object has no attribute '%s'"
+                                 % (type(self).__name__, name))
+        return getattr(sock, name)
 
     def _core(self):
         if self._conn is not None:
@@ -632,10 +699,103 @@ class Connection(object):
             return self._servername
         return self._hostname
 
+    # -- the socket --------------------------------------------------------
+    def _flush(self):
+        # Hand the core's ciphertext to the socket.  False: a non-blocking
+        # socket took less than all of it (the rest waits in _unsent).
+        if self._socket is None:
+            return True
+        data = self._unsent + self._outgoing.read()
+        self._unsent = b""
+        while data:
+            try:
+                sent = self._socket.send(data)
+            except _socket_module.error as exc:
+                if exc.args and exc.args[0] in _WOULD_BLOCK:
+                    self._unsent = data
+                    return False
+                raise SysCallError(exc.args[0], _strerror(exc))
+            data = data[sent:]
+        return True
+
+    def _fill(self):
+        # One recv() from the socket into the core.  False: a non-blocking
+        # socket had nothing.
+        try:
+            data = self._socket.recv(_RECV_SIZE)
+        except _socket_module.error as exc:
+            if exc.args and exc.args[0] in _WOULD_BLOCK:
+                return False
+            raise SysCallError(exc.args[0], _strerror(exc))
+        if data:
+            self._incoming.write(data)
+        else:
+            self._incoming.write_eof()
+        return True
+
+    def _run(self, operation):
+        """operation() on the core, with pyOpenSSL's exceptions; over a
+        socket, the bytes moved until it completes (or would block)."""
+        if self._socket is not None and not self._flush():
+            self._wants = "write"
+            raise WantWriteError()
+        while True:
+            try:
+                with _translated(self):
+                    result = operation()
+            except WantReadError:
+                if self._socket is None:
+                    raise
+                if not self._flush():
+                    self._wants = "write"
+                    raise WantWriteError()
+                if not self._fill():
+                    raise
+                continue
+            except ZeroReturnError:
+                self._shutdown_state |= RECEIVED_SHUTDOWN
+                self._flush()
+                raise
+            self._flush()
+            return result
+
+    def _no_socket(self, what):
+        if self._socket is not None:
+            raise TypeError("Connection sock was not None")
+
+    def connect(self, addr):
+        """Connect the socket and act as the client."""
+        self.set_connect_state()
+        return self._socket.connect(addr)
+
+    def connect_ex(self, addr):
+        """connect() returning an errno instead of raising."""
+        self.set_connect_state()
+        return self._socket.connect_ex(addr)
+
+    def accept(self):
+        """Accept on the listening socket: (server-side Connection, address)."""
+        client, address = self._socket.accept()
+        conn = Connection(self._context, client)
+        conn.set_accept_state()
+        return conn, address
+
+    def sock_shutdown(self, *args, **kwargs):
+        """shutdown() of the socket itself (no TLS close_notify)."""
+        return self._socket.shutdown(*args, **kwargs)
+
+    def makefile(self, *args, **kwargs):
+        """Not available, as in pyOpenSSL (a file would bypass TLS)."""
+        raise NotImplementedError(
+            "Cannot make file object of OpenSSL.SSL.Connection")
+
     # -- memory BIOs --------------------------------------------------------
     def bio_write(self, buf):
         """Give bytes received from the peer; returns how many were taken."""
+        self._no_socket("bio_write")
         buf = _as_bytes("buf", buf)
+        if isinstance(buf, (bytearray, memoryview)):
+            buf = bytes(buf)
         if not isinstance(buf, bytes):
             raise TypeError("buf must be a byte string")
         with _translated():
@@ -643,6 +803,7 @@ class Connection(object):
 
     def bio_read(self, bufsiz):
         """Take up to bufsiz bytes to send to the peer."""
+        self._no_socket("bio_read")
         if not isinstance(bufsiz, _integer_types):
             raise TypeError("bufsiz must be an integer")
         data = self._outgoing.read(bufsiz)
@@ -652,80 +813,113 @@ class Connection(object):
 
     def bio_shutdown(self):
         """Say that the peer's data has ended (EOF on the incoming BIO)."""
+        self._no_socket("bio_shutdown")
         self._incoming.write_eof()
 
     # -- TLS ----------------------------------------------------------------
     def do_handshake(self):
         """Run the handshake as far as the data at hand allows."""
         conn = self._core()
-        with _translated(self):
-            conn.do_handshake()
+        self._run(conn.do_handshake)
 
     def send(self, buf, flags=0):
         """Encrypt buf; returns the number of bytes taken."""
         buf = _as_bytes("buf", buf)
-        if isinstance(buf, memoryview):
-            buf = buf.tobytes()
+        if isinstance(buf, (memoryview, bytearray)):
+            buf = bytes(buf)
+        elif _PY2 and isinstance(buf, buffer):  # noqa: F821 (2.7 builtin)
+            buf = bytes(buf)
         if not isinstance(buf, bytes):
             raise TypeError("data must be a memoryview, buffer or byte string")
         if not isinstance(flags, _integer_types):
             raise TypeError("flags must be an integer")
+        if len(buf) > 2147483647:
+            raise ValueError("Cannot send more than 2**31-1 bytes at once.")
         conn = self._core()
-        with _translated(self):
-            return conn.write(buf)
+        # pyOpenSSL's contexts set SSL_MODE_ENABLE_PARTIAL_WRITE: one call
+        # sends at most one record, and says how much that took.
+        buf = buf[:_MAX_RECORD]
+        return self._run(lambda: conn.write(buf))
 
     write = send
 
     def sendall(self, buf, flags=0):
-        """Encrypt all of buf (memory BIOs take everything at once)."""
+        """Encrypt and send all of buf."""
+        buf = _as_bytes("buf", buf)
+        if _PY2 and isinstance(buf, buffer):  # noqa: F821 (2.7 builtin)
+            buf = bytes(buf)
+        if not isinstance(buf, (bytes, bytearray, memoryview)):
+            raise TypeError("buf must be a memoryview, buffer or byte string")
+        if not isinstance(flags, _integer_types):
+            raise TypeError("flags must be an integer")
+        view = memoryview(buf)
         total = 0
-        view = memoryview(_as_bytes("buf", buf))
         while total < len(view):
-            total += self.send(view[total:], flags)
+            total += self.send(view[total:total + _MAX_RECORD].tobytes(), flags)
         return total
 
-    def recv(self, bufsiz, flags=None):
-        """Up to bufsiz bytes of plaintext; ZeroReturnError after close_notify."""
-        if flags:
-            raise NotImplementedError(
-                "recv() flags (MSG_PEEK): the core has no SSL_peek path yet")
-        conn = self._core()
-        with _translated(self):
-            data = conn.read(bufsiz)
-        if not data and bufsiz:
-            raise ZeroReturnError()
+    def _read(self, bufsiz, peek):
+        # Plaintext, from what MSG_PEEK left first.
+        if not self._peeked:
+            conn = self._core()
+            data = self._run(lambda: conn.read(bufsiz))
+            if not data and bufsiz:
+                self._shutdown_state |= RECEIVED_SHUTDOWN
+                raise ZeroReturnError()
+            self._peeked = data
+        data = self._peeked[:bufsiz]
+        if not peek:
+            self._peeked = self._peeked[len(data):]
         return data
+
+    def recv(self, bufsiz, flags=None):
+        """Up to bufsiz bytes of plaintext (MSG_PEEK: leave them to be read
+        again); ZeroReturnError after close_notify."""
+        if not isinstance(bufsiz, _integer_types):
+            raise TypeError("bufsiz must be an integer")
+        return self._read(bufsiz, bool(flags and flags & _MSG_PEEK))
 
     read = recv
 
     def recv_into(self, buffer, nbytes=None, flags=None):
-        """Read into buffer; returns the count."""
-        if flags:
-            raise NotImplementedError(
-                "recv_into() flags (MSG_PEEK): the core has no SSL_peek path yet")
+        """Read into buffer (at most nbytes); returns the count."""
         if nbytes is None:
             nbytes = len(buffer)
-        conn = self._core()
-        with _translated(self):
-            count = conn.read(nbytes, buffer)
-        if not count and nbytes:
-            raise ZeroReturnError()
-        return count
+        else:
+            nbytes = min(nbytes, len(buffer))
+        data = self._read(nbytes, bool(flags and flags & _MSG_PEEK))
+        buffer[:len(data)] = data
+        return len(data)
 
     def pending(self):
         """Decrypted bytes buffered inside OpenSSL."""
-        return self._conn.pending() if self._conn is not None else 0
+        inside = self._conn.pending() if self._conn is not None else 0
+        return inside + len(self._peeked)
 
     def shutdown(self):
         """Send close_notify.  True once the peer's close_notify is in too,
         False while we still wait for it."""
         conn = self._core()
+        self._shutdown_state |= SENT_SHUTDOWN
         try:
             with _translated(self):
                 conn.unwrap()
         except WantReadError:
+            self._flush()
             return False
+        self._flush()
+        self._shutdown_state |= RECEIVED_SHUTDOWN
         return True
+
+    def get_shutdown(self):
+        """SENT_SHUTDOWN and/or RECEIVED_SHUTDOWN, as far as this side knows."""
+        return self._shutdown_state
+
+    def set_shutdown(self, state):
+        """Set the shutdown state get_shutdown() reports."""
+        if not isinstance(state, _integer_types):
+            raise TypeError("state must be an integer")
+        self._shutdown_state = state
 
     def want_read(self):
         """Whether the last operation stopped for want of incoming data."""
@@ -736,6 +930,42 @@ class Connection(object):
         return self._wants == "write"
 
     # -- what the handshake agreed ---------------------------------------
+    def get_certificate(self):
+        """Our own certificate (crypto.X509), or None."""
+        chain = self._context._chain
+        return chain[0] if chain else None
+
+    def _chain(self, verified):
+        if self._conn is None:
+            return None
+        try:
+            ders = (self._conn.get_verified_chain() if verified
+                    else self._conn.get_unverified_chain())
+        except (ValueError, _core.SSLError):
+            return None
+        if not ders:
+            return None
+        return [crypto.load_certificate(
+            crypto.FILETYPE_ASN1, cert.public_bytes(_core.ENCODING_DER))
+            for cert in ders]
+
+    def get_peer_cert_chain(self):
+        """The certificates the peer sent (crypto.X509 list), or None."""
+        return self._chain(False)
+
+    def get_verified_chain(self):
+        """The chain verification built, leaf first, or None."""
+        return self._chain(True)
+
+    def get_cipher_list(self):
+        """Names of the ciphers this connection may use, in order."""
+        return [str(c["name"]) for c in self._context._ctx.get_ciphers()]
+
+    def get_protocol_version(self):
+        """The agreed version as a number (TLS1_2_VERSION, ...), or 0."""
+        version = self._conn.version() if self._conn is not None else None
+        return _VERSION_NUMBERS.get(version, 0)
+
     def get_peer_certificate(self):
         """The peer's certificate as crypto.X509, or None."""
         if self._conn is None:

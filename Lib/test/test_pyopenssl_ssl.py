@@ -5,6 +5,7 @@ both give the same results and the same exception classes, and ours
 handshakes with it in both roles.  Independent peers: the host's ssl
 (where it has MemoryBIO) and `openssl s_server`.
 """
+import errno
 import os
 import socket
 import ssl
@@ -435,10 +436,194 @@ def test_constants_have_pyopenssl_values():
         assert getattr(ours, name) == getattr(real_mod, name), name
 
 
-def test_verify_callback_is_not_implemented_yet():
-    with pytest.raises(NotImplementedError) as info:
-        ours.Context(ours.TLS_METHOD).set_verify(ours.VERIFY_PEER, lambda *a: True)
-    assert "verify_callback" in str(info.value)
+# ---- callbacks through the core's hooks (pyossl_hooks.c) ---------------
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_verify_callback_sees_each_certificate(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    cctx = client_context(cmod)
+    seen = []
+
+    def verify(conn, cert, errno, depth, ok):
+        seen.append((conn, cert.get_subject().CN, errno, depth, ok))
+        return ok
+    cctx.set_verify(cmod.VERIFY_PEER, verify)
+    client, server = connections(cctx, server_context(smod), cmod, smod)
+    handshake(client, server)
+    # root first, leaf last; all good; the Connection itself is passed
+    assert [entry[0] for entry in seen] == [client] * len(seen)
+    assert [entry[2:] for entry in seen] == [(0, d, 1) for d in
+                                              range(len(seen) - 1, -1, -1)]
+    assert seen[-1][1] == "localhost"
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_verify_callback_overrides_the_result(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    # untrusted server accepted by a callback that says yes
+    cctx = client_context(cmod, cafile="ecdsa.pem")
+    errors = []
+
+    def accept(conn, cert, errno, depth, ok):
+        errors.append(errno)
+        return True
+    cctx.set_verify(cmod.VERIFY_PEER, accept)
+    client, server = connections(cctx, server_context(smod), cmod, smod)
+    handshake(client, server)
+    assert 20 in errors     # unable to get local issuer certificate
+    # trusted server refused by a callback that says no
+    cctx = client_context(cmod)
+    cctx.set_verify(cmod.VERIFY_PEER, lambda *args: False)
+    client, server = connections(cctx, server_context(smod), cmod, smod)
+    with pytest.raises(cmod.Error) as info:
+        handshake(client, server)
+    assert info.value.args[0][0][2] == "certificate verify failed"
+
+
+def test_verify_callback_exception_comes_out_of_the_handshake(impl):
+    class Refused(Exception):
+        pass
+
+    def verify(*args):
+        raise Refused("no")
+    cctx = client_context(impl)
+    cctx.set_verify(impl.VERIFY_PEER, verify)
+    client, server = connections(cctx, server_context(impl), impl, impl)
+    with pytest.raises(Refused):
+        handshake(client, server)
+
+
+def test_verify_callback_does_not_keep_the_connection_alive():
+    import gc
+    import weakref
+    cctx = client_context(ours)
+    cctx.set_verify(ours.VERIFY_PEER, lambda *args: True)
+    client, server = connections(cctx, server_context(ours), ours, ours)
+    handshake(client, server)
+    ref = weakref.ref(client)
+    del client
+    gc.collect()
+    assert ref() is None
+
+
+def test_info_callback_reports_handshake_start_and_done(impl):
+    cctx = client_context(impl)
+    wheres = []
+    cctx.set_info_callback(lambda conn, where, ret: wheres.append((conn, where)))
+    client, server = connections(cctx, server_context(impl), impl, impl)
+    handshake(client, server)
+    assert {conn for conn, _ in wheres} == {client}
+    flags = [where for _, where in wheres]
+    assert flags[0] & impl.SSL_CB_HANDSHAKE_START
+    assert any(where & impl.SSL_CB_HANDSHAKE_DONE for where in flags)
+    assert any(where == impl.SSL_CB_CONNECT_LOOP for where in flags)
+
+
+def test_keylog_callback_gets_nss_lines(impl):
+    need(impl is ours or getattr(OpenSSL._util.lib, "Cryptography_HAS_KEYLOG", 0),
+         "this pyOpenSSL's cryptography has no keylog callback")
+    sctx = server_context(impl)
+    lines = []
+    sctx.set_keylog_callback(lambda conn, line: lines.append((conn, line)))
+    client, server = connections(client_context(impl), sctx, impl, impl)
+    handshake(client, server)
+    assert {conn for conn, _ in lines} == {server}
+    labels = sorted(line.split(b" ")[0] for _, line in lines)
+    assert b"SERVER_TRAFFIC_SECRET_0" in labels and b"EXPORTER_SECRET" in labels
+    assert all(isinstance(line, bytes) and not line.endswith(b"\n")
+               for _, line in lines)
+
+
+def test_cert_store_is_the_contexts_own(impl):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("ca.pem"), "rb") as f:
+        ca = crypto_mod.load_certificate(crypto_mod.FILETYPE_PEM, f.read())
+    cctx = client_context(impl, cafile=None)
+    cctx.get_cert_store().add_cert(ca)
+    client, server = connections(cctx, server_context(impl), impl, impl)
+    handshake(client, server)
+    chain = client.get_verified_chain()
+    assert [c.get_subject().CN for c in chain][-1] == ca.get_subject().CN
+    assert len(client.get_peer_cert_chain()) == 2
+
+
+# ---- a Connection over a socket ----------------------------------------
+
+def socket_pair(blocking):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    a = socket.create_connection(listener.getsockname())
+    b = listener.accept()[0]
+    listener.close()
+    a.setblocking(blocking)
+    b.setblocking(blocking)
+    return a, b
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_socket_connections_against_pyopenssl(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    a, b = socket_pair(blocking=False)
+    client = cmod.Connection(client_context(cmod), a)
+    client.set_connect_state()
+    client.set_tlsext_host_name(b"localhost")
+    server = smod.Connection(server_context(smod), b)
+    server.set_accept_state()
+    pending = [client, server]
+    for _ in range(200):
+        for end in list(pending):
+            try:
+                end.do_handshake()
+                pending.remove(end)
+            except (cmod.WantReadError, smod.WantReadError):
+                pass
+        if not pending:
+            break
+    assert not pending
+    client.setblocking(True)            # passed on to the socket
+    server.setblocking(True)
+    assert client.fileno() == a.fileno()
+    client.sendall(b"x" * 100000)
+    received = b""
+    while len(received) < 100000:
+        received += server.recv(65536)
+    assert received == b"x" * 100000
+    server.send(b"peek")
+    assert client.recv(4, socket.MSG_PEEK) == b"peek"
+    assert client.recv(4) == b"peek"
+    assert client.shutdown() is False
+    assert client.get_shutdown() == cmod.SENT_SHUTDOWN
+    with pytest.raises(smod.ZeroReturnError):
+        server.recv(10)
+    assert server.get_shutdown() == smod.RECEIVED_SHUTDOWN
+    assert server.shutdown() is True
+    a.close()
+    b.close()
+
+
+def test_socket_connection_nonblocking_wants_read(impl):
+    a, b = socket_pair(blocking=False)
+    client = impl.Connection(client_context(impl), a)
+    client.set_connect_state()
+    with pytest.raises(impl.WantReadError):
+        client.do_handshake()
+    assert b.recv(5)[:1] == b"\x16"      # the ClientHello went out
+    with pytest.raises(TypeError):
+        client.bio_read(10)
+    a.close()
+    b.close()
+
+
+def test_socket_peer_gone_is_syscall_error(impl):
+    a, b = socket_pair(blocking=True)
+    client = impl.Connection(client_context(impl), a)
+    client.set_connect_state()
+    b.close()
+    with pytest.raises(impl.SysCallError) as info:
+        client.do_handshake()
+    assert info.value.args[0] in (-1, errno.ECONNRESET, errno.EPIPE)
+    a.close()
 
 
 def test_ssleay_version_names_linked_openssl():
