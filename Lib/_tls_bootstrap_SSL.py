@@ -305,6 +305,36 @@ def _text(value):
     return value
 
 
+class _os_errors(object):
+    """with _os_errors(): a file that cannot be read is SSL.Error, as
+    OpenSSL reports it to pyOpenSSL ('system library')."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, EnvironmentError):
+            return False
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise Error([("system library", "", reason)])
+
+
+# a default argument that tells "not given" from an explicit None
+_UNSPECIFIED = object()
+
+
+def _read_file(path, filetype=_UNSPECIFIED):
+    # The bytes of a certificate or key file, with pyOpenSSL's argument
+    # checks and errors.
+    if not isinstance(path, (bytes, _text_type)):
+        raise TypeError("path must be bytes or text")
+    if filetype is not _UNSPECIFIED and not isinstance(filetype, _integer_types):
+        raise TypeError("filetype must be an integer")
+    with _os_errors():
+        with open(_path(path), "rb") as handle:
+            return handle.read()
+
+
 def _path(value):
     if isinstance(value, bytes) and not _PY2:
         return value.decode(sys.getfilesystemencoding())
@@ -442,7 +472,7 @@ class Context(object):
 
     def load_verify_locations(self, cafile, capath=None):
         """Trust the CA certificates in a PEM file and/or a hashed directory."""
-        with _translated():
+        with _translated(), _os_errors():
             self._ctx.load_verify_locations(_path(cafile), _path(capath))
 
     def set_default_verify_paths(self):
@@ -472,10 +502,10 @@ class Context(object):
         self._chain = [cert] + list(self._chain[1:] if isinstance(self._chain, list) else [])
         self._install()
 
-    def use_certificate_file(self, certfile, filetype=crypto.FILETYPE_PEM):
+    def use_certificate_file(self, certfile, filetype=_UNSPECIFIED):
         """Use the (first) certificate in a PEM or ASN1 file."""
-        with open(_path(certfile), "rb") as handle:
-            data = handle.read()
+        filetype = crypto.FILETYPE_PEM if filetype is _UNSPECIFIED else filetype
+        data = _read_file(certfile, filetype)
         try:
             cert = crypto.load_certificate(filetype, data)
         except crypto.Error as exc:
@@ -484,8 +514,7 @@ class Context(object):
 
     def use_certificate_chain_file(self, certfile):
         """Use a PEM file: our certificate, then its chain."""
-        with open(_path(certfile), "rb") as handle:
-            data = handle.read()
+        data = _read_file(certfile)
         with _translated():
             certs = _pem_certificates(data)
         if not certs:
@@ -511,11 +540,11 @@ class Context(object):
         self._key = pkey
         self._install()
 
-    def use_privatekey_file(self, keyfile, filetype=crypto.FILETYPE_PEM):
+    def use_privatekey_file(self, keyfile, filetype=_UNSPECIFIED):
         """Use the private key in a PEM or ASN1 file (set_passwd_cb for
         encrypted ones)."""
-        with open(_path(keyfile), "rb") as handle:
-            data = handle.read()
+        filetype = crypto.FILETYPE_PEM if filetype is _UNSPECIFIED else filetype
+        data = _read_file(keyfile, filetype)
         passphrase = None
         if self._passwd_cb is not None:
             callback, userdata = self._passwd_cb, self._passwd_userdata
@@ -536,9 +565,83 @@ class Context(object):
                           if self._chain is None else "no private key assigned")])
         self._install()
 
+    # -- sessions and other SSL_CTX settings --------------------------------
+    def set_session_id(self, buf):
+        """The session ID context: sessions resume only between contexts
+        (servers) that share it."""
+        buf = _as_bytes("buf", buf)
+        with _translated():
+            _core._ssl_ctx_set_session_id(self._ctx, buf)
+
+    def set_session_cache_mode(self, mode):
+        """SESS_CACHE_* flags; returns the previous ones."""
+        if not isinstance(mode, _integer_types):
+            raise TypeError("mode must be an integer")
+        return _core._ssl_ctx_numbers(self._ctx, "cache_mode", mode)
+
+    def get_session_cache_mode(self):
+        """The SESS_CACHE_* flags in effect."""
+        return _core._ssl_ctx_numbers(self._ctx, "cache_mode")
+
+    def set_timeout(self, timeout):
+        """Session lifetime in seconds; returns the previous one."""
+        if not isinstance(timeout, _integer_types):
+            raise TypeError("timeout must be an integer")
+        return _core._ssl_ctx_numbers(self._ctx, "timeout", timeout)
+
+    def get_timeout(self):
+        """Session lifetime in seconds."""
+        return _core._ssl_ctx_numbers(self._ctx, "timeout")
+
+    def set_verify_depth(self, depth):
+        """Longest certificate chain accepted (intermediates)."""
+        if not isinstance(depth, _integer_types):
+            raise TypeError("depth must be an integer")
+        _core._ssl_ctx_numbers(self._ctx, "verify_depth", depth)
+
+    def get_verify_depth(self):
+        """What set_verify_depth() set (OpenSSL's default: 100)."""
+        return _core._ssl_ctx_numbers(self._ctx, "verify_depth")
+
+    def set_tlsext_use_srtp(self, profiles):
+        """SRTP protection profiles to offer (DTLS-SRTP), e.g.
+        b"SRTP_AES128_CM_SHA1_80"."""
+        if not isinstance(profiles, bytes):
+            raise TypeError("profiles must be a byte string.")
+        if _core._ssl_ctx_set_srtp(self._ctx, profiles) != 0:
+            with _translated():
+                raise _core.SSLError("SRTP profiles not accepted")
+
+    # -- the CA names a server asks client certificates from ---------------
+    def set_client_ca_list(self, certificate_authorities):
+        """Send exactly these crypto.X509Name objects."""
+        if not isinstance(certificate_authorities, (list, tuple)):
+            raise TypeError("certificate_authorities must be a list")
+        for name in certificate_authorities:
+            if not isinstance(name, crypto.X509Name):
+                raise TypeError("client CAs must be X509Name objects, not %s "
+                                "objects" % type(name).__name__)
+        with _translated():
+            _core._ssl_ctx_client_cas(self._ctx, "set", list(certificate_authorities))
+
+    def add_client_ca(self, certificate_authority):
+        """Add the subject of a crypto.X509 to the names sent."""
+        if not isinstance(certificate_authority, crypto.X509):
+            raise TypeError("certificate_authority must be an X509 instance")
+        with _translated():
+            _core._ssl_ctx_client_cas(self._ctx, "add", certificate_authority)
+
+    def load_client_ca(self, cafile):
+        """Send the subjects of the certificates in a PEM file."""
+        cafile = _as_bytes("cafile", cafile)
+        if not isinstance(cafile, bytes):
+            raise TypeError("cafile must be bytes")
+        with _translated():
+            _core._ssl_ctx_client_cas(self._ctx, "load", cafile)
+
     def load_tmp_dh(self, dhfile):
         """Diffie-Hellman parameters for DHE suites, from a PEM file."""
-        with _translated():
+        with _translated(), _os_errors():
             self._ctx.load_dh_params(_path(_as_bytes("dhfile", dhfile)))
 
     def set_tmp_ecdh(self, curve):
@@ -659,6 +762,9 @@ class Connection(object):
                 target=conn, verify_hostname=False)
         conn._pyossl_owner = weakref.ref(self)
         self._conn = conn
+        if self._session is not None:
+            with _translated(value_errors=True):
+                _core._ssl_conn_set_session(conn, self._session._session)
         return conn
 
     def get_context(self):
@@ -794,7 +900,9 @@ class Connection(object):
         """Give bytes received from the peer; returns how many were taken."""
         self._no_socket("bio_write")
         buf = _as_bytes("buf", buf)
-        if isinstance(buf, (bytearray, memoryview)):
+        if isinstance(buf, memoryview):
+            buf = buf.tobytes()
+        elif isinstance(buf, bytearray):
             buf = bytes(buf)
         if not isinstance(buf, bytes):
             raise TypeError("buf must be a byte string")
@@ -825,7 +933,9 @@ class Connection(object):
     def send(self, buf, flags=0):
         """Encrypt buf; returns the number of bytes taken."""
         buf = _as_bytes("buf", buf)
-        if isinstance(buf, (memoryview, bytearray)):
+        if isinstance(buf, memoryview):
+            buf = buf.tobytes()     # bytes(view) is its repr on 2.7
+        elif isinstance(buf, bytearray):
             buf = bytes(buf)
         elif _PY2 and isinstance(buf, buffer):  # noqa: F821 (2.7 builtin)
             buf = bytes(buf)
@@ -930,6 +1040,96 @@ class Connection(object):
         return self._wants == "write"
 
     # -- what the handshake agreed ---------------------------------------
+    # -- sessions, Finished messages, secrets -------------------------------
+    def get_session(self):
+        """The connection's Session, or None before there is one."""
+        if self._conn is None:
+            return None
+        core_session = self._conn.session
+        if core_session is None:
+            return None
+        session = Session()
+        session._session = core_session
+        return session
+
+    def set_session(self, session):
+        """Resume session (a client, before its handshake)."""
+        if not isinstance(session, Session):
+            raise TypeError("session must be a Session instance")
+        if session._session is None:
+            raise Error([("SSL routines", "", "no session to resume")])
+        self._session = session
+        if self._conn is not None:
+            with _translated(value_errors=True):
+                _core._ssl_conn_set_session(self._conn, session._session)
+
+    def export_keying_material(self, label, olen, context=None):
+        """olen bytes of keying material for label (RFC 5705)."""
+        with _translated(value_errors=True):
+            return self._core().export_keying_material(label, olen, context)
+
+    def get_finished(self):
+        """The Finished message we sent, or None."""
+        if self._conn is None:
+            return None
+        return _core._ssl_conn_finished(self._conn, False)
+
+    def get_peer_finished(self):
+        """The Finished message the peer sent, or None."""
+        if self._conn is None:
+            return None
+        return _core._ssl_conn_finished(self._conn, True)
+
+    def _secret(self, what):
+        if self._conn is None:
+            return None
+        return _core._ssl_conn_secret(self._conn, what)
+
+    def client_random(self):
+        """The ClientHello random (32 bytes), or None."""
+        return self._secret("client_random")
+
+    def server_random(self):
+        """The ServerHello random (32 bytes), or None."""
+        return self._secret("server_random")
+
+    def master_key(self):
+        """The session's master secret, or None (TLS 1.2 and below; TLS
+        1.3 has none of that name)."""
+        return self._secret("master_key")
+
+    def get_state_string(self):
+        """OpenSSL's long description of the handshake state (bytes)."""
+        conn = self._core() if self._server_side is not None else None
+        if conn is None:
+            return b"before SSL initialization"
+        return _core._ssl_conn_state(conn, "state").encode("ascii")
+
+    def renegotiate(self):
+        """Ask for a renegotiation (TLS 1.2); True if OpenSSL took it."""
+        return _core._ssl_conn_state(self._core(), "renegotiate")
+
+    def renegotiate_pending(self):
+        """Whether a renegotiation is under way."""
+        if self._conn is None:
+            return False
+        return _core._ssl_conn_state(self._conn, "renegotiate_pending")
+
+    def total_renegotiations(self):
+        """How many renegotiations this connection started."""
+        if self._conn is None:
+            return 0
+        return _core._ssl_conn_state(self._conn, "renegotiations")
+
+    def get_client_ca_list(self):
+        """The CA names a server asks client certificates from (a server:
+        its own list; a client: the list the server sent)."""
+        if self._conn is None:
+            if self._server_side is None:
+                return []
+            self._core()
+        return _core._ssl_conn_client_cas(self._conn)
+
     def get_certificate(self):
         """Our own certificate (crypto.X509), or None."""
         chain = self._context._chain

@@ -141,6 +141,7 @@ tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
 }
 
 static PyMethodDef tlsb_module_methods[] = {
+    TLSB_PYOSSL_HOOK_METHODS
 
     {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
      "RAND_bytes(n, /)\n--\n\nn bytes from OpenSSL's default random generator; SSLError if it\n"

@@ -547,6 +547,96 @@ def test_cert_store_is_the_contexts_own(impl):
     assert len(client.get_peer_cert_chain()) == 2
 
 
+# ---- sessions, Finished messages, secrets, settings ---------------------
+
+def tls12_pair(impl, cctx=None, sctx=None):
+    sctx = sctx or server_context(impl)
+    sctx.set_max_proto_version(impl.TLS1_2_VERSION)
+    cctx = cctx or client_context(impl)
+    return connections(cctx, sctx, impl, impl), sctx
+
+
+def test_session_resumes_across_client_contexts(impl):
+    sctx = server_context(impl)
+    sctx.set_session_id(b"tlsb-test")
+    (client, server), _ = tls12_pair(impl, sctx=sctx)
+    assert client.get_session() is None
+    handshake(client, server)
+    session = client.get_session()
+    assert isinstance(session, impl.Session)
+    # a new client Context, as pyOpenSSL allows (the stdlib does not)
+    (client2, server2), _ = tls12_pair(impl, cctx=client_context(impl), sctx=sctx)
+    client2.set_session(session)
+    handshake(client2, server2)
+    assert server2.master_key() == server.master_key()
+    (client3, server3), _ = tls12_pair(impl, sctx=sctx)
+    handshake(client3, server3)
+    assert server3.master_key() != server.master_key()
+    with pytest.raises(TypeError):
+        client3.set_session(object())
+
+
+def test_finished_messages_and_randoms_agree(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    assert client.get_finished() is None and client.get_peer_finished() is None
+    assert client.client_random() is None and client.master_key() is None
+    handshake(client, server)
+    assert client.get_finished() == server.get_peer_finished()
+    assert server.get_finished() == client.get_peer_finished()
+    assert client.get_finished() != server.get_finished()
+    assert client.client_random() == server.client_random()
+    assert client.server_random() == server.server_random()
+    assert len(client.client_random()) == 32
+    assert (client.export_keying_material(b"label", 32, b"ctx")
+            == server.export_keying_material(b"label", 32, b"ctx"))
+    assert isinstance(client.get_state_string(), bytes)
+    assert client.total_renegotiations() == 0
+
+
+def test_client_ca_list_reaches_the_client(impl):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("ca.pem"), "rb") as f:
+        ca = crypto_mod.load_certificate(crypto_mod.FILETYPE_PEM, f.read())
+    sctx = server_context(impl)
+    sctx.set_verify(impl.VERIFY_PEER, lambda *args: True)
+    sctx.set_client_ca_list([ca.get_subject()])
+    sctx.add_client_ca(ca)
+    client, server = connections(client_context(impl), sctx, impl, impl)
+    handshake(client, server)
+    names = client.get_client_ca_list()
+    assert [n.CN for n in names] == [ca.get_subject().CN] * 2
+    with pytest.raises(TypeError):
+        sctx.set_client_ca_list(["not a name"])
+
+
+def test_context_number_settings(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    before = ctx.get_timeout()
+    assert ctx.set_timeout(1234) == before
+    assert ctx.get_timeout() == 1234
+    ctx.set_verify_depth(3)
+    assert ctx.get_verify_depth() == 3
+    mode = ctx.get_session_cache_mode()
+    assert ctx.set_session_cache_mode(impl.SESS_CACHE_OFF) == mode
+    assert ctx.get_session_cache_mode() == impl.SESS_CACHE_OFF
+    with pytest.raises(impl.Error):
+        ctx.set_tlsext_use_srtp(b"SRTP_BOGUS")
+    ctx.set_tlsext_use_srtp(b"SRTP_AES128_CM_SHA1_80")
+    with pytest.raises(impl.Error):
+        ctx.set_session_id(b"x" * 1000)
+
+
+def test_missing_files_are_ssl_errors(impl, tmp_path):
+    missing = str(tmp_path / "missing.pem").encode()
+    ctx = impl.Context(impl.TLS_METHOD)
+    for call in (ctx.use_certificate_file, ctx.use_privatekey_file,
+                 ctx.use_certificate_chain_file, ctx.load_verify_locations):
+        with pytest.raises(impl.Error):
+            call(missing)
+    with pytest.raises(TypeError):
+        ctx.use_privatekey_file(missing, None)
+
+
 # ---- a Connection over a socket ----------------------------------------
 
 def socket_pair(blocking):

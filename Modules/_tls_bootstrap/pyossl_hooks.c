@@ -256,3 +256,334 @@ tlsb_Context_cert_store(tlsb_Context *self, PyObject *unused)
     result->store = store;
     return (PyObject *)result;
 }
+
+/* ---- module functions for the pyOpenSSL layer ----------------------------
+ *
+ * Settings and results pyOpenSSL exposes and the stdlib does not, as
+ * private module functions taking the core context or connection first
+ * (so the two types' tables stay the stdlib's).  None keeps a pointer to
+ * a Python object; certificates and names handed to OpenSSL are copied
+ * or up-referenced by OpenSSL itself. */
+
+static int
+tlsb_hook_conn(PyObject *obj, tlsb_Connection **conn)
+{
+    if (!PyObject_TypeCheck(obj, &tlsb_Connection_Type)) {
+        PyErr_SetString(PyExc_TypeError, "expected a core connection");
+        return -1;
+    }
+    *conn = (tlsb_Connection *)obj;
+    return tlsb_connection_check(*conn);
+}
+
+/* _ssl_ctx_set_session_id(ctx, id: bytes) */
+static PyObject *
+tlsb_hook_set_session_id(PyObject *module, PyObject *args)
+{
+    PyObject *ctx;
+    const char *id;
+    Py_ssize_t len;
+
+    if (!PyArg_ParseTuple(args, "O!" TLSB_BYTES_FMT ":_ssl_ctx_set_session_id",
+                          &tlsb_Context_Type, &ctx, &id, &len))
+        return NULL;
+    /* OpenSSL itself refuses one too long (SSL_MAX_SID_CTX_LENGTH) */
+    if (len > UINT_MAX
+        || !SSL_CTX_set_session_id_context(((tlsb_Context *)ctx)->ctx,
+                                           (const unsigned char *)id,
+                                           (unsigned int)len))
+        return tlsb_raise_from_queue(NULL);
+    Py_RETURN_NONE;
+}
+
+/* _ssl_ctx_numbers(ctx, what, value=None) -> the value before: what is
+ * "verify_depth", "timeout" or "cache_mode"; value sets it. */
+static PyObject *
+tlsb_hook_ctx_numbers(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *value = Py_None;
+    const char *what;
+    SSL_CTX *ctx;
+    long number = 0, before;
+
+    if (!PyArg_ParseTuple(args, "O!s|O:_ssl_ctx_numbers", &tlsb_Context_Type,
+                          &obj, &what, &value))
+        return NULL;
+    ctx = ((tlsb_Context *)obj)->ctx;
+    if (value != Py_None) {
+        number = PyLong_AsLong(value);
+        if (number == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    if (strcmp(what, "verify_depth") == 0) {
+        before = SSL_CTX_get_verify_depth(ctx);
+        if (value != Py_None)
+            SSL_CTX_set_verify_depth(ctx, (int)number);
+    }
+    else if (strcmp(what, "timeout") == 0) {
+        before = SSL_CTX_get_timeout(ctx);
+        if (value != Py_None)
+            SSL_CTX_set_timeout(ctx, number);
+    }
+    else if (strcmp(what, "cache_mode") == 0) {
+        before = SSL_CTX_get_session_cache_mode(ctx);
+        if (value != Py_None)
+            SSL_CTX_set_session_cache_mode(ctx, number);
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "unknown setting %s", what);
+        return NULL;
+    }
+    return PyLong_FromLong(before);
+}
+
+/* _ssl_ctx_set_srtp(ctx, profiles: bytes) -> OpenSSL's answer (0: done) */
+static PyObject *
+tlsb_hook_set_srtp(PyObject *module, PyObject *args)
+{
+    PyObject *ctx;
+    const char *profiles;
+    Py_ssize_t len;
+
+    if (!PyArg_ParseTuple(args, "O!" TLSB_BYTES_FMT ":_ssl_ctx_set_srtp",
+                          &tlsb_Context_Type, &ctx, &profiles, &len))
+        return NULL;
+    if ((Py_ssize_t)strlen(profiles) != len) {
+        PyErr_SetString(PyExc_ValueError, "embedded null byte");
+        return NULL;
+    }
+    return PyLong_FromLong(SSL_CTX_set_tlsext_use_srtp(((tlsb_Context *)ctx)->ctx,
+                                                       profiles));
+}
+
+/* _ssl_ctx_client_cas(ctx, how, arg): the CA names a server sends in its
+ * CertificateRequest.  how "set": arg a sequence of crypto.X509Name;
+ * "add": arg a crypto.X509; "load": arg a PEM file path (bytes). */
+static PyObject *
+tlsb_hook_client_cas(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *arg, *seq;
+    const char *how;
+    SSL_CTX *ctx;
+
+    if (!PyArg_ParseTuple(args, "O!sO:_ssl_ctx_client_cas", &tlsb_Context_Type,
+                          &obj, &how, &arg))
+        return NULL;
+    ctx = ((tlsb_Context *)obj)->ctx;
+    if (strcmp(how, "add") == 0) {
+        X509 *cert = tlsb_crypto_x509_get(arg);
+
+        if (cert == NULL)
+            return NULL;
+        if (!SSL_CTX_add_client_CA(ctx, cert))
+            return tlsb_raise_from_queue(NULL);
+        Py_RETURN_NONE;
+    }
+    if (strcmp(how, "load") == 0) {
+        STACK_OF(X509_NAME) *names;
+
+        if (!PyBytes_Check(arg)) {
+            PyErr_SetString(PyExc_TypeError, "path must be bytes");
+            return NULL;
+        }
+        names = SSL_load_client_CA_file(PyBytes_AS_STRING(arg));
+        if (names == NULL)
+            return tlsb_raise_from_queue(NULL);
+        SSL_CTX_set_client_CA_list(ctx, names);     /* takes the stack */
+        Py_RETURN_NONE;
+    }
+    if (strcmp(how, "set") == 0) {
+        STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+        Py_ssize_t i;
+
+        seq = PySequence_Fast(arg, "certificate_authorities must be a sequence");
+        if (seq == NULL || names == NULL) {
+            Py_XDECREF(seq);
+            sk_X509_NAME_free(names);
+            return seq == NULL ? NULL : PyErr_NoMemory();
+        }
+        for (i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+            X509_NAME *name = tlsb_X509Name_get(PySequence_Fast_GET_ITEM(seq, i));
+            X509_NAME *copy = name == NULL ? NULL : X509_NAME_dup(name);
+
+            if (copy == NULL || !sk_X509_NAME_push(names, copy)) {
+                X509_NAME_free(copy);
+                sk_X509_NAME_pop_free(names, X509_NAME_free);
+                Py_DECREF(seq);
+                if (name == NULL)
+                    return NULL;
+                return tlsb_raise_from_queue(NULL);
+            }
+        }
+        Py_DECREF(seq);
+        SSL_CTX_set_client_CA_list(ctx, names);
+        Py_RETURN_NONE;
+    }
+    PyErr_Format(PyExc_ValueError, "unknown operation %s", how);
+    return NULL;
+}
+
+/* _ssl_conn_client_cas(conn) -> [crypto.X509Name]: the CA names this
+ * connection's peer (client: the server's request; server: its own list) */
+static PyObject *
+tlsb_hook_conn_client_cas(PyObject *module, PyObject *obj)
+{
+    tlsb_Connection *conn;
+    STACK_OF(X509_NAME) *names;
+    PyObject *result;
+    int i;
+
+    if (tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    result = PyList_New(0);
+    names = SSL_get_client_CA_list(conn->ssl);
+    for (i = 0; result != NULL && names != NULL && i < sk_X509_NAME_num(names); i++) {
+        X509_NAME *copy = X509_NAME_dup(sk_X509_NAME_value(names, i));
+        tlsb_X509Name *item;
+
+        if (copy == NULL) {
+            Py_CLEAR(result);
+            return tlsb_raise_from_queue(NULL);
+        }
+        item = PyObject_New(tlsb_X509Name, &tlsb_X509Name_Type);
+        if (item == NULL) {
+            X509_NAME_free(copy);
+            Py_CLEAR(result);
+            break;
+        }
+        item->own = copy;
+        item->owner = NULL;
+        item->which = TLSB_NAME_OWNED;
+        if (PyList_Append(result, (PyObject *)item) < 0)
+            Py_CLEAR(result);
+        Py_DECREF(item);
+    }
+    return result;
+}
+
+/* _ssl_conn_finished(conn, peer) -> the Finished message we sent (peer
+ * false) or received, or None before there is one. */
+static PyObject *
+tlsb_hook_conn_finished(PyObject *module, PyObject *args)
+{
+    PyObject *obj;
+    tlsb_Connection *conn;
+    int peer;
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    size_t len;
+
+    if (!PyArg_ParseTuple(args, "Oi:_ssl_conn_finished", &obj, &peer)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    len = peer ? SSL_get_peer_finished(conn->ssl, buf, sizeof(buf))
+               : SSL_get_finished(conn->ssl, buf, sizeof(buf));
+    if (len == 0)
+        Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
+}
+
+/* _ssl_conn_secret(conn, what) -> bytes or None: what "client_random",
+ * "server_random" or "master_key" (of the current session). */
+static PyObject *
+tlsb_hook_conn_secret(PyObject *module, PyObject *args)
+{
+    PyObject *obj;
+    tlsb_Connection *conn;
+    const char *what;
+    unsigned char buf[SSL_MAX_MASTER_KEY_LENGTH > SSL3_RANDOM_SIZE
+                      ? SSL_MAX_MASTER_KEY_LENGTH : SSL3_RANDOM_SIZE];
+    size_t len;
+
+    if (!PyArg_ParseTuple(args, "Os:_ssl_conn_secret", &obj, &what)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    if (strcmp(what, "client_random") == 0)
+        len = SSL_get_client_random(conn->ssl, buf, sizeof(buf));
+    else if (strcmp(what, "server_random") == 0)
+        len = SSL_get_server_random(conn->ssl, buf, sizeof(buf));
+    else if (strcmp(what, "master_key") == 0) {
+        SSL_SESSION *session = SSL_get_session(conn->ssl);
+
+        if (session == NULL)
+            Py_RETURN_NONE;
+        len = SSL_SESSION_get_master_key(session, buf, sizeof(buf));
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "unknown secret %s", what);
+        return NULL;
+    }
+    if (len == 0)
+        Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
+}
+
+/* _ssl_conn_state(conn, what) -> "state": SSL_state_string_long() (str);
+ * "renegotiations": SSL_total_renegotiations(); "renegotiate": start one
+ * (True if OpenSSL accepted); "renegotiate_pending": one is under way. */
+static PyObject *
+tlsb_hook_conn_state(PyObject *module, PyObject *args)
+{
+    PyObject *obj;
+    tlsb_Connection *conn;
+    const char *what;
+
+    if (!PyArg_ParseTuple(args, "Os:_ssl_conn_state", &obj, &what)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    if (strcmp(what, "state") == 0)
+        return PyUnicode_FromString(SSL_state_string_long(conn->ssl));
+    if (strcmp(what, "renegotiations") == 0)
+        return PyLong_FromLong(SSL_total_renegotiations(conn->ssl));
+    if (strcmp(what, "renegotiate") == 0) {
+        int done = SSL_renegotiate(conn->ssl);
+
+        ERR_clear_error();
+        return PyBool_FromLong(done == 1);
+    }
+    if (strcmp(what, "renegotiate_pending") == 0)
+        return PyBool_FromLong(SSL_renegotiate_pending(conn->ssl));
+    PyErr_Format(PyExc_ValueError, "unknown state %s", what);
+    return NULL;
+}
+
+/* _ssl_conn_set_session(conn, session): resume `session` on a client
+ * before its handshake, from whichever context it came (pyOpenSSL allows
+ * that; the stdlib's session setter does not). */
+static PyObject *
+tlsb_hook_conn_set_session(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *session_obj;
+    tlsb_Connection *conn;
+    SSL_SESSION *session;
+
+    if (!PyArg_ParseTuple(args, "OO:_ssl_conn_set_session", &obj, &session_obj)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    session = tlsb_session_get(session_obj);
+    if (session == NULL)
+        return NULL;
+    if (!SSL_set_session(conn->ssl, session))
+        return tlsb_raise_from_queue(NULL);
+    Py_RETURN_NONE;
+}
+
+/* Entries of the module's method table (Modules/_tls_bootstrap.c). */
+#define TLSB_PYOSSL_HOOK_METHODS \
+    {"_ssl_ctx_set_session_id", tlsb_hook_set_session_id, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): SSL_CTX_set_session_id_context."}, \
+    {"_ssl_ctx_numbers", tlsb_hook_ctx_numbers, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): verify depth, session timeout, cache mode."}, \
+    {"_ssl_ctx_set_srtp", tlsb_hook_set_srtp, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): SSL_CTX_set_tlsext_use_srtp."}, \
+    {"_ssl_ctx_client_cas", tlsb_hook_client_cas, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): the CA names a server asks clients for."}, \
+    {"_ssl_conn_client_cas", tlsb_hook_conn_client_cas, METH_O, \
+     "Internal (pyOpenSSL layer): SSL_get_client_CA_list as X509Names."}, \
+    {"_ssl_conn_finished", tlsb_hook_conn_finished, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): our or the peer's Finished message."}, \
+    {"_ssl_conn_secret", tlsb_hook_conn_secret, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): client/server random, master key."}, \
+    {"_ssl_conn_state", tlsb_hook_conn_state, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): state string and renegotiation."}, \
+    {"_ssl_conn_set_session", tlsb_hook_conn_set_session, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): SSL_set_session from any context."},
