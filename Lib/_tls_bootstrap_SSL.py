@@ -401,6 +401,8 @@ class Context(object):
         self._passwd_userdata = None
         self._servername_callback = None
         self._app_data = None
+        self._alpn_select = None
+        self._ocsp = {"server": None, "client": None}
 
     # -- protocol versions, options, ciphers ------------------------------
     def set_min_proto_version(self, version):
@@ -656,14 +658,56 @@ class Context(object):
     # -- ALPN, SNI, app data ------------------------------------------------
     def set_alpn_protos(self, protos):
         """The ALPN protocols we offer (client) or accept (server), as bytes."""
-        wire = b"".join(bytes(bytearray([len(p)])) + p for p in protos)
+        wire = _alpn_wire(protos)
         with _translated():
             self._ctx._set_alpn_protocols(wire)
+        if self._alpn_select is not None:
+            # the core's own select took OpenSSL's one slot back
+            self._ctx._alpn_select_callback = self._alpn_select
 
     def set_alpn_select_callback(self, callback):
-        raise NotImplementedError(
-            "set_alpn_select_callback(): the core selects from "
-            "set_alpn_protos() and has no ALPN select callback hook yet")
+        """callback(conn, offered_protocols) on a server picks the ALPN
+        protocol: bytes, or NO_OVERLAPPING_PROTOCOLS for none."""
+        def select(core_conn, offered):
+            choice = callback(_owner(core_conn), offered)
+            if choice is NO_OVERLAPPING_PROTOCOLS:
+                return None
+            if not isinstance(choice, bytes):
+                raise TypeError(
+                    "ALPN callback must return a bytestring or the special "
+                    "NO_OVERLAPPING_PROTOCOLS sentinel value.")
+            return choice
+        self._alpn_select = select
+        self._ctx._alpn_select_callback = select
+
+    def _set_ocsp(self, role, callback, data):
+        if not callable(callback):
+            raise TypeError("callback must be callable")
+        self._ocsp[role] = (callback, data)
+        ocsp = self._ocsp       # not self: no cycle through the core context
+
+        def dispatch(core_conn, is_server, response):
+            entry = ocsp["server" if is_server else "client"]
+            if entry is None:
+                return b"" if is_server else True
+            callback, data = entry
+            if is_server:
+                staple = callback(_owner(core_conn), data)
+                if not isinstance(staple, bytes):
+                    raise TypeError("OCSP callback must return a bytestring.")
+                return staple
+            return callback(_owner(core_conn), response, data)
+        self._ctx._ocsp_callback = dispatch
+
+    def set_ocsp_server_callback(self, callback, data=None):
+        """callback(conn, data) -> the OCSP response (bytes, b"" for none)
+        a server staples when the client asks."""
+        self._set_ocsp("server", callback, data)
+
+    def set_ocsp_client_callback(self, callback, data=None):
+        """callback(conn, ocsp_bytes, data) -> whether the stapled response
+        (b"" if none) is acceptable; false fails the handshake."""
+        self._set_ocsp("client", callback, data)
 
     def set_tlsext_servername_callback(self, callback):
         """callback(connection) runs on the server when a client sends SNI;
@@ -695,6 +739,17 @@ class Session(object):
 
     def __init__(self):
         self._session = None    # the core's SSLSession
+
+
+def _alpn_wire(protos):
+    # [b"h2", b"http/1.1"] -> length-prefixed wire format
+    protos = list(protos)
+    if not protos:
+        raise Error([("SSL routines", "", "empty ALPN protocol list")])
+    for proto in protos:
+        if not isinstance(proto, bytes) or not 0 < len(proto) < 256:
+            raise ValueError("ALPN protocols must be 1 to 255 bytes")
+    return b"".join(bytes(bytearray([len(p)])) + p for p in protos)
 
 
 def _pem_certificates(data):
@@ -740,6 +795,7 @@ class Connection(object):
         self._peeked = b""          # plaintext read by recv(MSG_PEEK)
         self._shutdown_state = 0    # SENT_SHUTDOWN | RECEIVED_SHUTDOWN
         self._session = None        # Session given to set_session()
+        self._client_options = []   # (what, arg) applied to the core SSL
 
     def __getattr__(self, name):
         # Only reached for names we lack: pyOpenSSL passes them to the socket.
@@ -765,6 +821,9 @@ class Connection(object):
         if self._session is not None:
             with _translated(value_errors=True):
                 _core._ssl_conn_set_session(conn, self._session._session)
+        for what, arg in self._client_options:
+            with _translated():
+                _core._ssl_conn_client_options(conn, what, arg)
         return conn
 
     def get_context(self):
@@ -1067,6 +1126,22 @@ class Connection(object):
         """olen bytes of keying material for label (RFC 5705)."""
         with _translated(value_errors=True):
             return self._core().export_keying_material(label, olen, context)
+
+    def _client_option(self, what, arg=None):
+        # before the core SSL exists, remembered and applied when it is made
+        if self._conn is None:
+            self._client_options.append((what, arg))
+        else:
+            with _translated():
+                _core._ssl_conn_client_options(self._conn, what, arg)
+
+    def request_ocsp(self):
+        """A client asks the server to staple an OCSP response."""
+        self._client_option("request_ocsp")
+
+    def set_alpn_protos(self, protos):
+        """The ALPN protocols this connection offers."""
+        self._client_option("alpn", _alpn_wire(protos))
 
     def get_finished(self):
         """The Finished message we sent, or None."""

@@ -547,6 +547,104 @@ def test_cert_store_is_the_contexts_own(impl):
     assert len(client.get_peer_cert_chain()) == 2
 
 
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_alpn_select_callback_picks_the_protocol(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    cctx = client_context(cmod)
+    cctx.set_alpn_protos([b"http/1.1", b"h2"])
+    sctx = server_context(smod)
+    offered = []
+
+    def select(conn, protocols):
+        offered.append((conn, protocols))
+        return b"h2"
+    sctx.set_alpn_select_callback(select)
+    client, server = connections(cctx, sctx, cmod, smod)
+    handshake(client, server)
+    assert offered == [(server, [b"http/1.1", b"h2"])]
+    assert client.get_alpn_proto_negotiated() == b"h2"
+    assert server.get_alpn_proto_negotiated() == b"h2"
+
+
+def test_alpn_select_callback_refusals(impl):
+    def run(answer, protos=(b"http/1.1",), on_connection=False):
+        cctx = client_context(impl)
+        sctx = server_context(impl)
+        sctx.set_alpn_select_callback(lambda conn, offered: answer(offered))
+        if not on_connection:
+            cctx.set_alpn_protos(list(protos))
+        client, server = connections(cctx, sctx, impl, impl)
+        if on_connection:
+            client.set_alpn_protos(list(protos))
+        handshake(client, server)
+        return client.get_alpn_proto_negotiated()
+    assert run(lambda offered: impl.NO_OVERLAPPING_PROTOCOLS) == b""
+    assert run(lambda offered: offered[-1], [b"a", b"b"], on_connection=True) == b"b"
+    with pytest.raises(impl.Error):
+        run(lambda offered: b"")        # nothing chosen: the handshake fails
+    with pytest.raises(TypeError):
+        run(lambda offered: u"text")
+
+    class Boom(Exception):
+        pass
+
+    def boom(offered):
+        raise Boom()
+    with pytest.raises(Boom):
+        run(boom)
+    with pytest.raises(impl.Error):
+        impl.Context(impl.TLS_METHOD).set_alpn_protos([])
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_ocsp_staple_reaches_the_client(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    sctx = server_context(smod)
+    served = []
+    sctx.set_ocsp_server_callback(
+        lambda conn, data: served.append((conn, data)) or b"staple", data=1)
+    cctx = client_context(cmod)
+    seen = []
+    cctx.set_ocsp_client_callback(
+        lambda conn, staple, data: seen.append((conn, staple, data)) or True, data=2)
+    client, server = connections(cctx, sctx, cmod, smod)
+    client.request_ocsp()
+    handshake(client, server)
+    assert served == [(server, 1)]
+    assert seen == [(client, b"staple", 2)]
+
+
+def test_ocsp_callback_answers(impl):
+    def run(server_answer, client_answer=lambda: True, request=True):
+        sctx = server_context(impl)
+        sctx.set_ocsp_server_callback(lambda conn, data: server_answer())
+        cctx = client_context(impl)
+        seen = []
+        cctx.set_ocsp_client_callback(
+            lambda conn, staple, data: seen.append(staple) or client_answer())
+        client, server = connections(cctx, sctx, impl, impl)
+        if request:
+            client.request_ocsp()
+        handshake(client, server)
+        return seen
+    assert run(lambda: b"x", request=False) == []    # not asked: not called
+    assert run(lambda: b"") == [b""]                 # nothing stapled
+    with pytest.raises(impl.Error):
+        run(lambda: b"x", client_answer=lambda: False)
+    with pytest.raises(TypeError):
+        run(lambda: u"text")
+
+    class Boom(Exception):
+        pass
+
+    def boom():
+        raise Boom()
+    with pytest.raises(Boom):
+        run(boom)
+    with pytest.raises(Boom):
+        run(lambda: b"x", client_answer=boom)
+
+
 # ---- sessions, Finished messages, secrets, settings ---------------------
 
 def tls12_pair(impl, cctx=None, sctx=None):

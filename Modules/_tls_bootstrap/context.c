@@ -174,6 +174,8 @@ tlsb_Context_traverse(tlsb_Context *self, visitproc visit, void *arg)
     Py_VISIT(self->verify_callback);
     Py_VISIT(self->info_callback);
     Py_VISIT(self->keylog_callback);
+    Py_VISIT(self->alpn_select_callback);
+    Py_VISIT(self->ocsp_callback);
     return 0;
 }
 
@@ -187,6 +189,8 @@ tlsb_Context_clear(tlsb_Context *self)
     Py_CLEAR(self->verify_callback);
     Py_CLEAR(self->info_callback);
     Py_CLEAR(self->keylog_callback);
+    Py_CLEAR(self->alpn_select_callback);
+    Py_CLEAR(self->ocsp_callback);
     return 0;
 }
 
@@ -1605,6 +1609,14 @@ static PyGetSetDef tlsb_Context_getset[] = {
      (setter)tlsb_Context_set_keylog_callback,
      "Internal (pyOpenSSL layer): cb(conn, line) with each NSS key-log line.",
      NULL},
+    {"_alpn_select_callback", (getter)tlsb_Context_get_alpn_select_callback,
+     (setter)tlsb_Context_set_alpn_select_callback,
+     "Internal (pyOpenSSL layer): cb(conn, offered) -> the protocol, or None.",
+     NULL},
+    {"_ocsp_callback", (getter)tlsb_Context_get_ocsp_callback,
+     (setter)tlsb_Context_set_ocsp_callback,
+     "Internal (pyOpenSSL layer): cb(conn, is_server, response) for OCSP "
+     "stapling.", NULL},
     {NULL}
 };
 

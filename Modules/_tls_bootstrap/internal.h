@@ -148,6 +148,8 @@ typedef struct {
     PyObject *verify_callback;     /* pyossl_hooks.c */
     PyObject *info_callback;
     PyObject *keylog_callback;
+    PyObject *alpn_select_callback;
+    PyObject *ocsp_callback;
     tlsb_settings_lock settings_lock;  /* see settingslock.c */
     PyObject *weakreflist;
 } tlsb_Context;
@@ -313,6 +315,12 @@ static PyObject *tlsb_Context_get_keylog_callback(tlsb_Context *self, void *clos
 static int tlsb_Context_set_keylog_callback(tlsb_Context *self, PyObject *value,
                                             void *closure);
 static PyObject *tlsb_Context_cert_store(tlsb_Context *self, PyObject *unused);
+static PyObject *tlsb_Context_get_alpn_select_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_alpn_select_callback(tlsb_Context *self, PyObject *value,
+                                                 void *closure);
+static PyObject *tlsb_Context_get_ocsp_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_ocsp_callback(tlsb_Context *self, PyObject *value,
+                                          void *closure);
 static int tlsb_connection_check(tlsb_Connection *self);
 
 /* Type objects, for isinstance checks across parts. */

@@ -9,6 +9,12 @@
  *   _verify_callback(conn, crypto.X509, errno, depth, ok) -> true/false
  *   _info_callback(conn, where, ret)
  *   _keylog_callback(conn, line_bytes)
+ *   _alpn_select_callback(conn, [protocol bytes offered]) -> bytes or None
+ *     (None: no overlap, the server sends no ALPN; a protocol the client
+ *     did not offer, b"" too, fails the handshake, as the client would)
+ *   _ocsp_callback(conn, is_server, response_bytes_or_None): a server's
+ *     returns the stapled OCSP response (b"": none), a client's judges
+ *     the response it got (false fails the handshake)
  *
  * Exceptions: a callback that raises has its exception stored on the
  * connection (callback_exc) and the I/O call that ran the handshake
@@ -24,13 +30,18 @@
  *   SSL_CTX's ex_data (both borrowed, valid while the SSL lives: the
  *   connection frees the SSL in its dealloc and holds its context
  *   strongly, tlsobject.c).  The callables are strong references in the
- *   context (verify_callback, info_callback, keylog_callback), dropped by
+ *   context (verify_callback, info_callback, keylog_callback,
+ *   alpn_select_callback, ocsp_callback), dropped by
  *   the setters and by tp_clear; a callback reads them under the GIL and
  *   treats NULL as "none set".  The callable may drop the last reference
  *   to itself (setting the attribute again): it is called through a
  *   reference taken for the call.
  * - The certificate handed to the verify callback is up-referenced for the
  *   crypto.X509 (both own it); OpenSSL's store context is not exposed.
+ * - The protocol an ALPN select callback picks is pointed at inside the
+ *   client's list (OpenSSL's buffer, copied by OpenSSL on return), never
+ *   at the Python bytes.  A server's OCSP response is copied into
+ *   OPENSSL_malloc'd memory that the SSL then owns.
  */
 
 /* The connection and context of an SSL inside a callback, or 0 when the
@@ -232,6 +243,200 @@ tlsb_Context_set_keylog_callback(tlsb_Context *self, PyObject *value, void *clos
     else
         SSL_CTX_set_keylog_callback(self->ctx, self->keylog_bio != NULL
                                     ? tlsb_keylog_callback : NULL);
+    return 0;
+}
+
+/* ---- ALPN selection ---------------------------------------------------------- */
+
+static int
+tlsb_pyossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                        const unsigned char *in, unsigned int inlen, void *arg)
+{
+    tlsb_Connection *conn;
+    tlsb_Context *ctx;
+    PyObject *callback, *owner = NULL, *offered, *result = NULL;
+    PyGILState_STATE gil;
+    unsigned int i;
+    int answer = SSL_TLSEXT_ERR_ALERT_FATAL;
+
+    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+        return SSL_TLSEXT_ERR_NOACK;
+    gil = PyGILState_Ensure();
+    if (ctx->alpn_select_callback == NULL || conn->callback_exc.type != NULL) {
+        PyGILState_Release(gil);
+        return conn->callback_exc.type != NULL ? SSL_TLSEXT_ERR_ALERT_FATAL
+                                               : SSL_TLSEXT_ERR_NOACK;
+    }
+    callback = Py_NewRef(ctx->alpn_select_callback);
+    offered = PyList_New(0);
+    for (i = 0; offered != NULL && i < inlen; i += 1 + in[i]) {
+        PyObject *item;
+
+        if (i + 1 + in[i] > inlen)
+            break;                  /* OpenSSL checked the list; be safe */
+        item = PyBytes_FromStringAndSize((const char *)in + i + 1, in[i]);
+        if (item == NULL || PyList_Append(offered, item) < 0)
+            Py_CLEAR(offered);
+        Py_XDECREF(item);
+    }
+    if (offered != NULL)
+        owner = tlsb_connection_owner(conn);
+    if (owner != NULL)
+        result = PyObject_CallFunction(callback, "OO", owner, offered);
+    if (result == NULL)
+        tlsb_pending_exc_save(&conn->callback_exc);
+    else if (result == Py_None)
+        answer = SSL_TLSEXT_ERR_NOACK;
+    else if (!PyBytes_Check(result)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the ALPN select callback must return bytes or None");
+        tlsb_pending_exc_save(&conn->callback_exc);
+    }
+    else {
+        const unsigned char *pick = (const unsigned char *)PyBytes_AS_STRING(result);
+        Py_ssize_t len = PyBytes_GET_SIZE(result);
+
+        for (i = 0; i < inlen; i += 1 + in[i]) {
+            if (in[i] == len && i + 1 + in[i] <= inlen
+                && memcmp(in + i + 1, pick, (size_t)len) == 0) {
+                *out = in + i + 1;
+                *outlen = in[i];
+                answer = SSL_TLSEXT_ERR_OK;
+                break;
+            }
+        }
+    }
+    Py_XDECREF(result);
+    Py_XDECREF(owner);
+    Py_XDECREF(offered);
+    Py_DECREF(callback);
+    PyGILState_Release(gil);
+    return answer;
+}
+
+/* _alpn_select_callback: callable or None.  It replaces the stdlib
+ * select of _set_alpn_protocols() (one slot in the SSL_CTX); the Python
+ * layer sets it again after set_alpn_protos(). */
+static PyObject *
+tlsb_Context_get_alpn_select_callback(tlsb_Context *self, void *closure)
+{
+    return Py_NewRef(self->alpn_select_callback ? self->alpn_select_callback
+                                                : Py_None);
+}
+
+static int
+tlsb_Context_set_alpn_select_callback(tlsb_Context *self, PyObject *value,
+                                      void *closure)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None)
+        value = NULL;
+    Py_XSETREF(self->alpn_select_callback, Py_XNewRef(value));
+    if (value != NULL)
+        SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_pyossl_alpn_select, NULL);
+    else
+        SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_alpn_select_callback, self);
+    return 0;
+}
+
+/* ---- OCSP stapling ------------------------------------------------------------ */
+
+static int
+tlsb_pyossl_ocsp(SSL *ssl, void *arg)
+{
+    tlsb_Connection *conn;
+    tlsb_Context *ctx;
+    PyObject *callback, *owner, *response = NULL, *result = NULL;
+    PyGILState_STATE gil;
+    int server = SSL_is_server(ssl);
+    int answer = server ? SSL_TLSEXT_ERR_ALERT_FATAL : 0;
+
+    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+        return server ? SSL_TLSEXT_ERR_NOACK : 1;
+    gil = PyGILState_Ensure();
+    if (ctx->ocsp_callback == NULL || conn->callback_exc.type != NULL) {
+        PyGILState_Release(gil);
+        if (conn->callback_exc.type != NULL)
+            return answer;
+        return server ? SSL_TLSEXT_ERR_NOACK : 1;
+    }
+    callback = Py_NewRef(ctx->ocsp_callback);
+    owner = tlsb_connection_owner(conn);
+    if (server)
+        response = Py_NewRef(Py_None);
+    else {
+        const unsigned char *data = NULL;
+        long len = SSL_get_tlsext_status_ocsp_resp(ssl, &data);
+
+        response = PyBytes_FromStringAndSize(
+            (const char *)data, data == NULL || len < 0 ? 0 : (Py_ssize_t)len);
+    }
+    if (owner != NULL && response != NULL)
+        result = PyObject_CallFunction(callback, "OiO", owner, server, response);
+    if (result == NULL)
+        tlsb_pending_exc_save(&conn->callback_exc);
+    else if (!server) {
+        int ok = PyObject_IsTrue(result);
+
+        if (ok < 0)
+            tlsb_pending_exc_save(&conn->callback_exc);
+        answer = ok > 0;
+    }
+    else if (!PyBytes_Check(result)) {
+        PyErr_SetString(PyExc_TypeError, "OCSP callback must return a bytestring.");
+        tlsb_pending_exc_save(&conn->callback_exc);
+    }
+    else if (PyBytes_GET_SIZE(result) == 0)
+        answer = SSL_TLSEXT_ERR_NOACK;
+    else {
+        Py_ssize_t len = PyBytes_GET_SIZE(result);
+        unsigned char *copy = OPENSSL_malloc((size_t)len);
+
+        if (copy == NULL) {
+            PyErr_NoMemory();
+            tlsb_pending_exc_save(&conn->callback_exc);
+        }
+        else {
+            memcpy(copy, PyBytes_AS_STRING(result), (size_t)len);
+            /* the SSL owns copy from here on */
+            SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)len);
+            answer = SSL_TLSEXT_ERR_OK;
+        }
+    }
+    Py_XDECREF(result);
+    Py_XDECREF(response);
+    Py_XDECREF(owner);
+    Py_DECREF(callback);
+    PyGILState_Release(gil);
+    return answer;
+}
+
+/* _ocsp_callback: callable or None */
+static PyObject *
+tlsb_Context_get_ocsp_callback(tlsb_Context *self, void *closure)
+{
+    return Py_NewRef(self->ocsp_callback ? self->ocsp_callback : Py_None);
+}
+
+static int
+tlsb_Context_set_ocsp_callback(tlsb_Context *self, PyObject *value, void *closure)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None)
+        value = NULL;
+    Py_XSETREF(self->ocsp_callback, Py_XNewRef(value));
+    if (value != NULL)
+        SSL_CTX_set_tlsext_status_cb(self->ctx, tlsb_pyossl_ocsp);
+    else
+        SSL_CTX_set_tlsext_status_cb(self->ctx, NULL);
     return 0;
 }
 
@@ -567,6 +772,40 @@ tlsb_hook_conn_set_session(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* _ssl_conn_client_options(conn, what, arg=None): per-connection client
+ * settings made before the handshake: "request_ocsp" asks the server to
+ * staple an OCSP response; "alpn" (arg: wire-format bytes) sets the
+ * protocols this connection offers. */
+static PyObject *
+tlsb_hook_conn_client_options(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *arg = Py_None;
+    tlsb_Connection *conn;
+    const char *what;
+
+    if (!PyArg_ParseTuple(args, "Os|O:_ssl_conn_client_options", &obj, &what, &arg)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    if (strcmp(what, "request_ocsp") == 0) {
+        if (!SSL_set_tlsext_status_type(conn->ssl, TLSEXT_STATUSTYPE_ocsp))
+            return tlsb_raise_from_queue(NULL);
+        Py_RETURN_NONE;
+    }
+    if (strcmp(what, "alpn") == 0) {
+        if (!PyBytes_Check(arg)) {
+            PyErr_SetString(PyExc_TypeError, "protocols must be bytes");
+            return NULL;
+        }
+        /* copied by OpenSSL; 0 is success */
+        if (SSL_set_alpn_protos(conn->ssl, (const unsigned char *)PyBytes_AS_STRING(arg),
+                                (unsigned int)PyBytes_GET_SIZE(arg)) != 0)
+            return tlsb_raise_from_queue(NULL);
+        Py_RETURN_NONE;
+    }
+    PyErr_Format(PyExc_ValueError, "unknown option %s", what);
+    return NULL;
+}
+
 /* Entries of the module's method table (Modules/_tls_bootstrap.c). */
 #define TLSB_PYOSSL_HOOK_METHODS \
     {"_ssl_ctx_set_session_id", tlsb_hook_set_session_id, METH_VARARGS, \
@@ -586,4 +825,6 @@ tlsb_hook_conn_set_session(PyObject *module, PyObject *args)
     {"_ssl_conn_state", tlsb_hook_conn_state, METH_VARARGS, \
      "Internal (pyOpenSSL layer): state string and renegotiation."}, \
     {"_ssl_conn_set_session", tlsb_hook_conn_set_session, METH_VARARGS, \
-     "Internal (pyOpenSSL layer): SSL_set_session from any context."},
+     "Internal (pyOpenSSL layer): SSL_set_session from any context."}, \
+    {"_ssl_conn_client_options", tlsb_hook_conn_client_options, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): OCSP request, per-connection ALPN."},
