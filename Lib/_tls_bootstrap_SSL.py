@@ -166,7 +166,7 @@ VERIFY_CLIENT_ONCE = 0x4
 SENT_SHUTDOWN = 1
 RECEIVED_SHUTDOWN = 2
 
-OPENSSL_VERSION_NUMBER = _core.OPENSSL_VERSION_NUMBER
+OPENSSL_VERSION_NUMBER = int(_core.OPENSSL_VERSION_NUMBER)  # int on 2.7 too
 # OpenSSL_version()'s selectors
 SSLEAY_VERSION = 0
 SSLEAY_CFLAGS = 1
@@ -176,12 +176,9 @@ SSLEAY_DIR = 4
 
 
 def SSLeay_version(type):
-    """The linked OpenSSL's version text (only SSLEAY_VERSION is known)."""
-    if type == SSLEAY_VERSION:
-        return _core.OPENSSL_VERSION.encode("ascii")
-    raise NotImplementedError(
-        "SSLeay_version(%r): the core reports OpenSSL_version(OPENSSL_VERSION) "
-        "only" % (type,))
+    """Text about the linked OpenSSL: SSLEAY_VERSION, SSLEAY_CFLAGS,
+    SSLEAY_BUILT_ON, SSLEAY_PLATFORM or SSLEAY_DIR (bytes)."""
+    return _core._ssl_openssl_version(type)
 
 
 def _make_requires(flag, error):
@@ -231,7 +228,7 @@ _LIBRARY_NAMES = {
 }
 
 
-def _error_from_ssl(exc):
+def _error_from_ssl(exc, function=""):
     library = getattr(exc, "library", None)
     reason = getattr(exc, "reason", None)
     text = exc.args[1] if len(exc.args) > 1 else str(exc)
@@ -244,16 +241,20 @@ def _error_from_ssl(exc):
         reason_text = reason.lower().replace("_", " ")
     else:
         reason_text = str(text)
-    return Error([(_LIBRARY_NAMES.get(library, library or ""), "", reason_text)])
+    return Error([(_LIBRARY_NAMES.get(library, library or ""), function,
+                   reason_text)])
 
 
 class _translated(object):
     """with _translated(conn): core call -- the host's ssl exceptions become
     pyOpenSSL's; conn (if any) records what the call wanted."""
 
-    def __init__(self, conn=None, value_errors=False):
+    def __init__(self, conn=None, value_errors=False, function=""):
         self.conn = conn
         self.value_errors = value_errors    # the core's ValueError is Error too
+        # OpenSSL 3 records no function names; where we know which call
+        # failed, its name goes in the tuple, as pyOpenSSL on 1.1.1 shows
+        self.function = function
 
     def __enter__(self):
         if self.conn is not None:
@@ -278,7 +279,7 @@ class _translated(object):
         if isinstance(exc, _core.SSLSyscallError):
             raise SysCallError(exc.errno if exc.errno else -1, exc.strerror)
         if isinstance(exc, _core.SSLError):
-            raise _error_from_ssl(exc)
+            raise _error_from_ssl(exc, self.function)
         if self.value_errors:
             raise Error([("SSL routines", "", str(exc))])
         return False
@@ -397,6 +398,7 @@ class Context(object):
         self._mode = _MODES_WE_HAVE     # what the core's contexts have, as pyOpenSSL's
         self._chain = None
         self._key = None
+        self._pair_error = None     # a mismatched key, for check_privatekey()
         self._passwd_cb = None
         self._passwd_userdata = None
         self._servername_callback = None
@@ -440,8 +442,12 @@ class Context(object):
         cipher_list = _as_bytes("cipher_list", cipher_list)
         if not isinstance(cipher_list, bytes):
             raise TypeError("cipher_list must be a byte string.")
-        with _translated():
+        try:
             self._ctx.set_ciphers(cipher_list.decode("ascii"))
+        except _core.SSLError:
+            # the core answers as the stdlib, which drops OpenSSL's reason
+            raise Error([("SSL routines", "SSL_CTX_set_cipher_list",
+                          "no cipher match")])
 
     # -- verification -----------------------------------------------------
     def set_verify(self, mode, callback=None):
@@ -490,17 +496,30 @@ class Context(object):
         self._passwd_cb = callback
         self._passwd_userdata = userdata
 
-    def _install(self):
+    def _install(self, key_last=False):
         # The core installs a chain with its key, and checks that they match.
         if self._chain is None or self._key is None:
             return
-        with _translated():
-            self._ctx.load_cert_chain_data(self._chain, self._key)
+        self._pair_error = None
+        try:
+            with _translated():
+                self._ctx.load_cert_chain_data(self._chain, self._key)
+        except Error as exc:
+            # As OpenSSL: a key that does not match the certificate is an
+            # error when the key comes last; a certificate that comes last
+            # drops the key silently, and check_privatekey() says so
+            if key_last or not any("mismatch" in part[2] for part in exc.args[0]):
+                raise
+            self._pair_error = exc
 
     def use_certificate(self, cert):
         """Use a crypto.X509 as our certificate."""
         if not isinstance(cert, crypto.X509):
             raise TypeError("cert must be an X509 instance")
+        try:
+            cert.get_pubkey()       # an X509() never filled in has none
+        except crypto.Error as exc:
+            raise Error(exc.args[0] if exc.args else [])
         self._chain = [cert] + list(self._chain[1:] if isinstance(self._chain, list) else [])
         self._install()
 
@@ -539,8 +558,12 @@ class Context(object):
         """Use a crypto.PKey as our private key."""
         if not isinstance(pkey, crypto.PKey):
             raise TypeError("pkey must be a PKey instance")
-        self._key = pkey
-        self._install()
+        previous, self._key = self._key, pkey
+        try:
+            self._install(key_last=True)
+        except Error:
+            self._key = previous    # as OpenSSL, which keeps the old one
+            raise
 
     def use_privatekey_file(self, keyfile, filetype=_UNSPECIFIED):
         """Use the private key in a PEM or ASN1 file (set_passwd_cb for
@@ -549,8 +572,7 @@ class Context(object):
         data = _read_file(keyfile, filetype)
         passphrase = None
         if self._passwd_cb is not None:
-            callback, userdata = self._passwd_cb, self._passwd_userdata
-            passphrase = lambda *ignored: callback(1024, False, userdata)
+            passphrase = _PassphraseOnce(self._passwd_cb, self._passwd_userdata)
         try:
             if passphrase is None:
                 key = crypto.load_privatekey(filetype, data)
@@ -566,13 +588,15 @@ class Context(object):
             raise Error([("SSL routines", "", "no certificate assigned"
                           if self._chain is None else "no private key assigned")])
         self._install()
+        if self._pair_error is not None:
+            raise self._pair_error
 
     # -- sessions and other SSL_CTX settings --------------------------------
     def set_session_id(self, buf):
         """The session ID context: sessions resume only between contexts
         (servers) that share it."""
         buf = _as_bytes("buf", buf)
-        with _translated():
+        with _translated(function="SSL_CTX_set_session_id_context"):
             _core._ssl_ctx_set_session_id(self._ctx, buf)
 
     def set_session_cache_mode(self, mode):
@@ -750,6 +774,25 @@ def _alpn_wire(protos):
         if not isinstance(proto, bytes) or not 0 < len(proto) < 256:
             raise ValueError("ALPN protocols must be 1 to 255 bytes")
     return b"".join(bytes(bytearray([len(p)])) + p for p in protos)
+
+
+class _PassphraseOnce(object):
+    """pyOpenSSL's passphrase callback protocol: callback(maxlen, verify,
+    userdata), called at most once per load, its answer cut to maxlen."""
+    MAXLEN = 1024       # OpenSSL's PEM_BUFSIZE, what pyOpenSSL passes
+
+    def __init__(self, callback, userdata):
+        self.callback = callback
+        self.userdata = userdata
+        self.answer = None
+
+    def __call__(self, *ignored):
+        if self.answer is None:
+            answer = self.callback(self.MAXLEN, False, self.userdata)
+            if not isinstance(answer, bytes):
+                raise ValueError("passphrase callback must return bytes")
+            self.answer = answer[:self.MAXLEN]
+        return self.answer
 
 
 def _pem_certificates(data):
@@ -1069,12 +1112,15 @@ class Connection(object):
         """Send close_notify.  True once the peer's close_notify is in too,
         False while we still wait for it."""
         conn = self._core()
+        again = self._shutdown_state & SENT_SHUTDOWN
         self._shutdown_state |= SENT_SHUTDOWN
         try:
             with _translated(self):
                 conn.unwrap()
         except WantReadError:
             self._flush()
+            if again:
+                raise       # still waiting for the peer's close_notify
             return False
         self._flush()
         self._shutdown_state |= RECEIVED_SHUTDOWN

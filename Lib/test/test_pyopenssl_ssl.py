@@ -735,6 +735,63 @@ def test_missing_files_are_ssl_errors(impl, tmp_path):
         ctx.use_privatekey_file(missing, None)
 
 
+def test_cipher_list_without_match_error_tuple(impl):
+    with pytest.raises(impl.Error) as info:
+        impl.Context(impl.TLS_METHOD).set_cipher_list(b"imaginary-cipher")
+    assert info.value.args == ([("SSL routines", "SSL_CTX_set_cipher_list",
+                                 "no cipher match")],)
+
+
+def test_passphrase_callback_called_once_and_cut_to_maxlen(impl, tmp_path):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("localhost.key"), "rb") as f:
+        key = crypto_mod.load_privatekey(crypto_mod.FILETYPE_PEM, f.read())
+    secret = b"p" * 1024
+    keyfile = tmp_path / "encrypted.key"
+    keyfile.write_bytes(crypto_mod.dump_privatekey(
+        crypto_mod.FILETYPE_PEM, key, "aes-256-cbc", secret))
+    calls = []
+
+    def passphrase(maxlen, verify, userdata):
+        calls.append((maxlen, verify, userdata))
+        return secret + b"extra"        # cut to maxlen: the right one
+    ctx = impl.Context(impl.TLS_METHOD)
+    ctx.set_passwd_cb(passphrase, "data")
+    ctx.use_privatekey_file(str(keyfile).encode())
+    assert calls == [(1024, False, "data")]
+
+
+def test_mismatched_pair_order_decides_where_it_fails(impl):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("client.key"), "rb") as f:
+        other = crypto_mod.load_privatekey(crypto_mod.FILETYPE_PEM, f.read())
+    ctx = impl.Context(impl.TLS_METHOD)
+    ctx.use_privatekey(other)
+    ctx.use_certificate_file(path("localhost.pem"))     # accepted...
+    with pytest.raises(impl.Error):
+        ctx.check_privatekey()                          # ...but not a pair
+    with pytest.raises(impl.Error):
+        ctx.use_certificate(crypto_mod.X509())          # nothing in it
+
+
+def test_second_shutdown_waits_then_truncation_is_error(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    handshake(client, server)
+    assert server.shutdown() is False
+    with pytest.raises(impl.WantReadError):
+        server.shutdown()
+    server.bio_shutdown()
+    with pytest.raises(impl.Error):
+        server.shutdown()
+
+
+def test_ssleay_version_selectors_and_version_number(impl):
+    for name in ("SSLEAY_VERSION", "SSLEAY_CFLAGS", "SSLEAY_BUILT_ON",
+                 "SSLEAY_PLATFORM", "SSLEAY_DIR"):
+        assert isinstance(impl.SSLeay_version(getattr(impl, name)), bytes)
+    assert type(impl.OPENSSL_VERSION_NUMBER) is int
+
+
 # ---- a Connection over a socket ----------------------------------------
 
 def socket_pair(blocking):

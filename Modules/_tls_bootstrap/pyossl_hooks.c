@@ -806,6 +806,17 @@ tlsb_hook_conn_client_options(PyObject *module, PyObject *args)
     return NULL;
 }
 
+/* _ssl_openssl_version(type) -> bytes: OpenSSL_version(type) */
+static PyObject *
+tlsb_hook_openssl_version(PyObject *module, PyObject *args)
+{
+    int type;
+
+    if (!PyArg_ParseTuple(args, "i:_ssl_openssl_version", &type))
+        return NULL;
+    return PyBytes_FromString(OpenSSL_version(type));
+}
+
 /* Entries of the module's method table (Modules/_tls_bootstrap.c). */
 #define TLSB_PYOSSL_HOOK_METHODS \
     {"_ssl_ctx_set_session_id", tlsb_hook_set_session_id, METH_VARARGS, \
@@ -827,4 +838,6 @@ tlsb_hook_conn_client_options(PyObject *module, PyObject *args)
     {"_ssl_conn_set_session", tlsb_hook_conn_set_session, METH_VARARGS, \
      "Internal (pyOpenSSL layer): SSL_set_session from any context."}, \
     {"_ssl_conn_client_options", tlsb_hook_conn_client_options, METH_VARARGS, \
-     "Internal (pyOpenSSL layer): OCSP request, per-connection ALPN."},
+     "Internal (pyOpenSSL layer): OCSP request, per-connection ALPN."}, \
+    {"_ssl_openssl_version", tlsb_hook_openssl_version, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): OpenSSL_version(type) as bytes."},
