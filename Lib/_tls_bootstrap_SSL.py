@@ -1,5 +1,5 @@
 """pyOpenSSL 21.0.0's ``OpenSSL.SSL`` API on the _tls_bootstrap core
-(published as ``_tls_bootstrap.SSL``).  Issue 17, first landing.
+(published as ``_tls_bootstrap.SSL``).  Issue 17.
 
 Design (rules of this file):
 
@@ -22,17 +22,34 @@ Design (rules of this file):
   set_min/max_proto_version to minimum_version/maximum_version (same
   numbers); set_alpn_protos to ``_set_alpn_protocols`` (wire format);
   the servername callback rides on the core's ``sni_callback``.
+- Callbacks stdlib ssl lacks (verify, info, keylog, ALPN select, OCSP)
+  and SSL/SSL_CTX calls it does not expose (sessions from any context,
+  Finished messages, randoms, client CA lists, ...) are hooks of
+  Modules/_tls_bootstrap/pyossl_hooks.c, whose note says who owns what.
+  Core callbacks get the core connection; ``_owner()`` maps it back to our
+  Connection through a weak reference, so no callback keeps a Connection
+  alive, and no callable stored in the core context refers to the Context
+  (the core context holds them strongly).  An exception raised in a
+  callback comes out of the I/O call that ran the handshake, unchanged,
+  as in pyOpenSSL.
+- Over a socket, the core still works on the two memory BIOs and
+  ``Connection._run`` moves the bytes (see the Connection docstring), so
+  sockets and memory BIOs share one I/O path.
 - Errors: the core raises the host's ``ssl`` exceptions; ``_translated``
   is the one place they become pyOpenSSL's (WantRead/WantWrite/ZeroReturn/
   SysCall, everything else ``Error([(library, function, reason)])``; the
-  function is '' as OpenSSL 3 no longer records one).
+  function is '' as OpenSSL 3 no longer records one, except where this
+  file knows which call failed).  A file that cannot be read is Error too
+  (``_os_errors``).
 - A Context starts from the core's (3.13's) defaults: TLS 1.2 minimum,
   3.13's cipher string and options, not OpenSSL's bare SSL_CTX_new ones.
-- Needs C support that does not exist yet (raise NotImplementedError
-  naming it): the set_verify callback (SSL_CTX_set_verify's callback),
-  set_alpn_select_callback, set_info_callback, set_keylog_callback (the
-  core has keylog_filename only), OCSP callbacks, recv(MSG_PEEK), modes
-  other than the ones the core sets, Connection over a socket.
+- Not provided (NotImplementedError naming it): modes other than the ones
+  the core sets (set_mode), add_extra_chain_cert() before a certificate,
+  set_tlsext_host_name() after the first I/O, get_protocol_version_name()
+  before a version is agreed.
+- Measured with pyOpenSSL 21.0.0's own tests/test_ssl.py (tox -e
+  pyopenssl-ssl); what fails there is listed with its reason in
+  Lib/test/pyopenssl_known_failures.txt.
 """
 import errno as _errno
 import os
