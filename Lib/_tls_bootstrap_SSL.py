@@ -53,6 +53,7 @@ Design (rules of this file):
 """
 import errno as _errno
 import os
+import select as _select
 import socket as _socket_module
 import sys
 import traceback
@@ -72,7 +73,6 @@ else:
     _integer_types = (int,)
 
 _WOULD_BLOCK = (_errno.EAGAIN, _errno.EWOULDBLOCK)
-_RECV_SIZE = 65536
 _MAX_RECORD = 16384     # TLS plaintext record limit
 _MSG_PEEK = getattr(_socket_module, "MSG_PEEK", 2)
 
@@ -852,6 +852,8 @@ class Connection(object):
         self._wants = None
         self._app_data = None
         self._unsent = b""          # ciphertext the socket has not taken yet
+        self._record_header = b""   # part of the next record's header read
+        self._record_left = 0       # bytes of the current record to read
         self._peeked = b""          # plaintext read by recv(MSG_PEEK)
         self._shutdown_state = 0    # SENT_SHUTDOWN | RECEIVED_SHUTDOWN
         self._session = None        # Session given to set_session()
@@ -934,7 +936,12 @@ class Connection(object):
         self._unsent = b""
         while data:
             try:
+                if not self._ready(write=True):
+                    self._unsent = data
+                    return False
                 sent = self._socket.send(data)
+            except _socket_module.timeout:
+                raise
             except _socket_module.error as exc:
                 if exc.args and exc.args[0] in _WOULD_BLOCK:
                     self._unsent = data
@@ -943,19 +950,50 @@ class Connection(object):
             data = data[sent:]
         return True
 
+    def _ready(self, write):
+        # A socket with a timeout is non-blocking underneath, and OpenSSL
+        # on its descriptor (pyOpenSSL) answers WANT_READ/WANT_WRITE at
+        # once; the caller waits (urllib3 does, with the timeout).  Python
+        # would wait inside recv()/send() instead, so look first.
+        timeout = self._socket.gettimeout()
+        if timeout is None:
+            return True
+        if write:
+            return bool(_select.select([], [self._socket], [], 0)[1])
+        return bool(_select.select([self._socket], [], [], 0)[0])
+
     def _fill(self):
         # One recv() from the socket into the core.  False: a non-blocking
-        # socket had nothing.
+        # socket had nothing.  Reads stop at TLS record boundaries (the
+        # 5-byte header, then its body), as OpenSSL's socket BIO does: what
+        # the core does not need yet stays in the kernel, so closing after
+        # a failed handshake resets the connection as with pyOpenSSL.
+        if self._record_left:
+            want = self._record_left
+        else:
+            want = 5 - len(self._record_header)
         try:
-            data = self._socket.recv(_RECV_SIZE)
+            if not self._ready(write=False):
+                return False
+            data = self._socket.recv(want)
+        except _socket_module.timeout:
+            raise
         except _socket_module.error as exc:
             if exc.args and exc.args[0] in _WOULD_BLOCK:
                 return False
             raise SysCallError(exc.args[0], _strerror(exc))
-        if data:
-            self._incoming.write(data)
-        else:
+        if not data:
             self._incoming.write_eof()
+            return True
+        self._incoming.write(data)
+        if self._record_left:
+            self._record_left -= len(data)
+        else:
+            self._record_header += data
+            if len(self._record_header) == 5:
+                header = bytearray(self._record_header)
+                self._record_left = (header[3] << 8) | header[4]
+                self._record_header = b""
         return True
 
     def _run(self, operation):
@@ -980,6 +1018,13 @@ class Connection(object):
             except ZeroReturnError:
                 self._shutdown_state |= RECEIVED_SHUTDOWN
                 self._flush()
+                raise
+            except Error:
+                # an alert the failure produced still goes to the peer
+                try:
+                    self._flush()
+                except Error:
+                    pass
                 raise
             self._flush()
             return result

@@ -860,6 +860,49 @@ def test_socket_connection_nonblocking_wants_read(impl):
     b.close()
 
 
+def test_socket_with_timeout_wants_read_at_once(impl):
+    # pyOpenSSL's descriptor is non-blocking under a timeout: no waiting
+    # inside recv(), the caller (urllib3) waits with the timeout
+    import time
+    a, b = socket_pair(blocking=True)
+    a.settimeout(5)
+    client = impl.Connection(client_context(impl), a)
+    client.set_connect_state()
+    start = time.time()
+    with pytest.raises(impl.WantReadError):
+        client.do_handshake()
+    assert time.time() - start < 2
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_socket_verify_failure_sends_the_alert(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    a, b = socket_pair(blocking=False)
+    client = cmod.Connection(client_context(cmod, cafile="ecdsa.pem"), a)
+    client.set_connect_state()
+    server = smod.Connection(server_context(smod), b)
+    server.set_accept_state()
+    errors = {}
+    for _ in range(200):
+        for name, end in (("client", client), ("server", server)):
+            if name in errors:
+                continue
+            try:
+                end.do_handshake()
+            except (cmod.WantReadError, smod.WantReadError):
+                pass
+            except (cmod.Error, smod.Error) as exc:
+                errors[name] = exc
+        if len(errors) == 2:
+            break
+    assert errors["client"].args[0][0][2] == "certificate verify failed"
+    assert errors["server"].args[0][0][2] == "tlsv1 alert unknown ca"
+    a.close()
+    b.close()
+
+
 def test_socket_peer_gone_is_syscall_error(impl):
     a, b = socket_pair(blocking=True)
     client = impl.Connection(client_context(impl), a)
