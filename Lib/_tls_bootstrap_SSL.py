@@ -1062,6 +1062,13 @@ class Connection(object):
     # -- memory BIOs --------------------------------------------------------
     def bio_write(self, buf):
         """Give bytes received from the peer; returns how many were taken."""
+        if type(buf) is bytes and self._socket is None:
+            try:                                # fast path: nothing to check
+                return self._incoming.write(buf)
+            except _core.SSLError as exc:       # after bio_shutdown()
+                translated = _translated()
+                if not translated.__exit__(type(exc), exc, None):
+                    raise
         self._no_socket("bio_write")
         buf = _as_bytes("buf", buf)
         if isinstance(buf, memoryview):
@@ -1094,8 +1101,26 @@ class Connection(object):
         conn = self._core()
         self._run(conn.do_handshake)
 
+    def _fast_io_failed(self, exc):
+        # The fast paths' exception, through the one mapping (_translated).
+        if isinstance(exc, _core.SSLZeroReturnError):
+            self._shutdown_state |= RECEIVED_SHUTDOWN
+        translated = _translated(self)
+        translated.__enter__()
+        if not translated.__exit__(type(exc), exc, None):
+            raise exc
+
     def send(self, buf, flags=0):
         """Encrypt buf; returns the number of bytes taken."""
+        # Fast path (memory BIOs, bytes of one record at most, after the
+        # first I/O): small records are where per-call cost shows.
+        if (type(buf) is bytes and len(buf) <= _MAX_RECORD and flags == 0
+                and self._conn is not None and self._socket is None):
+            self._wants = None
+            try:
+                return self._conn.write(buf)
+            except _core.SSLError as exc:
+                self._fast_io_failed(exc)
         buf = _as_bytes("buf", buf)
         if isinstance(buf, memoryview):
             buf = buf.tobytes()     # bytes(view) is its repr on 2.7
@@ -1149,6 +1174,17 @@ class Connection(object):
     def recv(self, bufsiz, flags=None):
         """Up to bufsiz bytes of plaintext (MSG_PEEK: leave them to be read
         again); ZeroReturnError after close_notify."""
+        if (not flags and self._conn is not None and self._socket is None
+                and not self._peeked and type(bufsiz) is int and bufsiz > 0):
+            self._wants = None          # fast path, as in send()
+            try:
+                data = self._conn.read(bufsiz)
+            except _core.SSLError as exc:
+                self._fast_io_failed(exc)
+            if data:
+                return data
+            self._shutdown_state |= RECEIVED_SHUTDOWN
+            raise ZeroReturnError()
         if not isinstance(bufsiz, _integer_types):
             raise TypeError("bufsiz must be an integer")
         return self._read(bufsiz, bool(flags and flags & _MSG_PEEK))

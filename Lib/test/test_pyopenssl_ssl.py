@@ -735,6 +735,22 @@ def test_missing_files_are_ssl_errors(impl, tmp_path):
         ctx.use_privatekey_file(missing, None)
 
 
+def test_small_record_io_after_the_handshake_keeps_pyopenssl_results(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    handshake(client, server)
+    with pytest.raises(impl.WantReadError):
+        server.recv(64)                 # nothing there yet
+    assert server.want_read()
+    assert client.send(b"x" * 64) == 64
+    pump(client, server)
+    assert server.recv(64) == b"x" * 64
+    client.shutdown()
+    pump(client, server)
+    with pytest.raises(impl.ZeroReturnError):
+        server.recv(64)
+    assert server.get_shutdown() & impl.RECEIVED_SHUTDOWN
+
+
 def test_cipher_list_without_match_error_tuple(impl):
     with pytest.raises(impl.Error) as info:
         impl.Context(impl.TLS_METHOD).set_cipher_list(b"imaginary-cipher")
