@@ -858,6 +858,10 @@ class Connection(object):
         self._shutdown_state = 0    # SENT_SHUTDOWN | RECEIVED_SHUTDOWN
         self._session = None        # Session given to set_session()
         self._client_options = []   # (what, arg) applied to the core SSL
+        # Private (bench/ only): a client that also checks the SNI name
+        # against the certificate inside the handshake, as the stdlib does;
+        # pyOpenSSL 21 has no API for it.
+        self._check_hostname = False
 
     def __getattr__(self, name):
         # Only reached for names we lack: pyOpenSSL passes them to the socket.
@@ -877,7 +881,7 @@ class Connection(object):
         with _translated():
             self._context._ctx._wrap_bio(
                 self._incoming, self._outgoing, self._server_side, name,
-                target=conn, verify_hostname=False)
+                target=conn, verify_hostname=self._check_hostname)
         conn._pyossl_owner = weakref.ref(self)
         self._conn = conn
         if self._session is not None:

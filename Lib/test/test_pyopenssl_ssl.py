@@ -1003,3 +1003,17 @@ def test_client_against_openssl_s_server():
             assert reply.strip() == b"dlrow olleh"
         finally:
             sock.close()
+
+
+def test_private_hostname_check_for_the_bench():
+    # bench/worker.py's stack of ours checks names inside the handshake
+    for name, fails in ((b"localhost", False), (b"wrong.example", True)):
+        client, server = connections(client_context(ours), server_context(ours),
+                                     ours, ours, sni=name)
+        client._check_hostname = True
+        if fails:
+            with pytest.raises(ours.Error) as info:
+                handshake(client, server)
+            assert info.value.args[0][0][2] == "certificate verify failed"
+        else:
+            handshake(client, server)
