@@ -1086,6 +1086,11 @@ class Connection(object):
 
     def bio_read(self, bufsiz):
         """Take up to bufsiz bytes to send to the peer."""
+        if self._socket is None and type(bufsiz) is int:
+            data = self._outgoing.read(bufsiz)      # fast path
+            if data:
+                return data
+            raise WantReadError()
         self._no_socket("bio_read")
         if not isinstance(bufsiz, _integer_types):
             raise TypeError("bufsiz must be an integer")
@@ -1118,11 +1123,12 @@ class Connection(object):
         """Encrypt buf; returns the number of bytes taken."""
         # Fast path (memory BIOs, bytes of one record at most, after the
         # first I/O): small records are where per-call cost shows.
-        if (type(buf) is bytes and len(buf) <= _MAX_RECORD and flags == 0
-                and self._conn is not None and self._socket is None):
+        conn = self._conn
+        if (conn is not None and type(buf) is bytes and len(buf) <= _MAX_RECORD
+                and not flags and self._socket is None):
             self._wants = None
             try:
-                return self._conn.write(buf)
+                return conn.write(buf)
             except _core.SSLError as exc:
                 self._fast_io_failed(exc)
         buf = _as_bytes("buf", buf)
@@ -1178,11 +1184,12 @@ class Connection(object):
     def recv(self, bufsiz, flags=None):
         """Up to bufsiz bytes of plaintext (MSG_PEEK: leave them to be read
         again); ZeroReturnError after close_notify."""
-        if (not flags and self._conn is not None and self._socket is None
+        conn = self._conn
+        if (conn is not None and not flags and self._socket is None
                 and not self._peeked and type(bufsiz) is int and bufsiz > 0):
             self._wants = None          # fast path, as in send()
             try:
-                data = self._conn.read(bufsiz)
+                data = conn.read(bufsiz)
             except _core.SSLError as exc:
                 self._fast_io_failed(exc)
             if data:
