@@ -10,7 +10,9 @@ objects and ours (two different OpenSSL builds) must not meet.
 OpenSSL._util exists because some consumers import `OpenSSL._util.lib` at
 module level (and use it only on OpenSSL older than 1.1): its `lib` and
 `ffi` are not cffi bindings, and any attribute read on them raises
-AttributeError saying so.
+AttributeError saying so; the one exception is `ffi.NULL`, a plain
+sentinel equal only to itself, because code (pyOpenSSL's own test_crypto)
+names it at module level, e.g. in pytest parameters.
 """
 import sys
 import types
@@ -35,11 +37,20 @@ _saved = {}        # name -> what sys.modules held before inject (or _MISSING)
 _installed = {}    # name -> the module we put there
 
 
+class _Null(object):
+    """Stands for cffi's NULL pointer constant; it points at nothing."""
+
+    def __repr__(self):
+        return "<OpenSSL._util.ffi.NULL: not a cffi pointer (_tls_bootstrap)>"
+
+
 class _NotCffiBindings(object):
     """Stands where pyOpenSSL has its cffi `lib`/`ffi`: there are none."""
 
     def __init__(self, name):
         self._name = name
+        if name == "ffi":
+            self.NULL = _Null()
 
     def __getattr__(self, attribute):
         raise AttributeError(

@@ -22,6 +22,8 @@
  *   _tls_bootstrap/psk.c         TLS-PSK callbacks
  *   _tls_bootstrap/algorithms.c  TLS 1.3 suites, groups, signature algorithms
  *   _tls_bootstrap/memcert.c     load_cert_chain_data(): chains and keys in memory
+ *   _tls_bootstrap/pyossl_hooks.c  verify/info/keylog callbacks of the
+ *                                pyOpenSSL layer (Lib/_tls_bootstrap_SSL.py)
  *   _tls_bootstrap/crypto_*.c    the `crypto` and `rand` submodules
  *                                (pyOpenSSL's API); map in crypto_module.c
  *   this file                    module functions (RAND_*, ...) and init
@@ -58,6 +60,7 @@
 #include "_tls_bootstrap/crypto_pkcs7.c"
 #include "_tls_bootstrap/crypto_spki.c"
 #include "_tls_bootstrap/crypto_rand.c"
+#include "_tls_bootstrap/pyossl_hooks.c"
 
 #ifndef TLSB_VERSION
 #  error "TLSB_VERSION must be defined by the build (setup.py reads it from Lib/_tls_bootstrap.py)"
@@ -138,6 +141,7 @@ tlsb_get_default_verify_paths(PyObject *module, PyObject *unused)
 }
 
 static PyMethodDef tlsb_module_methods[] = {
+    TLSB_PYOSSL_HOOK_METHODS
 
     {"RAND_bytes", tlsb_RAND_bytes, METH_VARARGS,
      "RAND_bytes(n, /)\n--\n\nn bytes from OpenSSL's default random generator; SSLError if it\n"

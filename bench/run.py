@@ -373,6 +373,11 @@ def define_stacks(args):
         Stack("pyopenssl-3.13", "pyOpenSSL on 3.13, cryptography's bundled OpenSSL",
               "main", env=environments["py313"], api="pyopenssl",
               reference="c+" + OPENSSL_3),
+        # pyOpenSSL's API on the interpreter's OpenSSL (issue 17)
+        Stack("tlsb-pyopenssl-2.7", "pyOpenSSL API of _tls_bootstrap on 2.7",
+              "main", env=environments["py27"], api="tlsb-pyopenssl", python2=True),
+        Stack("tlsb-pyopenssl-3.13", "pyOpenSSL API of _tls_bootstrap on 3.13",
+              "main", env=environments["py313"], api="tlsb-pyopenssl"),
     ]
     for version in (OPENSSL_111, OPENSSL_3):
         prefix = prefixes[version]

@@ -2,7 +2,8 @@
 
     python worker.py API WORKLOAD CERTDIR COUNT
 
-API       stdlib (this interpreter's ssl), tlsb (_tls_bootstrap), pyopenssl
+API       stdlib (this interpreter's ssl), tlsb (_tls_bootstrap), pyopenssl,
+          tlsb-pyopenssl (pyOpenSSL's API from _tls_bootstrap.inject_pyopenssl())
 WORKLOAD  w1-tls13, w1-tls12, w2, w3, w4, mem, threads, import (see
           bench/README.md)
 
@@ -346,6 +347,39 @@ class PyOpenSSLStack(object):
         return seconds, info
 
 
+class TlsbPyOpenSSLStack(PyOpenSSLStack):
+    """pyOpenSSL's API from _tls_bootstrap (inject_pyopenssl()): the same
+    calls as PyOpenSSLStack on the interpreter's OpenSSL; hostnames are
+    checked inside the handshake through a private switch of ours, where
+    the real one reaches into cffi (_lib)."""
+
+    def __init__(self, certdir):
+        import _tls_bootstrap
+        _tls_bootstrap.inject_pyopenssl()
+        PyOpenSSLStack.__init__(self, certdir)
+
+    def openssl_version(self):
+        import OpenSSL
+        import _tls_bootstrap
+        return "%s (_tls_bootstrap %s, pyOpenSSL API %s)" % (
+            _tls_bootstrap.OPENSSL_VERSION, _tls_bootstrap.__version__,
+            OpenSSL.__version__)
+
+    def _client(self, client_ctx, sock, hostname):
+        client = self.SSL.Connection(client_ctx, sock)
+        client.set_connect_state()
+        client.set_tlsext_host_name(hostname.encode("ascii"))
+        client._check_hostname = True
+        return client
+
+    def negotiated(self, pair):
+        client = pair[0]
+        return {"protocol": client.get_protocol_version_name(),
+                "cipher": client.get_cipher_name(),
+                "verified": client.get_verified_chain() is not None
+                and client.get_peer_certificate() is not None}
+
+
 def make_stack(api, certdir):
     if api == "stdlib":
         import ssl
@@ -358,6 +392,8 @@ def make_stack(api, certdir):
         return SSLModuleStack(_tls_bootstrap, certdir)
     if api == "pyopenssl":
         return PyOpenSSLStack(certdir)
+    if api == "tlsb-pyopenssl":
+        return TlsbPyOpenSSLStack(certdir)
     raise SystemExit("worker: unknown API %r" % api)
 
 

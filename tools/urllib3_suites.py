@@ -23,11 +23,8 @@ keeps failing grafted while it passes plain is a regression.  Tests that
 fail plain (the Internet, addresses only a real network routes) prove
 nothing either way and are counted, not compared.
 
-On 2.7 the contrib suite (test/contrib/test_pyopenssl.py: urllib3's HTTPS
-tests through urllib3.contrib.pyopenssl) also runs with inject_pyopenssl(),
-our pyOpenSSL API in place of the real one, and is reported beside real
-pyOpenSSL 21's count (issue 17; reported, not compared, until that API is
-complete).
+The contrib suite through our pyOpenSSL API (inject_pyopenssl()) is
+tools/urllib3_pyopenssl_suite.py's, run by the same 2.7 leg.
 
 Exits 1 on a regression, 2 when the suite could not run.  Runs on 2.7 and
 3.x.
@@ -52,7 +49,6 @@ EXIT_GRACE = 20         # seconds a process may take to exit after pytest ended
 # Pytest plugins put on PYTHONPATH: -p loads them before any conftest.
 PLUGINS = {
     "tlsb_graft.py": "import _tls_bootstrap\n_tls_bootstrap.monkeypatch_ssl()\n",
-    "tlsb_inject.py": "import _tls_bootstrap\n_tls_bootstrap.inject_pyopenssl()\n",
     # Each test's outcome (a failure in any phase fails it), the same way on
     # pytest 4.6 and 8.
     "tlsb_outcomes.py": """\
@@ -136,8 +132,8 @@ class Run(object):
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
                    "-p", "tlsb_outcomes", "-q", "-rfE", "--tb=short",
                    "--timeout=%d" % PER_TEST_TIMEOUT]
-        if mode in ("graft", "inject"):
-            command += ["-p", "tlsb_" + mode]
+        if mode == "graft":
+            command += ["-p", "tlsb_graft"]
         self.mode = mode
         self.started = time.time()
         self.output = open(self.log_path, "w")
@@ -267,12 +263,6 @@ def main(argv):
                   if outcome == "passed" and plain.get(test) != "passed"]
         log("  %d test(s) pass only grafted" % len(gained))
         regressions = confirmed_regressions(sources, plugins, suspects, extra)
-        if sys.version_info[0] == 2:
-            contrib = ["test/contrib/test_pyopenssl.py"]
-            log("contrib suite, real pyOpenSSL against inject_pyopenssl():")
-            pair = run_pair(sources, plugins, ("plain", "inject"), contrib, extra)
-            for _, run in pair.values():
-                run.discard()
         for test in regressions:
             log("REGRESSION %s passes without the graft, fails with it" % test)
         return 1 if regressions else 0

@@ -48,6 +48,9 @@ def test_inject_gives_ours_and_extract_removes_it():
             assert "no cffi bindings" in str(exc)
         else:
             raise AssertionError("lib attribute found")
+        # a sentinel for module-level uses such as pyOpenSSL's test_crypto
+        assert OpenSSL._util.ffi.NULL is OpenSSL._util.ffi.NULL
+        assert OpenSSL._util.ffi.NULL != None
         _tls_bootstrap.inject_pyopenssl()     # a second call changes nothing
         assert sys.modules["OpenSSL"] is OpenSSL
         _tls_bootstrap.extract_pyopenssl()
@@ -115,3 +118,22 @@ def test_code_written_for_pyopenssl_handshakes_through_inject():
         assert isinstance(peer, crypto.X509)
         print(peer.get_subject().CN)
     """) == "localhost"
+
+
+def test_urllib3_contrib_pyopenssl_accepts_ours():
+    # urllib3 1.26 (the 2.7 line) checks X509()._x509 before it grafts
+    # pyOpenSSL in; its HTTPS suite runs with ours (tox -e py27-urllib3)
+    urllib3 = pytest.importorskip("urllib3")
+    if not urllib3.__version__.startswith("1.26"):
+        pytest.skip("urllib3 1.26 (the line for 2.7) checks X509()._x509")
+    assert run("""
+        import sys, _tls_bootstrap
+        _tls_bootstrap.inject_pyopenssl()
+        import urllib3.contrib.pyopenssl as contrib
+        contrib.inject_into_urllib3()
+        import urllib3.util.ssl_ as ssl_
+        assert ssl_.SSLContext is contrib.PyOpenSSLContext
+        assert contrib.OpenSSL.SSL is _tls_bootstrap.SSL
+        contrib.extract_from_urllib3()
+        print("ok")
+    """) == "ok"

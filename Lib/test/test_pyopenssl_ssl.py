@@ -5,6 +5,7 @@ both give the same results and the same exception classes, and ours
 handshakes with it in both roles.  Independent peers: the host's ssl
 (where it has MemoryBIO) and `openssl s_server`.
 """
+import errno
 import os
 import socket
 import ssl
@@ -435,10 +436,498 @@ def test_constants_have_pyopenssl_values():
         assert getattr(ours, name) == getattr(real_mod, name), name
 
 
-def test_verify_callback_is_not_implemented_yet():
-    with pytest.raises(NotImplementedError) as info:
-        ours.Context(ours.TLS_METHOD).set_verify(ours.VERIFY_PEER, lambda *a: True)
-    assert "verify_callback" in str(info.value)
+# ---- callbacks through the core's hooks (pyossl_hooks.c) ---------------
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_verify_callback_sees_each_certificate(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    cctx = client_context(cmod)
+    seen = []
+
+    def verify(conn, cert, errno, depth, ok):
+        seen.append((conn, cert.get_subject().CN, errno, depth, ok))
+        return ok
+    cctx.set_verify(cmod.VERIFY_PEER, verify)
+    client, server = connections(cctx, server_context(smod), cmod, smod)
+    handshake(client, server)
+    # root first, leaf last; all good; the Connection itself is passed
+    assert [entry[0] for entry in seen] == [client] * len(seen)
+    assert [entry[2:] for entry in seen] == [(0, d, 1) for d in
+                                              range(len(seen) - 1, -1, -1)]
+    assert seen[-1][1] == "localhost"
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_verify_callback_overrides_the_result(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    # untrusted server accepted by a callback that says yes
+    cctx = client_context(cmod, cafile="ecdsa.pem")
+    errors = []
+
+    def accept(conn, cert, errno, depth, ok):
+        errors.append(errno)
+        return True
+    cctx.set_verify(cmod.VERIFY_PEER, accept)
+    client, server = connections(cctx, server_context(smod), cmod, smod)
+    handshake(client, server)
+    assert 20 in errors     # unable to get local issuer certificate
+    # trusted server refused by a callback that says no
+    cctx = client_context(cmod)
+    cctx.set_verify(cmod.VERIFY_PEER, lambda *args: False)
+    client, server = connections(cctx, server_context(smod), cmod, smod)
+    with pytest.raises(cmod.Error) as info:
+        handshake(client, server)
+    assert info.value.args[0][0][2] == "certificate verify failed"
+
+
+def test_verify_callback_exception_comes_out_of_the_handshake(impl):
+    class Refused(Exception):
+        pass
+
+    def verify(*args):
+        raise Refused("no")
+    cctx = client_context(impl)
+    cctx.set_verify(impl.VERIFY_PEER, verify)
+    client, server = connections(cctx, server_context(impl), impl, impl)
+    with pytest.raises(Refused):
+        handshake(client, server)
+
+
+def test_verify_callback_does_not_keep_the_connection_alive():
+    import gc
+    import weakref
+    cctx = client_context(ours)
+    cctx.set_verify(ours.VERIFY_PEER, lambda *args: True)
+    client, server = connections(cctx, server_context(ours), ours, ours)
+    handshake(client, server)
+    ref = weakref.ref(client)
+    del client
+    gc.collect()
+    assert ref() is None
+
+
+def test_info_callback_reports_handshake_start_and_done(impl):
+    cctx = client_context(impl)
+    wheres = []
+    cctx.set_info_callback(lambda conn, where, ret: wheres.append((conn, where)))
+    client, server = connections(cctx, server_context(impl), impl, impl)
+    handshake(client, server)
+    assert {conn for conn, _ in wheres} == {client}
+    flags = [where for _, where in wheres]
+    assert flags[0] & impl.SSL_CB_HANDSHAKE_START
+    assert any(where & impl.SSL_CB_HANDSHAKE_DONE for where in flags)
+    assert any(where == impl.SSL_CB_CONNECT_LOOP for where in flags)
+
+
+def test_keylog_callback_gets_nss_lines(impl):
+    need(impl is ours or getattr(OpenSSL._util.lib, "Cryptography_HAS_KEYLOG", 0),
+         "this pyOpenSSL's cryptography has no keylog callback")
+    sctx = server_context(impl)
+    lines = []
+    sctx.set_keylog_callback(lambda conn, line: lines.append((conn, line)))
+    client, server = connections(client_context(impl), sctx, impl, impl)
+    handshake(client, server)
+    assert {conn for conn, _ in lines} == {server}
+    labels = sorted(line.split(b" ")[0] for _, line in lines)
+    assert b"SERVER_TRAFFIC_SECRET_0" in labels and b"EXPORTER_SECRET" in labels
+    assert all(isinstance(line, bytes) and not line.endswith(b"\n")
+               for _, line in lines)
+
+
+def test_cert_store_is_the_contexts_own(impl):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("ca.pem"), "rb") as f:
+        ca = crypto_mod.load_certificate(crypto_mod.FILETYPE_PEM, f.read())
+    cctx = client_context(impl, cafile=None)
+    cctx.get_cert_store().add_cert(ca)
+    client, server = connections(cctx, server_context(impl), impl, impl)
+    handshake(client, server)
+    chain = client.get_verified_chain()
+    assert [c.get_subject().CN for c in chain][-1] == ca.get_subject().CN
+    assert len(client.get_peer_cert_chain()) == 2
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_alpn_select_callback_picks_the_protocol(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    cctx = client_context(cmod)
+    cctx.set_alpn_protos([b"http/1.1", b"h2"])
+    sctx = server_context(smod)
+    offered = []
+
+    def select(conn, protocols):
+        offered.append((conn, protocols))
+        return b"h2"
+    sctx.set_alpn_select_callback(select)
+    client, server = connections(cctx, sctx, cmod, smod)
+    handshake(client, server)
+    assert offered == [(server, [b"http/1.1", b"h2"])]
+    assert client.get_alpn_proto_negotiated() == b"h2"
+    assert server.get_alpn_proto_negotiated() == b"h2"
+
+
+def test_alpn_select_callback_refusals(impl):
+    def run(answer, protos=(b"http/1.1",), on_connection=False):
+        cctx = client_context(impl)
+        sctx = server_context(impl)
+        sctx.set_alpn_select_callback(lambda conn, offered: answer(offered))
+        if not on_connection:
+            cctx.set_alpn_protos(list(protos))
+        client, server = connections(cctx, sctx, impl, impl)
+        if on_connection:
+            client.set_alpn_protos(list(protos))
+        handshake(client, server)
+        return client.get_alpn_proto_negotiated()
+    assert run(lambda offered: impl.NO_OVERLAPPING_PROTOCOLS) == b""
+    assert run(lambda offered: offered[-1], [b"a", b"b"], on_connection=True) == b"b"
+    with pytest.raises(impl.Error):
+        run(lambda offered: b"")        # nothing chosen: the handshake fails
+    with pytest.raises(TypeError):
+        run(lambda offered: u"text")
+
+    class Boom(Exception):
+        pass
+
+    def boom(offered):
+        raise Boom()
+    with pytest.raises(Boom):
+        run(boom)
+    with pytest.raises(impl.Error):
+        impl.Context(impl.TLS_METHOD).set_alpn_protos([])
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_ocsp_staple_reaches_the_client(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    sctx = server_context(smod)
+    served = []
+    sctx.set_ocsp_server_callback(
+        lambda conn, data: served.append((conn, data)) or b"staple", data=1)
+    cctx = client_context(cmod)
+    seen = []
+    cctx.set_ocsp_client_callback(
+        lambda conn, staple, data: seen.append((conn, staple, data)) or True, data=2)
+    client, server = connections(cctx, sctx, cmod, smod)
+    client.request_ocsp()
+    handshake(client, server)
+    assert served == [(server, 1)]
+    assert seen == [(client, b"staple", 2)]
+
+
+def test_ocsp_callback_answers(impl):
+    def run(server_answer, client_answer=lambda: True, request=True):
+        sctx = server_context(impl)
+        sctx.set_ocsp_server_callback(lambda conn, data: server_answer())
+        cctx = client_context(impl)
+        seen = []
+        cctx.set_ocsp_client_callback(
+            lambda conn, staple, data: seen.append(staple) or client_answer())
+        client, server = connections(cctx, sctx, impl, impl)
+        if request:
+            client.request_ocsp()
+        handshake(client, server)
+        return seen
+    assert run(lambda: b"x", request=False) == []    # not asked: not called
+    assert run(lambda: b"") == [b""]                 # nothing stapled
+    with pytest.raises(impl.Error):
+        run(lambda: b"x", client_answer=lambda: False)
+    with pytest.raises(TypeError):
+        run(lambda: u"text")
+
+    class Boom(Exception):
+        pass
+
+    def boom():
+        raise Boom()
+    with pytest.raises(Boom):
+        run(boom)
+    with pytest.raises(Boom):
+        run(lambda: b"x", client_answer=boom)
+
+
+# ---- sessions, Finished messages, secrets, settings ---------------------
+
+def tls12_pair(impl, cctx=None, sctx=None):
+    sctx = sctx or server_context(impl)
+    sctx.set_max_proto_version(impl.TLS1_2_VERSION)
+    cctx = cctx or client_context(impl)
+    return connections(cctx, sctx, impl, impl), sctx
+
+
+def test_session_resumes_across_client_contexts(impl):
+    sctx = server_context(impl)
+    sctx.set_session_id(b"tlsb-test")
+    (client, server), _ = tls12_pair(impl, sctx=sctx)
+    assert client.get_session() is None
+    handshake(client, server)
+    session = client.get_session()
+    assert isinstance(session, impl.Session)
+    # a new client Context, as pyOpenSSL allows (the stdlib does not)
+    (client2, server2), _ = tls12_pair(impl, cctx=client_context(impl), sctx=sctx)
+    client2.set_session(session)
+    handshake(client2, server2)
+    assert server2.master_key() == server.master_key()
+    (client3, server3), _ = tls12_pair(impl, sctx=sctx)
+    handshake(client3, server3)
+    assert server3.master_key() != server.master_key()
+    with pytest.raises(TypeError):
+        client3.set_session(object())
+
+
+def test_finished_messages_and_randoms_agree(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    assert client.get_finished() is None and client.get_peer_finished() is None
+    assert client.client_random() is None and client.master_key() is None
+    handshake(client, server)
+    assert client.get_finished() == server.get_peer_finished()
+    assert server.get_finished() == client.get_peer_finished()
+    assert client.get_finished() != server.get_finished()
+    assert client.client_random() == server.client_random()
+    assert client.server_random() == server.server_random()
+    assert len(client.client_random()) == 32
+    assert (client.export_keying_material(b"label", 32, b"ctx")
+            == server.export_keying_material(b"label", 32, b"ctx"))
+    assert isinstance(client.get_state_string(), bytes)
+    assert client.total_renegotiations() == 0
+
+
+def test_client_ca_list_reaches_the_client(impl):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("ca.pem"), "rb") as f:
+        ca = crypto_mod.load_certificate(crypto_mod.FILETYPE_PEM, f.read())
+    sctx = server_context(impl)
+    sctx.set_verify(impl.VERIFY_PEER, lambda *args: True)
+    sctx.set_client_ca_list([ca.get_subject()])
+    sctx.add_client_ca(ca)
+    client, server = connections(client_context(impl), sctx, impl, impl)
+    handshake(client, server)
+    names = client.get_client_ca_list()
+    assert [n.CN for n in names] == [ca.get_subject().CN] * 2
+    with pytest.raises(TypeError):
+        sctx.set_client_ca_list(["not a name"])
+
+
+def test_context_number_settings(impl):
+    ctx = impl.Context(impl.TLS_METHOD)
+    before = ctx.get_timeout()
+    assert ctx.set_timeout(1234) == before
+    assert ctx.get_timeout() == 1234
+    ctx.set_verify_depth(3)
+    assert ctx.get_verify_depth() == 3
+    mode = ctx.get_session_cache_mode()
+    assert ctx.set_session_cache_mode(impl.SESS_CACHE_OFF) == mode
+    assert ctx.get_session_cache_mode() == impl.SESS_CACHE_OFF
+    with pytest.raises(impl.Error):
+        ctx.set_tlsext_use_srtp(b"SRTP_BOGUS")
+    ctx.set_tlsext_use_srtp(b"SRTP_AES128_CM_SHA1_80")
+    with pytest.raises(impl.Error):
+        ctx.set_session_id(b"x" * 1000)
+
+
+def test_missing_files_are_ssl_errors(impl, tmp_path):
+    missing = str(tmp_path / "missing.pem").encode()
+    ctx = impl.Context(impl.TLS_METHOD)
+    for call in (ctx.use_certificate_file, ctx.use_privatekey_file,
+                 ctx.use_certificate_chain_file, ctx.load_verify_locations):
+        with pytest.raises(impl.Error):
+            call(missing)
+    with pytest.raises(TypeError):
+        ctx.use_privatekey_file(missing, None)
+
+
+def test_small_record_io_after_the_handshake_keeps_pyopenssl_results(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    handshake(client, server)
+    with pytest.raises(impl.WantReadError):
+        server.recv(64)                 # nothing there yet
+    assert server.want_read()
+    assert client.send(b"x" * 64) == 64
+    pump(client, server)
+    assert server.recv(64) == b"x" * 64
+    client.shutdown()
+    pump(client, server)
+    with pytest.raises(impl.ZeroReturnError):
+        server.recv(64)
+    assert server.get_shutdown() & impl.RECEIVED_SHUTDOWN
+
+
+def test_cipher_list_without_match_error_tuple(impl):
+    with pytest.raises(impl.Error) as info:
+        impl.Context(impl.TLS_METHOD).set_cipher_list(b"imaginary-cipher")
+    assert info.value.args == ([("SSL routines", "SSL_CTX_set_cipher_list",
+                                 "no cipher match")],)
+
+
+def test_passphrase_callback_called_once_and_cut_to_maxlen(impl, tmp_path):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("localhost.key"), "rb") as f:
+        key = crypto_mod.load_privatekey(crypto_mod.FILETYPE_PEM, f.read())
+    secret = b"p" * 1024
+    keyfile = tmp_path / "encrypted.key"
+    keyfile.write_bytes(crypto_mod.dump_privatekey(
+        crypto_mod.FILETYPE_PEM, key, "aes-256-cbc", secret))
+    calls = []
+
+    def passphrase(maxlen, verify, userdata):
+        calls.append((maxlen, verify, userdata))
+        return secret + b"extra"        # cut to maxlen: the right one
+    ctx = impl.Context(impl.TLS_METHOD)
+    ctx.set_passwd_cb(passphrase, "data")
+    ctx.use_privatekey_file(str(keyfile).encode())
+    assert calls == [(1024, False, "data")]
+
+
+def test_mismatched_pair_order_decides_where_it_fails(impl):
+    crypto_mod = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+    with open(certfile("client.key"), "rb") as f:
+        other = crypto_mod.load_privatekey(crypto_mod.FILETYPE_PEM, f.read())
+    ctx = impl.Context(impl.TLS_METHOD)
+    ctx.use_privatekey(other)
+    ctx.use_certificate_file(path("localhost.pem"))     # accepted...
+    with pytest.raises(impl.Error):
+        ctx.check_privatekey()                          # ...but not a pair
+    with pytest.raises(impl.Error):
+        ctx.use_certificate(crypto_mod.X509())          # nothing in it
+
+
+def test_second_shutdown_waits_then_truncation_is_error(impl):
+    client, server = connections(client_context(impl), server_context(impl), impl, impl)
+    handshake(client, server)
+    assert server.shutdown() is False
+    with pytest.raises(impl.WantReadError):
+        server.shutdown()
+    server.bio_shutdown()
+    with pytest.raises(impl.Error):
+        server.shutdown()
+
+
+def test_ssleay_version_selectors_and_version_number(impl):
+    for name in ("SSLEAY_VERSION", "SSLEAY_CFLAGS", "SSLEAY_BUILT_ON",
+                 "SSLEAY_PLATFORM", "SSLEAY_DIR"):
+        assert isinstance(impl.SSLeay_version(getattr(impl, name)), bytes)
+    assert type(impl.OPENSSL_VERSION_NUMBER) is int
+
+
+# ---- a Connection over a socket ----------------------------------------
+
+def socket_pair(blocking):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    a = socket.create_connection(listener.getsockname())
+    b = listener.accept()[0]
+    listener.close()
+    a.setblocking(blocking)
+    b.setblocking(blocking)
+    return a, b
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_socket_connections_against_pyopenssl(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    a, b = socket_pair(blocking=False)
+    client = cmod.Connection(client_context(cmod), a)
+    client.set_connect_state()
+    client.set_tlsext_host_name(b"localhost")
+    server = smod.Connection(server_context(smod), b)
+    server.set_accept_state()
+    pending = [client, server]
+    for _ in range(200):
+        for end in list(pending):
+            try:
+                end.do_handshake()
+                pending.remove(end)
+            except (cmod.WantReadError, smod.WantReadError):
+                pass
+        if not pending:
+            break
+    assert not pending
+    client.setblocking(True)            # passed on to the socket
+    server.setblocking(True)
+    assert client.fileno() == a.fileno()
+    client.sendall(b"x" * 100000)
+    received = b""
+    while len(received) < 100000:
+        received += server.recv(65536)
+    assert received == b"x" * 100000
+    server.send(b"peek")
+    assert client.recv(4, socket.MSG_PEEK) == b"peek"
+    assert client.recv(4) == b"peek"
+    assert client.shutdown() is False
+    assert client.get_shutdown() == cmod.SENT_SHUTDOWN
+    with pytest.raises(smod.ZeroReturnError):
+        server.recv(10)
+    assert server.get_shutdown() == smod.RECEIVED_SHUTDOWN
+    assert server.shutdown() is True
+    a.close()
+    b.close()
+
+
+def test_socket_connection_nonblocking_wants_read(impl):
+    a, b = socket_pair(blocking=False)
+    client = impl.Connection(client_context(impl), a)
+    client.set_connect_state()
+    with pytest.raises(impl.WantReadError):
+        client.do_handshake()
+    assert b.recv(5)[:1] == b"\x16"      # the ClientHello went out
+    with pytest.raises(TypeError):
+        client.bio_read(10)
+    a.close()
+    b.close()
+
+
+def test_socket_with_timeout_wants_read_at_once(impl):
+    # pyOpenSSL's descriptor is non-blocking under a timeout: no waiting
+    # inside recv(), the caller (urllib3) waits with the timeout
+    import time
+    a, b = socket_pair(blocking=True)
+    a.settimeout(5)
+    client = impl.Connection(client_context(impl), a)
+    client.set_connect_state()
+    start = time.time()
+    with pytest.raises(impl.WantReadError):
+        client.do_handshake()
+    assert time.time() - start < 2
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize("client_name,server_name", both_ways())
+def test_socket_verify_failure_sends_the_alert(client_name, server_name):
+    cmod, smod = module(client_name), module(server_name)
+    a, b = socket_pair(blocking=False)
+    client = cmod.Connection(client_context(cmod, cafile="ecdsa.pem"), a)
+    client.set_connect_state()
+    server = smod.Connection(server_context(smod), b)
+    server.set_accept_state()
+    errors = {}
+    for _ in range(200):
+        for name, end in (("client", client), ("server", server)):
+            if name in errors:
+                continue
+            try:
+                end.do_handshake()
+            except (cmod.WantReadError, smod.WantReadError):
+                pass
+            except (cmod.Error, smod.Error) as exc:
+                errors[name] = exc
+        if len(errors) == 2:
+            break
+    assert errors["client"].args[0][0][2] == "certificate verify failed"
+    assert errors["server"].args[0][0][2] == "tlsv1 alert unknown ca"
+    a.close()
+    b.close()
+
+
+def test_socket_peer_gone_is_syscall_error(impl):
+    a, b = socket_pair(blocking=True)
+    client = impl.Connection(client_context(impl), a)
+    client.set_connect_state()
+    b.close()
+    with pytest.raises(impl.SysCallError) as info:
+        client.do_handshake()
+    assert info.value.args[0] in (-1, errno.ECONNRESET, errno.EPIPE)
+    a.close()
 
 
 def test_ssleay_version_names_linked_openssl():
@@ -514,3 +1003,17 @@ def test_client_against_openssl_s_server():
             assert reply.strip() == b"dlrow olleh"
         finally:
             sock.close()
+
+
+def test_private_hostname_check_for_the_bench():
+    # bench/worker.py's stack of ours checks names inside the handshake
+    for name, fails in ((b"localhost", False), (b"wrong.example", True)):
+        client, server = connections(client_context(ours), server_context(ours),
+                                     ours, ours, sni=name)
+        client._check_hostname = True
+        if fails:
+            with pytest.raises(ours.Error) as info:
+                handshake(client, server)
+            assert info.value.args[0][0][2] == "certificate verify failed"
+        else:
+            handshake(client, server)

@@ -171,6 +171,11 @@ tlsb_Context_traverse(tlsb_Context *self, visitproc visit, void *arg)
     Py_VISIT(self->msg_callback);
     Py_VISIT(self->psk_client_callback);
     Py_VISIT(self->psk_server_callback);
+    Py_VISIT(self->verify_callback);
+    Py_VISIT(self->info_callback);
+    Py_VISIT(self->keylog_callback);
+    Py_VISIT(self->alpn_select_callback);
+    Py_VISIT(self->ocsp_callback);
     return 0;
 }
 
@@ -181,6 +186,11 @@ tlsb_Context_clear(tlsb_Context *self)
     Py_CLEAR(self->msg_callback);
     Py_CLEAR(self->psk_client_callback);
     Py_CLEAR(self->psk_server_callback);
+    Py_CLEAR(self->verify_callback);
+    Py_CLEAR(self->info_callback);
+    Py_CLEAR(self->keylog_callback);
+    Py_CLEAR(self->alpn_select_callback);
+    Py_CLEAR(self->ocsp_callback);
     return 0;
 }
 
@@ -245,7 +255,8 @@ tlsb_context_set_verify_mode_int(tlsb_Context *self, int mode)
         return -1;
     }
     /* (post-handshake auth is added per connection, on servers only) */
-    SSL_CTX_set_verify(self->ctx, flags, NULL);
+    SSL_CTX_set_verify(self->ctx, flags,
+                       self->verify_callback ? tlsb_verify_callback : NULL);
     return 0;
 }
 
@@ -1513,6 +1524,10 @@ static PyMethodDef tlsb_Context_methods[] = {
      METH_VARARGS, "set_server_sigalgs($self, sigalgs, /)\n--\n\n"
      "Signature algorithms for the server's handshake signature, colon-\n"
      "separated (3.15's API)."},
+    {"_cert_store", (PyCFunction)tlsb_Context_cert_store, METH_NOARGS,
+     "_cert_store($self)\n--\n\n"
+     "Internal (pyOpenSSL layer): the context's own trust store as a "
+     "crypto.X509Store."},
     {"_wrap_bio", (PyCFunction)(void (*)(void))tlsb_Context_wrap_bio,
      METH_VARARGS | METH_KEYWORDS,
      "_wrap_bio(incoming, outgoing, server_side, server_hostname=None, *, "
@@ -1582,6 +1597,26 @@ static PyGetSetDef tlsb_Context_getset[] = {
      (setter)tlsb_Context_set_msg_callback,
      "Internal: the raw message-tracing callback behind "
      "SSLContext._msg_callback.", NULL},
+    {"_verify_callback", (getter)tlsb_Context_get_verify_callback,
+     (setter)tlsb_Context_set_verify_callback,
+     "Internal (pyOpenSSL layer): cb(conn, X509, errno, depth, ok) for each "
+     "certificate checked; its truth value decides.", NULL},
+    {"_info_callback", (getter)tlsb_Context_get_info_callback,
+     (setter)tlsb_Context_set_info_callback,
+     "Internal (pyOpenSSL layer): cb(conn, where, ret) at each handshake "
+     "step and alert.", NULL},
+    {"_keylog_callback", (getter)tlsb_Context_get_keylog_callback,
+     (setter)tlsb_Context_set_keylog_callback,
+     "Internal (pyOpenSSL layer): cb(conn, line) with each NSS key-log line.",
+     NULL},
+    {"_alpn_select_callback", (getter)tlsb_Context_get_alpn_select_callback,
+     (setter)tlsb_Context_set_alpn_select_callback,
+     "Internal (pyOpenSSL layer): cb(conn, offered) -> the protocol, or None.",
+     NULL},
+    {"_ocsp_callback", (getter)tlsb_Context_get_ocsp_callback,
+     (setter)tlsb_Context_set_ocsp_callback,
+     "Internal (pyOpenSSL layer): cb(conn, is_server, response) for OCSP "
+     "stapling.", NULL},
     {NULL}
 };
 

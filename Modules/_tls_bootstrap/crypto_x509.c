@@ -544,6 +544,22 @@ static PyMethodDef tlsb_X509_methods[] = {
     {NULL, NULL}
 };
 
+/* _x509: where pyOpenSSL has its cffi X509 pointer.  Consumers test it for
+ * "pyOpenSSL 0.14 or newer" (urllib3's contrib.pyopenssl); here it is a
+ * capsule named "_tls_bootstrap X509*" around the (borrowed) pointer,
+ * valid while this object lives, and not a cffi object. */
+static PyObject *
+tlsb_X509_get_x509_capsule(tlsb_X509 *self, void *closure)
+{
+    return PyCapsule_New(self->x509, "_tls_bootstrap X509*", NULL);
+}
+
+static PyGetSetDef tlsb_X509_getset[] = {
+    {"_x509", (getter)tlsb_X509_get_x509_capsule, NULL,
+     "The X509 pointer as a capsule (not cffi; see inject_pyopenssl()).", NULL},
+    {NULL}
+};
+
 static PyTypeObject tlsb_X509_Type = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "_tls_bootstrap.crypto.X509",
@@ -552,6 +568,7 @@ static PyTypeObject tlsb_X509_Type = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "X509()\n--\n\nAn X.509 certificate.",
     .tp_methods = tlsb_X509_methods,
+    .tp_getset = tlsb_X509_getset,
     .tp_new = tlsb_owner_new,
 };
 

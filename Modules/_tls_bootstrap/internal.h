@@ -145,6 +145,11 @@ typedef struct {
     BIO *keylog_bio;
     PyObject *psk_client_callback;
     PyObject *psk_server_callback;
+    PyObject *verify_callback;     /* pyossl_hooks.c */
+    PyObject *info_callback;
+    PyObject *keylog_callback;
+    PyObject *alpn_select_callback;
+    PyObject *ocsp_callback;
     tlsb_settings_lock settings_lock;  /* see settingslock.c */
     PyObject *weakreflist;
 } tlsb_Context;
@@ -298,6 +303,24 @@ static PyObject *tlsb_Connection_client_sigalg(tlsb_Connection *self, PyObject *
 static PyObject *tlsb_Connection_server_sigalg(tlsb_Connection *self, PyObject *unused);
 static PyObject *tlsb_get_sigalgs(PyObject *module, PyObject *unused);
 static PyObject *tlsb_missing_features(void);
+/* pyossl_hooks.c: callbacks of the pyOpenSSL layer, in context.c's table */
+static int tlsb_verify_callback(int ok, X509_STORE_CTX *store);
+static PyObject *tlsb_Context_get_verify_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_verify_callback(tlsb_Context *self, PyObject *value,
+                                            void *closure);
+static PyObject *tlsb_Context_get_info_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_info_callback(tlsb_Context *self, PyObject *value,
+                                          void *closure);
+static PyObject *tlsb_Context_get_keylog_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_keylog_callback(tlsb_Context *self, PyObject *value,
+                                            void *closure);
+static PyObject *tlsb_Context_cert_store(tlsb_Context *self, PyObject *unused);
+static PyObject *tlsb_Context_get_alpn_select_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_alpn_select_callback(tlsb_Context *self, PyObject *value,
+                                                 void *closure);
+static PyObject *tlsb_Context_get_ocsp_callback(tlsb_Context *self, void *closure);
+static int tlsb_Context_set_ocsp_callback(tlsb_Context *self, PyObject *value,
+                                          void *closure);
 static int tlsb_connection_check(tlsb_Connection *self);
 
 /* Type objects, for isinstance checks across parts. */

@@ -1,0 +1,843 @@
+/* pyossl_hooks.c: the OpenSSL callbacks pyOpenSSL's SSL API exposes and
+ * the stdlib's does not: per-certificate verification, the info
+ * callback and the key-log callback, as internal _SSLContext attributes
+ * (_verify_callback, _info_callback, _keylog_callback) that
+ * Lib/_tls_bootstrap_SSL.py wraps.
+ *
+ * Each is called with the core connection first, as the SNI and message
+ * callbacks are; the Python layer maps it to its own Connection:
+ *   _verify_callback(conn, crypto.X509, errno, depth, ok) -> true/false
+ *   _info_callback(conn, where, ret)
+ *   _keylog_callback(conn, line_bytes)
+ *   _alpn_select_callback(conn, [protocol bytes offered]) -> bytes or None
+ *     (None: no overlap, the server sends no ALPN; a protocol the client
+ *     did not offer, b"" too, fails the handshake, as the client would)
+ *   _ocsp_callback(conn, is_server, response_bytes_or_None): a server's
+ *     returns the stapled OCSP response (b"": none), a client's judges
+ *     the response it got (false fails the handshake)
+ *
+ * Exceptions: a callback that raises has its exception stored on the
+ * connection (callback_exc) and the I/O call that ran the handshake
+ * raises it when OpenSSL returns, unchanged (errors.c's pending
+ * exception, as for the other callbacks); the verify callback also
+ * answers 0, so the handshake stops there.  Later calls of any callback
+ * of that connection are skipped while an exception waits.
+ *
+ * Ownership: pointers OpenSSL keeps to Python objects of this file
+ * (pointer | owner | taken | released | if the object goes first)
+ * - none.  The C callbacks get no argument: they find the connection
+ *   through the SSL's ex_data and the context through the current
+ *   SSL_CTX's ex_data (both borrowed, valid while the SSL lives: the
+ *   connection frees the SSL in its dealloc and holds its context
+ *   strongly, tlsobject.c).  The callables are strong references in the
+ *   context (verify_callback, info_callback, keylog_callback,
+ *   alpn_select_callback, ocsp_callback), dropped by
+ *   the setters and by tp_clear; a callback reads them under the GIL and
+ *   treats NULL as "none set".  The callable may drop the last reference
+ *   to itself (setting the attribute again): it is called through a
+ *   reference taken for the call.
+ * - The certificate handed to the verify callback is up-referenced for the
+ *   crypto.X509 (both own it); OpenSSL's store context is not exposed.
+ * - The protocol an ALPN select callback picks is pointed at inside the
+ *   client's list (OpenSSL's buffer, copied by OpenSSL on return), never
+ *   at the Python bytes.  A server's OCSP response is copied into
+ *   OPENSSL_malloc'd memory that the SSL then owns.
+ */
+
+/* The connection and context of an SSL inside a callback, or 0 when the
+ * SSL belongs to nothing of ours (being freed). */
+static int
+tlsb_hook_owners(const SSL *ssl, tlsb_Connection **conn, tlsb_Context **ctx)
+{
+    *conn = SSL_get_ex_data(ssl, tlsb_state.ssl_ex_index);
+    *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tlsb_state.ctx_ex_index);
+    return *conn != NULL && *ctx != NULL;
+}
+
+/* ---- verification ------------------------------------------------------ */
+
+static int
+tlsb_verify_callback(int ok, X509_STORE_CTX *store)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store,
+                                          SSL_get_ex_data_X509_STORE_CTX_idx());
+    tlsb_Connection *conn;
+    tlsb_Context *ctx;
+    PyObject *callback, *owner = NULL, *cert = NULL, *result = NULL;
+    PyGILState_STATE gil;
+    X509 *current;
+    int answer = ok;
+
+    if (ssl == NULL || !tlsb_hook_owners(ssl, &conn, &ctx))
+        return ok;
+    gil = PyGILState_Ensure();
+    if (conn->callback_exc.type != NULL) {
+        PyGILState_Release(gil);
+        return 0;
+    }
+    if (ctx->verify_callback == NULL) {
+        PyGILState_Release(gil);
+        return ok;
+    }
+    callback = Py_NewRef(ctx->verify_callback);
+    current = X509_STORE_CTX_get_current_cert(store);
+    owner = tlsb_connection_owner(conn);
+    if (owner != NULL)
+        cert = current != NULL ? tlsb_X509_from_borrowed(current)
+                               : Py_NewRef(Py_None);
+    if (cert != NULL)
+        result = PyObject_CallFunction(
+            callback, "OOiii", owner, cert, X509_STORE_CTX_get_error(store),
+            X509_STORE_CTX_get_error_depth(store), ok);
+    if (result == NULL) {
+        tlsb_pending_exc_save(&conn->callback_exc);
+        answer = 0;
+    }
+    else {
+        answer = PyObject_IsTrue(result);
+        if (answer < 0) {
+            tlsb_pending_exc_save(&conn->callback_exc);
+            answer = 0;
+        }
+    }
+    /* The callback decides: a yes clears the error OpenSSL would report
+     * as the verification result, as pyOpenSSL does. */
+    if (answer)
+        X509_STORE_CTX_set_error(store, X509_V_OK);
+    Py_XDECREF(result);
+    Py_XDECREF(cert);
+    Py_XDECREF(owner);
+    Py_DECREF(callback);
+    PyGILState_Release(gil);
+    return answer;
+}
+
+/* _verify_callback: callable or None */
+static PyObject *
+tlsb_Context_get_verify_callback(tlsb_Context *self, void *closure)
+{
+    return Py_NewRef(self->verify_callback ? self->verify_callback : Py_None);
+}
+
+static int
+tlsb_Context_set_verify_callback(tlsb_Context *self, PyObject *value, void *closure)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None)
+        value = NULL;
+    Py_XSETREF(self->verify_callback, Py_XNewRef(value));
+    /* connections made from now on copy it (SSL_new) */
+    SSL_CTX_set_verify(self->ctx, SSL_CTX_get_verify_mode(self->ctx),
+                       value != NULL ? tlsb_verify_callback : NULL);
+    return 0;
+}
+
+/* ---- handshake progress --------------------------------------------------- */
+
+static void
+tlsb_info_callback(const SSL *ssl, int where, int ret)
+{
+    tlsb_Connection *conn;
+    tlsb_Context *ctx;
+    PyObject *callback, *owner, *result = NULL;
+    PyGILState_STATE gil;
+
+    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+        return;
+    gil = PyGILState_Ensure();
+    if (ctx->info_callback == NULL || conn->callback_exc.type != NULL) {
+        PyGILState_Release(gil);
+        return;
+    }
+    callback = Py_NewRef(ctx->info_callback);
+    owner = tlsb_connection_owner(conn);
+    if (owner != NULL)
+        result = PyObject_CallFunction(callback, "Oii", owner, where, ret);
+    if (result == NULL)
+        tlsb_pending_exc_save(&conn->callback_exc);
+    Py_XDECREF(result);
+    Py_XDECREF(owner);
+    Py_DECREF(callback);
+    PyGILState_Release(gil);
+}
+
+/* _info_callback: callable or None */
+static PyObject *
+tlsb_Context_get_info_callback(tlsb_Context *self, void *closure)
+{
+    return Py_NewRef(self->info_callback ? self->info_callback : Py_None);
+}
+
+static int
+tlsb_Context_set_info_callback(tlsb_Context *self, PyObject *value, void *closure)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None)
+        value = NULL;
+    Py_XSETREF(self->info_callback, Py_XNewRef(value));
+    SSL_CTX_set_info_callback(self->ctx, value != NULL ? tlsb_info_callback : NULL);
+    return 0;
+}
+
+/* ---- key log ------------------------------------------------------------- */
+
+/* Both key logs share OpenSSL's one keylog slot: the file of
+ * keylog_filename (keylog.c) gets the line first, then the callable. */
+static void
+tlsb_pyossl_keylog_callback(const SSL *ssl, const char *line)
+{
+    tlsb_Connection *conn;
+    tlsb_Context *ctx;
+    PyObject *callback, *owner, *result = NULL;
+    PyGILState_STATE gil;
+
+    tlsb_keylog_callback(ssl, line);
+    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+        return;
+    gil = PyGILState_Ensure();
+    if (ctx->keylog_callback == NULL || conn->callback_exc.type != NULL) {
+        PyGILState_Release(gil);
+        return;
+    }
+    callback = Py_NewRef(ctx->keylog_callback);
+    owner = tlsb_connection_owner(conn);
+    if (owner != NULL)
+        result = PyObject_CallFunction(callback, "O" TLSB_BYTES_FMT, owner,
+                                       line, (Py_ssize_t)strlen(line));
+    if (result == NULL)
+        tlsb_pending_exc_save(&conn->callback_exc);
+    Py_XDECREF(result);
+    Py_XDECREF(owner);
+    Py_DECREF(callback);
+    PyGILState_Release(gil);
+}
+
+/* _keylog_callback: callable or None */
+static PyObject *
+tlsb_Context_get_keylog_callback(tlsb_Context *self, void *closure)
+{
+    return Py_NewRef(self->keylog_callback ? self->keylog_callback : Py_None);
+}
+
+static int
+tlsb_Context_set_keylog_callback(tlsb_Context *self, PyObject *value, void *closure)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None)
+        value = NULL;
+    Py_XSETREF(self->keylog_callback, Py_XNewRef(value));
+    if (value != NULL)
+        SSL_CTX_set_keylog_callback(self->ctx, tlsb_pyossl_keylog_callback);
+    else
+        SSL_CTX_set_keylog_callback(self->ctx, self->keylog_bio != NULL
+                                    ? tlsb_keylog_callback : NULL);
+    return 0;
+}
+
+/* ---- ALPN selection ---------------------------------------------------------- */
+
+static int
+tlsb_pyossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                        const unsigned char *in, unsigned int inlen, void *arg)
+{
+    tlsb_Connection *conn;
+    tlsb_Context *ctx;
+    PyObject *callback, *owner = NULL, *offered, *result = NULL;
+    PyGILState_STATE gil;
+    unsigned int i;
+    int answer = SSL_TLSEXT_ERR_ALERT_FATAL;
+
+    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+        return SSL_TLSEXT_ERR_NOACK;
+    gil = PyGILState_Ensure();
+    if (ctx->alpn_select_callback == NULL || conn->callback_exc.type != NULL) {
+        PyGILState_Release(gil);
+        return conn->callback_exc.type != NULL ? SSL_TLSEXT_ERR_ALERT_FATAL
+                                               : SSL_TLSEXT_ERR_NOACK;
+    }
+    callback = Py_NewRef(ctx->alpn_select_callback);
+    offered = PyList_New(0);
+    for (i = 0; offered != NULL && i < inlen; i += 1 + in[i]) {
+        PyObject *item;
+
+        if (i + 1 + in[i] > inlen)
+            break;                  /* OpenSSL checked the list; be safe */
+        item = PyBytes_FromStringAndSize((const char *)in + i + 1, in[i]);
+        if (item == NULL || PyList_Append(offered, item) < 0)
+            Py_CLEAR(offered);
+        Py_XDECREF(item);
+    }
+    if (offered != NULL)
+        owner = tlsb_connection_owner(conn);
+    if (owner != NULL)
+        result = PyObject_CallFunction(callback, "OO", owner, offered);
+    if (result == NULL)
+        tlsb_pending_exc_save(&conn->callback_exc);
+    else if (result == Py_None)
+        answer = SSL_TLSEXT_ERR_NOACK;
+    else if (!PyBytes_Check(result)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the ALPN select callback must return bytes or None");
+        tlsb_pending_exc_save(&conn->callback_exc);
+    }
+    else {
+        const unsigned char *pick = (const unsigned char *)PyBytes_AS_STRING(result);
+        Py_ssize_t len = PyBytes_GET_SIZE(result);
+
+        for (i = 0; i < inlen; i += 1 + in[i]) {
+            if (in[i] == len && i + 1 + in[i] <= inlen
+                && memcmp(in + i + 1, pick, (size_t)len) == 0) {
+                *out = in + i + 1;
+                *outlen = in[i];
+                answer = SSL_TLSEXT_ERR_OK;
+                break;
+            }
+        }
+    }
+    Py_XDECREF(result);
+    Py_XDECREF(owner);
+    Py_XDECREF(offered);
+    Py_DECREF(callback);
+    PyGILState_Release(gil);
+    return answer;
+}
+
+/* _alpn_select_callback: callable or None.  It replaces the stdlib
+ * select of _set_alpn_protocols() (one slot in the SSL_CTX); the Python
+ * layer sets it again after set_alpn_protos(). */
+static PyObject *
+tlsb_Context_get_alpn_select_callback(tlsb_Context *self, void *closure)
+{
+    return Py_NewRef(self->alpn_select_callback ? self->alpn_select_callback
+                                                : Py_None);
+}
+
+static int
+tlsb_Context_set_alpn_select_callback(tlsb_Context *self, PyObject *value,
+                                      void *closure)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None)
+        value = NULL;
+    Py_XSETREF(self->alpn_select_callback, Py_XNewRef(value));
+    if (value != NULL)
+        SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_pyossl_alpn_select, NULL);
+    else
+        SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_alpn_select_callback, self);
+    return 0;
+}
+
+/* ---- OCSP stapling ------------------------------------------------------------ */
+
+static int
+tlsb_pyossl_ocsp(SSL *ssl, void *arg)
+{
+    tlsb_Connection *conn;
+    tlsb_Context *ctx;
+    PyObject *callback, *owner, *response = NULL, *result = NULL;
+    PyGILState_STATE gil;
+    int server = SSL_is_server(ssl);
+    int answer = server ? SSL_TLSEXT_ERR_ALERT_FATAL : 0;
+
+    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+        return server ? SSL_TLSEXT_ERR_NOACK : 1;
+    gil = PyGILState_Ensure();
+    if (ctx->ocsp_callback == NULL || conn->callback_exc.type != NULL) {
+        PyGILState_Release(gil);
+        if (conn->callback_exc.type != NULL)
+            return answer;
+        return server ? SSL_TLSEXT_ERR_NOACK : 1;
+    }
+    callback = Py_NewRef(ctx->ocsp_callback);
+    owner = tlsb_connection_owner(conn);
+    if (server)
+        response = Py_NewRef(Py_None);
+    else {
+        const unsigned char *data = NULL;
+        long len = SSL_get_tlsext_status_ocsp_resp(ssl, &data);
+
+        response = PyBytes_FromStringAndSize(
+            (const char *)data, data == NULL || len < 0 ? 0 : (Py_ssize_t)len);
+    }
+    if (owner != NULL && response != NULL)
+        result = PyObject_CallFunction(callback, "OiO", owner, server, response);
+    if (result == NULL)
+        tlsb_pending_exc_save(&conn->callback_exc);
+    else if (!server) {
+        int ok = PyObject_IsTrue(result);
+
+        if (ok < 0)
+            tlsb_pending_exc_save(&conn->callback_exc);
+        answer = ok > 0;
+    }
+    else if (!PyBytes_Check(result)) {
+        PyErr_SetString(PyExc_TypeError, "OCSP callback must return a bytestring.");
+        tlsb_pending_exc_save(&conn->callback_exc);
+    }
+    else if (PyBytes_GET_SIZE(result) == 0)
+        answer = SSL_TLSEXT_ERR_NOACK;
+    else {
+        Py_ssize_t len = PyBytes_GET_SIZE(result);
+        unsigned char *copy = OPENSSL_malloc((size_t)len);
+
+        if (copy == NULL) {
+            PyErr_NoMemory();
+            tlsb_pending_exc_save(&conn->callback_exc);
+        }
+        else {
+            memcpy(copy, PyBytes_AS_STRING(result), (size_t)len);
+            /* the SSL owns copy from here on */
+            SSL_set_tlsext_status_ocsp_resp(ssl, copy, (long)len);
+            answer = SSL_TLSEXT_ERR_OK;
+        }
+    }
+    Py_XDECREF(result);
+    Py_XDECREF(response);
+    Py_XDECREF(owner);
+    Py_DECREF(callback);
+    PyGILState_Release(gil);
+    return answer;
+}
+
+/* _ocsp_callback: callable or None */
+static PyObject *
+tlsb_Context_get_ocsp_callback(tlsb_Context *self, void *closure)
+{
+    return Py_NewRef(self->ocsp_callback ? self->ocsp_callback : Py_None);
+}
+
+static int
+tlsb_Context_set_ocsp_callback(tlsb_Context *self, PyObject *value, void *closure)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    if (value == Py_None)
+        value = NULL;
+    Py_XSETREF(self->ocsp_callback, Py_XNewRef(value));
+    if (value != NULL)
+        SSL_CTX_set_tlsext_status_cb(self->ctx, tlsb_pyossl_ocsp);
+    else
+        SSL_CTX_set_tlsext_status_cb(self->ctx, NULL);
+    return 0;
+}
+
+/* ---- the trust store ------------------------------------------------------- */
+
+/* _cert_store() -> crypto.X509Store: the context's own store (not a
+ * copy), so certificates added to it are trusted by the context.  The
+ * object holds one reference to the X509_STORE (X509_STORE_up_ref; freed
+ * by its dealloc), and the SSL_CTX its own: either may go first. */
+static PyObject *
+tlsb_Context_cert_store(tlsb_Context *self, PyObject *unused)
+{
+    X509_STORE *store = SSL_CTX_get_cert_store(self->ctx);
+    tlsb_X509Store *result;
+
+    if (store == NULL)
+        Py_RETURN_NONE;
+    result = (tlsb_X509Store *)tlsb_X509Store_Type.tp_alloc(&tlsb_X509Store_Type, 0);
+    if (result == NULL)
+        return NULL;
+    X509_STORE_up_ref(store);
+    result->store = store;
+    return (PyObject *)result;
+}
+
+/* ---- module functions for the pyOpenSSL layer ----------------------------
+ *
+ * Settings and results pyOpenSSL exposes and the stdlib does not, as
+ * private module functions taking the core context or connection first
+ * (so the two types' tables stay the stdlib's).  None keeps a pointer to
+ * a Python object; certificates and names handed to OpenSSL are copied
+ * or up-referenced by OpenSSL itself. */
+
+static int
+tlsb_hook_conn(PyObject *obj, tlsb_Connection **conn)
+{
+    if (!PyObject_TypeCheck(obj, &tlsb_Connection_Type)) {
+        PyErr_SetString(PyExc_TypeError, "expected a core connection");
+        return -1;
+    }
+    *conn = (tlsb_Connection *)obj;
+    return tlsb_connection_check(*conn);
+}
+
+/* _ssl_ctx_set_session_id(ctx, id: bytes) */
+static PyObject *
+tlsb_hook_set_session_id(PyObject *module, PyObject *args)
+{
+    PyObject *ctx;
+    const char *id;
+    Py_ssize_t len;
+
+    if (!PyArg_ParseTuple(args, "O!" TLSB_BYTES_FMT ":_ssl_ctx_set_session_id",
+                          &tlsb_Context_Type, &ctx, &id, &len))
+        return NULL;
+    /* OpenSSL itself refuses one too long (SSL_MAX_SID_CTX_LENGTH) */
+    if (len > UINT_MAX
+        || !SSL_CTX_set_session_id_context(((tlsb_Context *)ctx)->ctx,
+                                           (const unsigned char *)id,
+                                           (unsigned int)len))
+        return tlsb_raise_from_queue(NULL);
+    Py_RETURN_NONE;
+}
+
+/* _ssl_ctx_numbers(ctx, what, value=None) -> the value before: what is
+ * "verify_depth", "timeout" or "cache_mode"; value sets it. */
+static PyObject *
+tlsb_hook_ctx_numbers(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *value = Py_None;
+    const char *what;
+    SSL_CTX *ctx;
+    long number = 0, before;
+
+    if (!PyArg_ParseTuple(args, "O!s|O:_ssl_ctx_numbers", &tlsb_Context_Type,
+                          &obj, &what, &value))
+        return NULL;
+    ctx = ((tlsb_Context *)obj)->ctx;
+    if (value != Py_None) {
+        number = PyLong_AsLong(value);
+        if (number == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    if (strcmp(what, "verify_depth") == 0) {
+        before = SSL_CTX_get_verify_depth(ctx);
+        if (value != Py_None)
+            SSL_CTX_set_verify_depth(ctx, (int)number);
+    }
+    else if (strcmp(what, "timeout") == 0) {
+        before = SSL_CTX_get_timeout(ctx);
+        if (value != Py_None)
+            SSL_CTX_set_timeout(ctx, number);
+    }
+    else if (strcmp(what, "cache_mode") == 0) {
+        before = SSL_CTX_get_session_cache_mode(ctx);
+        if (value != Py_None)
+            SSL_CTX_set_session_cache_mode(ctx, number);
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "unknown setting %s", what);
+        return NULL;
+    }
+    return PyLong_FromLong(before);
+}
+
+/* _ssl_ctx_set_srtp(ctx, profiles: bytes) -> OpenSSL's answer (0: done) */
+static PyObject *
+tlsb_hook_set_srtp(PyObject *module, PyObject *args)
+{
+    PyObject *ctx;
+    const char *profiles;
+    Py_ssize_t len;
+
+    if (!PyArg_ParseTuple(args, "O!" TLSB_BYTES_FMT ":_ssl_ctx_set_srtp",
+                          &tlsb_Context_Type, &ctx, &profiles, &len))
+        return NULL;
+    if ((Py_ssize_t)strlen(profiles) != len) {
+        PyErr_SetString(PyExc_ValueError, "embedded null byte");
+        return NULL;
+    }
+    return PyLong_FromLong(SSL_CTX_set_tlsext_use_srtp(((tlsb_Context *)ctx)->ctx,
+                                                       profiles));
+}
+
+/* _ssl_ctx_client_cas(ctx, how, arg): the CA names a server sends in its
+ * CertificateRequest.  how "set": arg a sequence of crypto.X509Name;
+ * "add": arg a crypto.X509; "load": arg a PEM file path (bytes). */
+static PyObject *
+tlsb_hook_client_cas(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *arg, *seq;
+    const char *how;
+    SSL_CTX *ctx;
+
+    if (!PyArg_ParseTuple(args, "O!sO:_ssl_ctx_client_cas", &tlsb_Context_Type,
+                          &obj, &how, &arg))
+        return NULL;
+    ctx = ((tlsb_Context *)obj)->ctx;
+    if (strcmp(how, "add") == 0) {
+        X509 *cert = tlsb_crypto_x509_get(arg);
+
+        if (cert == NULL)
+            return NULL;
+        if (!SSL_CTX_add_client_CA(ctx, cert))
+            return tlsb_raise_from_queue(NULL);
+        Py_RETURN_NONE;
+    }
+    if (strcmp(how, "load") == 0) {
+        STACK_OF(X509_NAME) *names;
+
+        if (!PyBytes_Check(arg)) {
+            PyErr_SetString(PyExc_TypeError, "path must be bytes");
+            return NULL;
+        }
+        names = SSL_load_client_CA_file(PyBytes_AS_STRING(arg));
+        if (names == NULL)
+            return tlsb_raise_from_queue(NULL);
+        SSL_CTX_set_client_CA_list(ctx, names);     /* takes the stack */
+        Py_RETURN_NONE;
+    }
+    if (strcmp(how, "set") == 0) {
+        STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+        Py_ssize_t i;
+
+        seq = PySequence_Fast(arg, "certificate_authorities must be a sequence");
+        if (seq == NULL || names == NULL) {
+            Py_XDECREF(seq);
+            sk_X509_NAME_free(names);
+            return seq == NULL ? NULL : PyErr_NoMemory();
+        }
+        for (i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+            X509_NAME *name = tlsb_X509Name_get(PySequence_Fast_GET_ITEM(seq, i));
+            X509_NAME *copy = name == NULL ? NULL : X509_NAME_dup(name);
+
+            if (copy == NULL || !sk_X509_NAME_push(names, copy)) {
+                X509_NAME_free(copy);
+                sk_X509_NAME_pop_free(names, X509_NAME_free);
+                Py_DECREF(seq);
+                if (name == NULL)
+                    return NULL;
+                return tlsb_raise_from_queue(NULL);
+            }
+        }
+        Py_DECREF(seq);
+        SSL_CTX_set_client_CA_list(ctx, names);
+        Py_RETURN_NONE;
+    }
+    PyErr_Format(PyExc_ValueError, "unknown operation %s", how);
+    return NULL;
+}
+
+/* _ssl_conn_client_cas(conn) -> [crypto.X509Name]: the CA names this
+ * connection's peer (client: the server's request; server: its own list) */
+static PyObject *
+tlsb_hook_conn_client_cas(PyObject *module, PyObject *obj)
+{
+    tlsb_Connection *conn;
+    STACK_OF(X509_NAME) *names;
+    PyObject *result;
+    int i;
+
+    if (tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    result = PyList_New(0);
+    names = SSL_get_client_CA_list(conn->ssl);
+    for (i = 0; result != NULL && names != NULL && i < sk_X509_NAME_num(names); i++) {
+        X509_NAME *copy = X509_NAME_dup(sk_X509_NAME_value(names, i));
+        tlsb_X509Name *item;
+
+        if (copy == NULL) {
+            Py_CLEAR(result);
+            return tlsb_raise_from_queue(NULL);
+        }
+        item = PyObject_New(tlsb_X509Name, &tlsb_X509Name_Type);
+        if (item == NULL) {
+            X509_NAME_free(copy);
+            Py_CLEAR(result);
+            break;
+        }
+        item->own = copy;
+        item->owner = NULL;
+        item->which = TLSB_NAME_OWNED;
+        if (PyList_Append(result, (PyObject *)item) < 0)
+            Py_CLEAR(result);
+        Py_DECREF(item);
+    }
+    return result;
+}
+
+/* _ssl_conn_finished(conn, peer) -> the Finished message we sent (peer
+ * false) or received, or None before there is one. */
+static PyObject *
+tlsb_hook_conn_finished(PyObject *module, PyObject *args)
+{
+    PyObject *obj;
+    tlsb_Connection *conn;
+    int peer;
+    unsigned char buf[EVP_MAX_MD_SIZE];
+    size_t len;
+
+    if (!PyArg_ParseTuple(args, "Oi:_ssl_conn_finished", &obj, &peer)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    len = peer ? SSL_get_peer_finished(conn->ssl, buf, sizeof(buf))
+               : SSL_get_finished(conn->ssl, buf, sizeof(buf));
+    if (len == 0)
+        Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
+}
+
+/* _ssl_conn_secret(conn, what) -> bytes or None: what "client_random",
+ * "server_random" or "master_key" (of the current session). */
+static PyObject *
+tlsb_hook_conn_secret(PyObject *module, PyObject *args)
+{
+    PyObject *obj;
+    tlsb_Connection *conn;
+    const char *what;
+    unsigned char buf[SSL_MAX_MASTER_KEY_LENGTH > SSL3_RANDOM_SIZE
+                      ? SSL_MAX_MASTER_KEY_LENGTH : SSL3_RANDOM_SIZE];
+    size_t len;
+
+    if (!PyArg_ParseTuple(args, "Os:_ssl_conn_secret", &obj, &what)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    if (strcmp(what, "client_random") == 0)
+        len = SSL_get_client_random(conn->ssl, buf, sizeof(buf));
+    else if (strcmp(what, "server_random") == 0)
+        len = SSL_get_server_random(conn->ssl, buf, sizeof(buf));
+    else if (strcmp(what, "master_key") == 0) {
+        SSL_SESSION *session = SSL_get_session(conn->ssl);
+
+        if (session == NULL)
+            Py_RETURN_NONE;
+        len = SSL_SESSION_get_master_key(session, buf, sizeof(buf));
+    }
+    else {
+        PyErr_Format(PyExc_ValueError, "unknown secret %s", what);
+        return NULL;
+    }
+    if (len == 0)
+        Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)len);
+}
+
+/* _ssl_conn_state(conn, what) -> "state": SSL_state_string_long() (str);
+ * "renegotiations": SSL_total_renegotiations(); "renegotiate": start one
+ * (True if OpenSSL accepted); "renegotiate_pending": one is under way. */
+static PyObject *
+tlsb_hook_conn_state(PyObject *module, PyObject *args)
+{
+    PyObject *obj;
+    tlsb_Connection *conn;
+    const char *what;
+
+    if (!PyArg_ParseTuple(args, "Os:_ssl_conn_state", &obj, &what)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    if (strcmp(what, "state") == 0)
+        return PyUnicode_FromString(SSL_state_string_long(conn->ssl));
+    if (strcmp(what, "renegotiations") == 0)
+        return PyLong_FromLong(SSL_total_renegotiations(conn->ssl));
+    if (strcmp(what, "renegotiate") == 0) {
+        int done = SSL_renegotiate(conn->ssl);
+
+        ERR_clear_error();
+        return PyBool_FromLong(done == 1);
+    }
+    if (strcmp(what, "renegotiate_pending") == 0)
+        return PyBool_FromLong(SSL_renegotiate_pending(conn->ssl));
+    PyErr_Format(PyExc_ValueError, "unknown state %s", what);
+    return NULL;
+}
+
+/* _ssl_conn_set_session(conn, session): resume `session` on a client
+ * before its handshake, from whichever context it came (pyOpenSSL allows
+ * that; the stdlib's session setter does not). */
+static PyObject *
+tlsb_hook_conn_set_session(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *session_obj;
+    tlsb_Connection *conn;
+    SSL_SESSION *session;
+
+    if (!PyArg_ParseTuple(args, "OO:_ssl_conn_set_session", &obj, &session_obj)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    session = tlsb_session_get(session_obj);
+    if (session == NULL)
+        return NULL;
+    if (!SSL_set_session(conn->ssl, session))
+        return tlsb_raise_from_queue(NULL);
+    Py_RETURN_NONE;
+}
+
+/* _ssl_conn_client_options(conn, what, arg=None): per-connection client
+ * settings made before the handshake: "request_ocsp" asks the server to
+ * staple an OCSP response; "alpn" (arg: wire-format bytes) sets the
+ * protocols this connection offers. */
+static PyObject *
+tlsb_hook_conn_client_options(PyObject *module, PyObject *args)
+{
+    PyObject *obj, *arg = Py_None;
+    tlsb_Connection *conn;
+    const char *what;
+
+    if (!PyArg_ParseTuple(args, "Os|O:_ssl_conn_client_options", &obj, &what, &arg)
+        || tlsb_hook_conn(obj, &conn) < 0)
+        return NULL;
+    if (strcmp(what, "request_ocsp") == 0) {
+        if (!SSL_set_tlsext_status_type(conn->ssl, TLSEXT_STATUSTYPE_ocsp))
+            return tlsb_raise_from_queue(NULL);
+        Py_RETURN_NONE;
+    }
+    if (strcmp(what, "alpn") == 0) {
+        if (!PyBytes_Check(arg)) {
+            PyErr_SetString(PyExc_TypeError, "protocols must be bytes");
+            return NULL;
+        }
+        /* copied by OpenSSL; 0 is success */
+        if (SSL_set_alpn_protos(conn->ssl, (const unsigned char *)PyBytes_AS_STRING(arg),
+                                (unsigned int)PyBytes_GET_SIZE(arg)) != 0)
+            return tlsb_raise_from_queue(NULL);
+        Py_RETURN_NONE;
+    }
+    PyErr_Format(PyExc_ValueError, "unknown option %s", what);
+    return NULL;
+}
+
+/* _ssl_openssl_version(type) -> bytes: OpenSSL_version(type) */
+static PyObject *
+tlsb_hook_openssl_version(PyObject *module, PyObject *args)
+{
+    int type;
+
+    if (!PyArg_ParseTuple(args, "i:_ssl_openssl_version", &type))
+        return NULL;
+    return PyBytes_FromString(OpenSSL_version(type));
+}
+
+/* Entries of the module's method table (Modules/_tls_bootstrap.c). */
+#define TLSB_PYOSSL_HOOK_METHODS \
+    {"_ssl_ctx_set_session_id", tlsb_hook_set_session_id, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): SSL_CTX_set_session_id_context."}, \
+    {"_ssl_ctx_numbers", tlsb_hook_ctx_numbers, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): verify depth, session timeout, cache mode."}, \
+    {"_ssl_ctx_set_srtp", tlsb_hook_set_srtp, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): SSL_CTX_set_tlsext_use_srtp."}, \
+    {"_ssl_ctx_client_cas", tlsb_hook_client_cas, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): the CA names a server asks clients for."}, \
+    {"_ssl_conn_client_cas", tlsb_hook_conn_client_cas, METH_O, \
+     "Internal (pyOpenSSL layer): SSL_get_client_CA_list as X509Names."}, \
+    {"_ssl_conn_finished", tlsb_hook_conn_finished, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): our or the peer's Finished message."}, \
+    {"_ssl_conn_secret", tlsb_hook_conn_secret, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): client/server random, master key."}, \
+    {"_ssl_conn_state", tlsb_hook_conn_state, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): state string and renegotiation."}, \
+    {"_ssl_conn_set_session", tlsb_hook_conn_set_session, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): SSL_set_session from any context."}, \
+    {"_ssl_conn_client_options", tlsb_hook_conn_client_options, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): OCSP request, per-connection ALPN."}, \
+    {"_ssl_openssl_version", tlsb_hook_openssl_version, METH_VARARGS, \
+     "Internal (pyOpenSSL layer): OpenSSL_version(type) as bytes."},
