@@ -42,6 +42,11 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The outcome-recording pytest plugin (tools/tlsb_outcomes.py), copied
+# beside the other plugins.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "tlsb_outcomes.py")) as _plugin:
+    OUTCOMES_PLUGIN = _plugin.read()
 KNOWN = os.path.join(ROOT, "Lib", "test", "pyopenssl_known_failures.txt")
 # tox env -> pyOpenSSL release whose suite it runs.
 LEGS = (("py27", "21.0.0"), ("py313", "24.0.0"))
@@ -79,34 +84,7 @@ SSLEAY_VERSION = 0
 def SSLeay_version(kind):
     return _tls_bootstrap.OPENSSL_VERSION.encode("ascii")
 ''',
-    # Records each test's outcome (any failed phase is a failure), the same
-    # way on pytest 4.6 (2.7) and 8.
-    "tlsb_outcomes.py": '''\
-import json
-import os
-
-_outcomes = {}
-
-
-def pytest_runtest_logreport(report):
-    old = _outcomes.get(report.nodeid)
-    if report.failed:
-        _outcomes[report.nodeid] = "failed"
-    elif report.skipped and old is None:
-        _outcomes[report.nodeid] = "skipped"
-    elif report.when == "call" and old is None:
-        _outcomes[report.nodeid] = "passed"
-
-
-def pytest_collectreport(report):
-    if report.failed:
-        _outcomes[report.nodeid or "<collection>"] = "failed"
-
-
-def pytest_sessionfinish(session):
-    with open(os.environ["TLSB_OUTCOMES"], "w") as f:
-        json.dump(_outcomes, f, indent=0, sort_keys=True)
-''',
+    "tlsb_outcomes.py": OUTCOMES_PLUGIN,
 }
 
 # --kind ssl: our OpenSSL package through inject_pyopenssl(), done when

@@ -27,6 +27,11 @@ import time
 RELEASE = "1.26.20"
 TIMEOUT = 900
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The outcome-recording pytest plugin (tools/tlsb_outcomes.py), copied
+# beside the other plugins.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "tlsb_outcomes.py")) as _plugin:
+    OUTCOMES_PLUGIN = _plugin.read()
 
 PLUGINS = {
     "tlsb_inject.py": '''\
@@ -37,28 +42,7 @@ import _tls_bootstrap
 _tls_bootstrap.inject_pyopenssl()
 assert sys.modules["OpenSSL.SSL"] is _tls_bootstrap.SSL
 ''',
-    # Each test's outcome, any failed phase counting as a failure.
-    "tlsb_outcomes.py": '''\
-import json
-import os
-
-_outcomes = {}
-
-
-def pytest_runtest_logreport(report):
-    old = _outcomes.get(report.nodeid)
-    if report.failed:
-        _outcomes[report.nodeid] = "failed"
-    elif report.skipped and old is None:
-        _outcomes[report.nodeid] = "skipped"
-    elif report.when == "call" and old is None:
-        _outcomes[report.nodeid] = "passed"
-
-
-def pytest_sessionfinish(session):
-    with open(os.environ["TLSB_OUTCOMES"], "w") as f:
-        json.dump(_outcomes, f)
-''',
+    "tlsb_outcomes.py": OUTCOMES_PLUGIN,
 }
 
 

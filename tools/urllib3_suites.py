@@ -41,6 +41,11 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The outcome-recording pytest plugin (tools/tlsb_outcomes.py), copied
+# beside the other plugins.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "tlsb_outcomes.py")) as _plugin:
+    OUTCOMES_PLUGIN = _plugin.read()
 RETRIES = 2
 TIMEOUT = 1200          # seconds for one whole run
 PER_TEST_TIMEOUT = 60   # pytest-timeout, so a hung test ends as a failure
@@ -49,34 +54,7 @@ EXIT_GRACE = 20         # seconds a process may take to exit after pytest ended
 # Pytest plugins put on PYTHONPATH: -p loads them before any conftest.
 PLUGINS = {
     "tlsb_graft.py": "import _tls_bootstrap\n_tls_bootstrap.monkeypatch_ssl()\n",
-    # Each test's outcome (a failure in any phase fails it), the same way on
-    # pytest 4.6 and 8.
-    "tlsb_outcomes.py": """\
-import json
-import os
-
-_outcomes = {}
-
-
-def pytest_runtest_logreport(report):
-    old = _outcomes.get(report.nodeid)
-    if report.failed:
-        _outcomes[report.nodeid] = "failed"
-    elif report.skipped and old is None:
-        _outcomes[report.nodeid] = "skipped"
-    elif report.when == "call" and old is None:
-        _outcomes[report.nodeid] = "passed"
-
-
-def pytest_collectreport(report):
-    if report.failed:
-        _outcomes[report.nodeid or "<collection>"] = "failed"
-
-
-def pytest_sessionfinish(session):
-    with open(os.environ["TLSB_OUTCOMES"], "w") as f:
-        json.dump(_outcomes, f, indent=0, sort_keys=True)
-""",
+    "tlsb_outcomes.py": OUTCOMES_PLUGIN,
 }
 
 

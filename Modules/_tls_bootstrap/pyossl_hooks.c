@@ -44,6 +44,28 @@
  *   OPENSSL_malloc'd memory that the SSL then owns.
  */
 
+/* A callback attribute set to `value`: a callable is stored (a new
+ * reference) in *slot, None or deletion empties it; anything else is a
+ * TypeError and leaves it as it was. */
+static int
+tlsb_store_callback(PyObject **slot, PyObject *value)
+{
+    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
+                     Py_TYPE(value)->tp_name);
+        return -1;
+    }
+    Py_XSETREF(*slot, value == Py_None ? NULL : Py_XNewRef(value));
+    return 0;
+}
+
+/* A callback attribute read: the callable, or None. */
+static PyObject *
+tlsb_callback_or_none(PyObject *callback)
+{
+    return Py_NewRef(callback != NULL ? callback : Py_None);
+}
+
 /* The connection and context of an SSL inside a callback, or 0 when the
  * SSL belongs to nothing of ours (being freed). */
 static int
@@ -54,6 +76,63 @@ tlsb_hook_owners(const SSL *ssl, tlsb_Connection **conn, tlsb_Context **ctx)
     return *conn != NULL && *ctx != NULL;
 }
 
+/* One Python callback called from an OpenSSL callback.  begin takes the
+ * GIL, a reference to the callable for the call (it may replace itself)
+ * and the object it gets first (the connection's owner); end stores a
+ * failed call's exception on the connection and lets all of it go. */
+typedef struct {
+    tlsb_Connection *conn;
+    PyGILState_STATE gil;
+    PyObject *callback;
+    PyObject *owner;
+} tlsb_hook_call;
+
+enum {
+    TLSB_HOOK_NONE,     /* the SSL is not ours, or no callable is set */
+    TLSB_HOOK_FAILED,   /* an exception of this connection's callbacks waits */
+    TLSB_HOOK_CALL      /* call it: the GIL is held, end() must follow */
+};
+
+/* slot: where in the context the callable is (offsetof). */
+static int
+tlsb_hook_begin(const SSL *ssl, size_t slot, tlsb_hook_call *call)
+{
+    tlsb_Context *ctx;
+    PyObject *callback;
+
+    if (ssl == NULL || !tlsb_hook_owners(ssl, &call->conn, &ctx))
+        return TLSB_HOOK_NONE;
+    call->gil = PyGILState_Ensure();
+    if (call->conn->callback_exc.type != NULL) {
+        PyGILState_Release(call->gil);
+        return TLSB_HOOK_FAILED;
+    }
+    callback = *(PyObject **)((char *)ctx + slot);
+    if (callback == NULL) {
+        PyGILState_Release(call->gil);
+        return TLSB_HOOK_NONE;
+    }
+    call->owner = tlsb_connection_owner(call->conn);
+    if (call->owner == NULL) {
+        tlsb_pending_exc_save(&call->conn->callback_exc);
+        PyGILState_Release(call->gil);
+        return TLSB_HOOK_FAILED;
+    }
+    call->callback = Py_NewRef(callback);
+    return TLSB_HOOK_CALL;
+}
+
+static void
+tlsb_hook_end(tlsb_hook_call *call, PyObject *result)
+{
+    if (result == NULL)
+        tlsb_pending_exc_save(&call->conn->callback_exc);
+    Py_XDECREF(result);
+    Py_DECREF(call->owner);
+    Py_DECREF(call->callback);
+    PyGILState_Release(call->gil);
+}
+
 /* ---- verification ------------------------------------------------------ */
 
 static int
@@ -61,54 +140,34 @@ tlsb_verify_callback(int ok, X509_STORE_CTX *store)
 {
     SSL *ssl = X509_STORE_CTX_get_ex_data(store,
                                           SSL_get_ex_data_X509_STORE_CTX_idx());
-    tlsb_Connection *conn;
-    tlsb_Context *ctx;
-    PyObject *callback, *owner = NULL, *cert = NULL, *result = NULL;
-    PyGILState_STATE gil;
-    X509 *current;
-    int answer = ok;
+    X509 *current = X509_STORE_CTX_get_current_cert(store);
+    PyObject *cert, *result = NULL;
+    tlsb_hook_call call;
+    int answer;
 
-    if (ssl == NULL || !tlsb_hook_owners(ssl, &conn, &ctx))
+    switch (tlsb_hook_begin(ssl, offsetof(tlsb_Context, verify_callback), &call)) {
+    case TLSB_HOOK_NONE:
         return ok;
-    gil = PyGILState_Ensure();
-    if (conn->callback_exc.type != NULL) {
-        PyGILState_Release(gil);
+    case TLSB_HOOK_FAILED:
         return 0;
     }
-    if (ctx->verify_callback == NULL) {
-        PyGILState_Release(gil);
-        return ok;
-    }
-    callback = Py_NewRef(ctx->verify_callback);
-    current = X509_STORE_CTX_get_current_cert(store);
-    owner = tlsb_connection_owner(conn);
-    if (owner != NULL)
-        cert = current != NULL ? tlsb_X509_from_borrowed(current)
-                               : Py_NewRef(Py_None);
+    cert = current != NULL ? tlsb_X509_from_borrowed(current) : Py_NewRef(Py_None);
     if (cert != NULL)
         result = PyObject_CallFunction(
-            callback, "OOiii", owner, cert, X509_STORE_CTX_get_error(store),
+            call.callback, "OOiii", call.owner, cert,
+            X509_STORE_CTX_get_error(store),
             X509_STORE_CTX_get_error_depth(store), ok);
-    if (result == NULL) {
-        tlsb_pending_exc_save(&conn->callback_exc);
+    Py_XDECREF(cert);
+    answer = result != NULL ? PyObject_IsTrue(result) : 0;
+    if (answer < 0) {
+        Py_CLEAR(result);           /* end() stores the exception */
         answer = 0;
-    }
-    else {
-        answer = PyObject_IsTrue(result);
-        if (answer < 0) {
-            tlsb_pending_exc_save(&conn->callback_exc);
-            answer = 0;
-        }
     }
     /* The callback decides: a yes clears the error OpenSSL would report
      * as the verification result, as pyOpenSSL does. */
     if (answer)
         X509_STORE_CTX_set_error(store, X509_V_OK);
-    Py_XDECREF(result);
-    Py_XDECREF(cert);
-    Py_XDECREF(owner);
-    Py_DECREF(callback);
-    PyGILState_Release(gil);
+    tlsb_hook_end(&call, result);
     return answer;
 }
 
@@ -116,23 +175,18 @@ tlsb_verify_callback(int ok, X509_STORE_CTX *store)
 static PyObject *
 tlsb_Context_get_verify_callback(tlsb_Context *self, void *closure)
 {
-    return Py_NewRef(self->verify_callback ? self->verify_callback : Py_None);
+    return tlsb_callback_or_none(self->verify_callback);
 }
 
 static int
 tlsb_Context_set_verify_callback(tlsb_Context *self, PyObject *value, void *closure)
 {
-    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
-                     Py_TYPE(value)->tp_name);
+    if (tlsb_store_callback(&self->verify_callback, value) < 0)
         return -1;
-    }
-    if (value == Py_None)
-        value = NULL;
-    Py_XSETREF(self->verify_callback, Py_XNewRef(value));
     /* connections made from now on copy it (SSL_new) */
     SSL_CTX_set_verify(self->ctx, SSL_CTX_get_verify_mode(self->ctx),
-                       value != NULL ? tlsb_verify_callback : NULL);
+                       self->verify_callback != NULL ? tlsb_verify_callback
+                                                     : NULL);
     return 0;
 }
 
@@ -141,49 +195,29 @@ tlsb_Context_set_verify_callback(tlsb_Context *self, PyObject *value, void *clos
 static void
 tlsb_info_callback(const SSL *ssl, int where, int ret)
 {
-    tlsb_Connection *conn;
-    tlsb_Context *ctx;
-    PyObject *callback, *owner, *result = NULL;
-    PyGILState_STATE gil;
+    tlsb_hook_call call;
 
-    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+    if (tlsb_hook_begin(ssl, offsetof(tlsb_Context, info_callback), &call)
+            != TLSB_HOOK_CALL)
         return;
-    gil = PyGILState_Ensure();
-    if (ctx->info_callback == NULL || conn->callback_exc.type != NULL) {
-        PyGILState_Release(gil);
-        return;
-    }
-    callback = Py_NewRef(ctx->info_callback);
-    owner = tlsb_connection_owner(conn);
-    if (owner != NULL)
-        result = PyObject_CallFunction(callback, "Oii", owner, where, ret);
-    if (result == NULL)
-        tlsb_pending_exc_save(&conn->callback_exc);
-    Py_XDECREF(result);
-    Py_XDECREF(owner);
-    Py_DECREF(callback);
-    PyGILState_Release(gil);
+    tlsb_hook_end(&call, PyObject_CallFunction(call.callback, "Oii",
+                                               call.owner, where, ret));
 }
 
 /* _info_callback: callable or None */
 static PyObject *
 tlsb_Context_get_info_callback(tlsb_Context *self, void *closure)
 {
-    return Py_NewRef(self->info_callback ? self->info_callback : Py_None);
+    return tlsb_callback_or_none(self->info_callback);
 }
 
 static int
 tlsb_Context_set_info_callback(tlsb_Context *self, PyObject *value, void *closure)
 {
-    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
-                     Py_TYPE(value)->tp_name);
+    if (tlsb_store_callback(&self->info_callback, value) < 0)
         return -1;
-    }
-    if (value == Py_None)
-        value = NULL;
-    Py_XSETREF(self->info_callback, Py_XNewRef(value));
-    SSL_CTX_set_info_callback(self->ctx, value != NULL ? tlsb_info_callback : NULL);
+    SSL_CTX_set_info_callback(self->ctx, self->info_callback != NULL
+                                         ? tlsb_info_callback : NULL);
     return 0;
 }
 
@@ -194,51 +228,30 @@ tlsb_Context_set_info_callback(tlsb_Context *self, PyObject *value, void *closur
 static void
 tlsb_pyossl_keylog_callback(const SSL *ssl, const char *line)
 {
-    tlsb_Connection *conn;
-    tlsb_Context *ctx;
-    PyObject *callback, *owner, *result = NULL;
-    PyGILState_STATE gil;
+    tlsb_hook_call call;
 
     tlsb_keylog_callback(ssl, line);
-    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+    if (tlsb_hook_begin(ssl, offsetof(tlsb_Context, keylog_callback), &call)
+            != TLSB_HOOK_CALL)
         return;
-    gil = PyGILState_Ensure();
-    if (ctx->keylog_callback == NULL || conn->callback_exc.type != NULL) {
-        PyGILState_Release(gil);
-        return;
-    }
-    callback = Py_NewRef(ctx->keylog_callback);
-    owner = tlsb_connection_owner(conn);
-    if (owner != NULL)
-        result = PyObject_CallFunction(callback, "O" TLSB_BYTES_FMT, owner,
-                                       line, (Py_ssize_t)strlen(line));
-    if (result == NULL)
-        tlsb_pending_exc_save(&conn->callback_exc);
-    Py_XDECREF(result);
-    Py_XDECREF(owner);
-    Py_DECREF(callback);
-    PyGILState_Release(gil);
+    tlsb_hook_end(&call, PyObject_CallFunction(
+        call.callback, "O" TLSB_BYTES_FMT, call.owner, line,
+        (Py_ssize_t)strlen(line)));
 }
 
 /* _keylog_callback: callable or None */
 static PyObject *
 tlsb_Context_get_keylog_callback(tlsb_Context *self, void *closure)
 {
-    return Py_NewRef(self->keylog_callback ? self->keylog_callback : Py_None);
+    return tlsb_callback_or_none(self->keylog_callback);
 }
 
 static int
 tlsb_Context_set_keylog_callback(tlsb_Context *self, PyObject *value, void *closure)
 {
-    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
-                     Py_TYPE(value)->tp_name);
+    if (tlsb_store_callback(&self->keylog_callback, value) < 0)
         return -1;
-    }
-    if (value == Py_None)
-        value = NULL;
-    Py_XSETREF(self->keylog_callback, Py_XNewRef(value));
-    if (value != NULL)
+    if (self->keylog_callback != NULL)
         SSL_CTX_set_keylog_callback(self->ctx, tlsb_pyossl_keylog_callback);
     else
         SSL_CTX_set_keylog_callback(self->ctx, self->keylog_bio != NULL
@@ -252,22 +265,18 @@ static int
 tlsb_pyossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                         const unsigned char *in, unsigned int inlen, void *arg)
 {
-    tlsb_Connection *conn;
-    tlsb_Context *ctx;
-    PyObject *callback, *owner = NULL, *offered, *result = NULL;
-    PyGILState_STATE gil;
+    PyObject *offered, *result = NULL;
+    tlsb_hook_call call;
     unsigned int i;
     int answer = SSL_TLSEXT_ERR_ALERT_FATAL;
 
-    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+    switch (tlsb_hook_begin(ssl, offsetof(tlsb_Context, alpn_select_callback),
+                            &call)) {
+    case TLSB_HOOK_NONE:
         return SSL_TLSEXT_ERR_NOACK;
-    gil = PyGILState_Ensure();
-    if (ctx->alpn_select_callback == NULL || conn->callback_exc.type != NULL) {
-        PyGILState_Release(gil);
-        return conn->callback_exc.type != NULL ? SSL_TLSEXT_ERR_ALERT_FATAL
-                                               : SSL_TLSEXT_ERR_NOACK;
+    case TLSB_HOOK_FAILED:
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
     }
-    callback = Py_NewRef(ctx->alpn_select_callback);
     offered = PyList_New(0);
     for (i = 0; offered != NULL && i < inlen; i += 1 + in[i]) {
         PyObject *item;
@@ -280,22 +289,20 @@ tlsb_pyossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outl
         Py_XDECREF(item);
     }
     if (offered != NULL)
-        owner = tlsb_connection_owner(conn);
-    if (owner != NULL)
-        result = PyObject_CallFunction(callback, "OO", owner, offered);
-    if (result == NULL)
-        tlsb_pending_exc_save(&conn->callback_exc);
-    else if (result == Py_None)
+        result = PyObject_CallFunction(call.callback, "OO", call.owner, offered);
+    Py_XDECREF(offered);
+    if (result == Py_None)
         answer = SSL_TLSEXT_ERR_NOACK;
-    else if (!PyBytes_Check(result)) {
+    else if (result != NULL && !PyBytes_Check(result)) {
         PyErr_SetString(PyExc_TypeError,
                         "the ALPN select callback must return bytes or None");
-        tlsb_pending_exc_save(&conn->callback_exc);
+        Py_CLEAR(result);           /* end() stores the exception */
     }
-    else {
+    else if (result != NULL) {
         const unsigned char *pick = (const unsigned char *)PyBytes_AS_STRING(result);
         Py_ssize_t len = PyBytes_GET_SIZE(result);
 
+        /* out points into the client's list (OpenSSL's), never at result */
         for (i = 0; i < inlen; i += 1 + in[i]) {
             if (in[i] == len && i + 1 + in[i] <= inlen
                 && memcmp(in + i + 1, pick, (size_t)len) == 0) {
@@ -306,11 +313,7 @@ tlsb_pyossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outl
             }
         }
     }
-    Py_XDECREF(result);
-    Py_XDECREF(owner);
-    Py_XDECREF(offered);
-    Py_DECREF(callback);
-    PyGILState_Release(gil);
+    tlsb_hook_end(&call, result);
     return answer;
 }
 
@@ -320,23 +323,16 @@ tlsb_pyossl_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outl
 static PyObject *
 tlsb_Context_get_alpn_select_callback(tlsb_Context *self, void *closure)
 {
-    return Py_NewRef(self->alpn_select_callback ? self->alpn_select_callback
-                                                : Py_None);
+    return tlsb_callback_or_none(self->alpn_select_callback);
 }
 
 static int
 tlsb_Context_set_alpn_select_callback(tlsb_Context *self, PyObject *value,
                                       void *closure)
 {
-    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
-                     Py_TYPE(value)->tp_name);
+    if (tlsb_store_callback(&self->alpn_select_callback, value) < 0)
         return -1;
-    }
-    if (value == Py_None)
-        value = NULL;
-    Py_XSETREF(self->alpn_select_callback, Py_XNewRef(value));
-    if (value != NULL)
+    if (self->alpn_select_callback != NULL)
         SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_pyossl_alpn_select, NULL);
     else
         SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_alpn_select_callback, self);
@@ -348,24 +344,17 @@ tlsb_Context_set_alpn_select_callback(tlsb_Context *self, PyObject *value,
 static int
 tlsb_pyossl_ocsp(SSL *ssl, void *arg)
 {
-    tlsb_Connection *conn;
-    tlsb_Context *ctx;
-    PyObject *callback, *owner, *response = NULL, *result = NULL;
-    PyGILState_STATE gil;
+    PyObject *response, *result = NULL;
+    tlsb_hook_call call;
     int server = SSL_is_server(ssl);
     int answer = server ? SSL_TLSEXT_ERR_ALERT_FATAL : 0;
 
-    if (!tlsb_hook_owners(ssl, &conn, &ctx))
+    switch (tlsb_hook_begin(ssl, offsetof(tlsb_Context, ocsp_callback), &call)) {
+    case TLSB_HOOK_NONE:
         return server ? SSL_TLSEXT_ERR_NOACK : 1;
-    gil = PyGILState_Ensure();
-    if (ctx->ocsp_callback == NULL || conn->callback_exc.type != NULL) {
-        PyGILState_Release(gil);
-        if (conn->callback_exc.type != NULL)
-            return answer;
-        return server ? SSL_TLSEXT_ERR_NOACK : 1;
+    case TLSB_HOOK_FAILED:
+        return answer;
     }
-    callback = Py_NewRef(ctx->ocsp_callback);
-    owner = tlsb_connection_owner(conn);
     if (server)
         response = Py_NewRef(Py_None);
     else {
@@ -375,30 +364,30 @@ tlsb_pyossl_ocsp(SSL *ssl, void *arg)
         response = PyBytes_FromStringAndSize(
             (const char *)data, data == NULL || len < 0 ? 0 : (Py_ssize_t)len);
     }
-    if (owner != NULL && response != NULL)
-        result = PyObject_CallFunction(callback, "OiO", owner, server, response);
-    if (result == NULL)
-        tlsb_pending_exc_save(&conn->callback_exc);
-    else if (!server) {
+    if (response != NULL)
+        result = PyObject_CallFunction(call.callback, "OiO", call.owner,
+                                       server, response);
+    Py_XDECREF(response);
+    if (result != NULL && !server) {
         int ok = PyObject_IsTrue(result);
 
         if (ok < 0)
-            tlsb_pending_exc_save(&conn->callback_exc);
+            Py_CLEAR(result);       /* end() stores the exception */
         answer = ok > 0;
     }
-    else if (!PyBytes_Check(result)) {
+    else if (result != NULL && !PyBytes_Check(result)) {
         PyErr_SetString(PyExc_TypeError, "OCSP callback must return a bytestring.");
-        tlsb_pending_exc_save(&conn->callback_exc);
+        Py_CLEAR(result);
     }
-    else if (PyBytes_GET_SIZE(result) == 0)
+    else if (result != NULL && PyBytes_GET_SIZE(result) == 0)
         answer = SSL_TLSEXT_ERR_NOACK;
-    else {
+    else if (result != NULL) {
         Py_ssize_t len = PyBytes_GET_SIZE(result);
         unsigned char *copy = OPENSSL_malloc((size_t)len);
 
         if (copy == NULL) {
             PyErr_NoMemory();
-            tlsb_pending_exc_save(&conn->callback_exc);
+            Py_CLEAR(result);
         }
         else {
             memcpy(copy, PyBytes_AS_STRING(result), (size_t)len);
@@ -407,11 +396,7 @@ tlsb_pyossl_ocsp(SSL *ssl, void *arg)
             answer = SSL_TLSEXT_ERR_OK;
         }
     }
-    Py_XDECREF(result);
-    Py_XDECREF(response);
-    Py_XDECREF(owner);
-    Py_DECREF(callback);
-    PyGILState_Release(gil);
+    tlsb_hook_end(&call, result);
     return answer;
 }
 
@@ -419,21 +404,15 @@ tlsb_pyossl_ocsp(SSL *ssl, void *arg)
 static PyObject *
 tlsb_Context_get_ocsp_callback(tlsb_Context *self, void *closure)
 {
-    return Py_NewRef(self->ocsp_callback ? self->ocsp_callback : Py_None);
+    return tlsb_callback_or_none(self->ocsp_callback);
 }
 
 static int
 tlsb_Context_set_ocsp_callback(tlsb_Context *self, PyObject *value, void *closure)
 {
-    if (value != NULL && value != Py_None && !PyCallable_Check(value)) {
-        PyErr_Format(PyExc_TypeError, "%.100s is not callable.",
-                     Py_TYPE(value)->tp_name);
+    if (tlsb_store_callback(&self->ocsp_callback, value) < 0)
         return -1;
-    }
-    if (value == Py_None)
-        value = NULL;
-    Py_XSETREF(self->ocsp_callback, Py_XNewRef(value));
-    if (value != NULL)
+    if (self->ocsp_callback != NULL)
         SSL_CTX_set_tlsext_status_cb(self->ctx, tlsb_pyossl_ocsp);
     else
         SSL_CTX_set_tlsext_status_cb(self->ctx, NULL);
