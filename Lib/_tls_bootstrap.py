@@ -43,6 +43,7 @@ import warnings
 
 __version__ = "0.1.0"
 
+from _weakref import ref as _weak_ref   # weakref itself costs import time
 import _tls_bootstrap_core as _core
 import ssl as _host_ssl     # read only: types it has are reused, never changed
 
@@ -945,7 +946,10 @@ class SSLContext(_CoreContext):
 # which work around the host's super(SSLContext, SSLContext)) are left
 # out: ours implements those attributes without that problem.
 _set_object_class = object.__dict__["__class__"].__set__
-_stand_in_classes = {}      # (our class, their class) -> stand-in; never emptied
+# (our class, their class) -> weak reference to the stand-in: a stand-in
+# lives while objects use it, so classes made and dropped over and over (a
+# test's, a plugin's) do not pile up here.
+_stand_in_classes = {}
 _LAYOUT_NAMES = ("__module__", "__dict__", "__weakref__", "__slots__",
                  "__doc__", "__qualname__")
 
@@ -956,10 +960,19 @@ def _reclass_context(context, klass):
         return
     ours = type(context).__dict__.get("_reclassed_from", type(context))
     key = (ours, klass)
-    stand_in = _stand_in_classes.get(key)
+    ref = _stand_in_classes.get(key)
+    stand_in = ref() if ref is not None else None
     if stand_in is None:
-        stand_in = _stand_in_classes.setdefault(key, _stand_in_class(ours, klass))
+        stand_in = _stand_in_class(ours, klass)
+        _stand_in_classes[key] = _weak_ref(stand_in, _forget_stand_in(key))
     _set_object_class(context, stand_in)
+
+
+def _forget_stand_in(key):
+    def forget(dead):
+        if _stand_in_classes.get(key) is dead:
+            del _stand_in_classes[key]
+    return forget
 
 
 def _class_attribute(klass, name):
