@@ -415,6 +415,14 @@ class _LazyModule(type(sys)):
     importer gets the same object, loaded or not."""
 
     def __getattr__(self, name):
+        # Tools walk sys.modules asking every module for __file__ or
+        # __path__ (2.7's regrtest rewrites them while iterating the dict
+        # itself): such questions must not run the code, which imports
+        # modules.  __all__ is the API: `import *` loads.
+        if name[:2] == name[-2:] == "__" and name != "__all__":
+            raise AttributeError("'module' object has no attribute '%s'" % name
+                                 if _PY2 else
+                                 "module %r has no attribute %r" % (self.__name__, name))
         _load_in_place(self)
         try:
             return type(sys).__getattribute__(self, name)
