@@ -1017,3 +1017,41 @@ def test_private_hostname_check_for_the_bench():
             assert info.value.args[0][0][2] == "certificate verify failed"
         else:
             handshake(client, server)
+
+
+def test_client_ca_list_replaced_while_other_threads_handshake():
+    # set_client_ca_list() frees the list a server's handshake (GIL
+    # released) may be reading: the settings lock keeps them apart, as for
+    # the stdlib setters (test_concurrency.py); ASan/valgrind see a miss
+    import threading
+    crypto_mod = _tls_bootstrap.crypto
+    with open(certfile("ca.pem"), "rb") as f:
+        ca = crypto_mod.load_certificate(crypto_mod.FILETYPE_PEM, f.read())
+    sctx = server_context(ours)
+    sctx.set_verify(ours.VERIFY_PEER, lambda *args: True)
+    sctx.set_client_ca_list([ca.get_subject()])
+    stop, errors = threading.Event(), []
+
+    def handshakes():
+        try:
+            while not stop.is_set():
+                client, server = connections(client_context(ours), sctx, ours, ours)
+                handshake(client, server)
+                assert [n.CN for n in client.get_client_ca_list()] == [ca.get_subject().CN]
+        except Exception as exc:      # reported by the main thread
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=handshakes) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(300):
+            sctx.set_client_ca_list([ca.get_subject()])
+            sctx.set_timeout(300)
+            sctx.set_session_id(b"tlsb")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert not errors, errors

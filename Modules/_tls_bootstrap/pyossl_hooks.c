@@ -184,9 +184,11 @@ tlsb_Context_set_verify_callback(tlsb_Context *self, PyObject *value, void *clos
     if (tlsb_store_callback(&self->verify_callback, value) < 0)
         return -1;
     /* connections made from now on copy it (SSL_new) */
+    tlsb_settings_acquire(self, 1, 1);
     SSL_CTX_set_verify(self->ctx, SSL_CTX_get_verify_mode(self->ctx),
                        self->verify_callback != NULL ? tlsb_verify_callback
                                                      : NULL);
+    tlsb_settings_release(self);
     return 0;
 }
 
@@ -216,8 +218,10 @@ tlsb_Context_set_info_callback(tlsb_Context *self, PyObject *value, void *closur
 {
     if (tlsb_store_callback(&self->info_callback, value) < 0)
         return -1;
+    tlsb_settings_acquire(self, 1, 1);
     SSL_CTX_set_info_callback(self->ctx, self->info_callback != NULL
                                          ? tlsb_info_callback : NULL);
+    tlsb_settings_release(self);
     return 0;
 }
 
@@ -251,11 +255,13 @@ tlsb_Context_set_keylog_callback(tlsb_Context *self, PyObject *value, void *clos
 {
     if (tlsb_store_callback(&self->keylog_callback, value) < 0)
         return -1;
+    tlsb_settings_acquire(self, 1, 1);
     if (self->keylog_callback != NULL)
         SSL_CTX_set_keylog_callback(self->ctx, tlsb_pyossl_keylog_callback);
     else
         SSL_CTX_set_keylog_callback(self->ctx, self->keylog_bio != NULL
                                     ? tlsb_keylog_callback : NULL);
+    tlsb_settings_release(self);
     return 0;
 }
 
@@ -332,10 +338,12 @@ tlsb_Context_set_alpn_select_callback(tlsb_Context *self, PyObject *value,
 {
     if (tlsb_store_callback(&self->alpn_select_callback, value) < 0)
         return -1;
+    tlsb_settings_acquire(self, 1, 1);
     if (self->alpn_select_callback != NULL)
         SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_pyossl_alpn_select, NULL);
     else
         SSL_CTX_set_alpn_select_cb(self->ctx, tlsb_alpn_select_callback, self);
+    tlsb_settings_release(self);
     return 0;
 }
 
@@ -412,10 +420,12 @@ tlsb_Context_set_ocsp_callback(tlsb_Context *self, PyObject *value, void *closur
 {
     if (tlsb_store_callback(&self->ocsp_callback, value) < 0)
         return -1;
+    tlsb_settings_acquire(self, 1, 1);
     if (self->ocsp_callback != NULL)
         SSL_CTX_set_tlsext_status_cb(self->ctx, tlsb_pyossl_ocsp);
     else
         SSL_CTX_set_tlsext_status_cb(self->ctx, NULL);
+    tlsb_settings_release(self);
     return 0;
 }
 
@@ -447,7 +457,9 @@ tlsb_Context_cert_store(tlsb_Context *self, PyObject *unused)
  * private module functions taking the core context or connection first
  * (so the two types' tables stay the stdlib's).  None keeps a pointer to
  * a Python object; certificates and names handed to OpenSSL are copied
- * or up-referenced by OpenSSL itself. */
+ * or up-referenced by OpenSSL itself.  Context settings change under the
+ * settings lock held exclusive, as the stdlib setters do (settingslock.c):
+ * another thread's handshake may be reading them. */
 
 static int
 tlsb_hook_conn(PyObject *obj, tlsb_Connection **conn)
@@ -467,15 +479,20 @@ tlsb_hook_set_session_id(PyObject *module, PyObject *args)
     PyObject *ctx;
     const char *id;
     Py_ssize_t len;
+    int ok;
 
     if (!PyArg_ParseTuple(args, "O!" TLSB_BYTES_FMT ":_ssl_ctx_set_session_id",
                           &tlsb_Context_Type, &ctx, &id, &len))
         return NULL;
     /* OpenSSL itself refuses one too long (SSL_MAX_SID_CTX_LENGTH) */
-    if (len > UINT_MAX
-        || !SSL_CTX_set_session_id_context(((tlsb_Context *)ctx)->ctx,
-                                           (const unsigned char *)id,
-                                           (unsigned int)len))
+    if (len > UINT_MAX)
+        return tlsb_raise_from_queue(NULL);
+    tlsb_settings_acquire((tlsb_Context *)ctx, 1, 1);
+    ok = SSL_CTX_set_session_id_context(((tlsb_Context *)ctx)->ctx,
+                                        (const unsigned char *)id,
+                                        (unsigned int)len);
+    tlsb_settings_release((tlsb_Context *)ctx);
+    if (!ok)
         return tlsb_raise_from_queue(NULL);
     Py_RETURN_NONE;
 }
@@ -499,6 +516,12 @@ tlsb_hook_ctx_numbers(PyObject *module, PyObject *args)
         if (number == -1 && PyErr_Occurred())
             return NULL;
     }
+    if (strcmp(what, "verify_depth") != 0 && strcmp(what, "timeout") != 0
+        && strcmp(what, "cache_mode") != 0) {
+        PyErr_Format(PyExc_ValueError, "unknown setting %s", what);
+        return NULL;
+    }
+    tlsb_settings_acquire((tlsb_Context *)obj, value != Py_None, 1);
     if (strcmp(what, "verify_depth") == 0) {
         before = SSL_CTX_get_verify_depth(ctx);
         if (value != Py_None)
@@ -509,15 +532,12 @@ tlsb_hook_ctx_numbers(PyObject *module, PyObject *args)
         if (value != Py_None)
             SSL_CTX_set_timeout(ctx, number);
     }
-    else if (strcmp(what, "cache_mode") == 0) {
+    else {
         before = SSL_CTX_get_session_cache_mode(ctx);
         if (value != Py_None)
             SSL_CTX_set_session_cache_mode(ctx, number);
     }
-    else {
-        PyErr_Format(PyExc_ValueError, "unknown setting %s", what);
-        return NULL;
-    }
+    tlsb_settings_release((tlsb_Context *)obj);
     return PyLong_FromLong(before);
 }
 
@@ -528,6 +548,7 @@ tlsb_hook_set_srtp(PyObject *module, PyObject *args)
     PyObject *ctx;
     const char *profiles;
     Py_ssize_t len;
+    int failed;
 
     if (!PyArg_ParseTuple(args, "O!" TLSB_BYTES_FMT ":_ssl_ctx_set_srtp",
                           &tlsb_Context_Type, &ctx, &profiles, &len))
@@ -536,8 +557,10 @@ tlsb_hook_set_srtp(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "embedded null byte");
         return NULL;
     }
-    return PyLong_FromLong(SSL_CTX_set_tlsext_use_srtp(((tlsb_Context *)ctx)->ctx,
-                                                       profiles));
+    tlsb_settings_acquire((tlsb_Context *)ctx, 1, 1);
+    failed = SSL_CTX_set_tlsext_use_srtp(((tlsb_Context *)ctx)->ctx, profiles);
+    tlsb_settings_release((tlsb_Context *)ctx);
+    return PyLong_FromLong(failed);
 }
 
 /* _ssl_ctx_client_cas(ctx, how, arg): the CA names a server sends in its
@@ -556,10 +579,14 @@ tlsb_hook_client_cas(PyObject *module, PyObject *args)
     ctx = ((tlsb_Context *)obj)->ctx;
     if (strcmp(how, "add") == 0) {
         X509 *cert = tlsb_crypto_x509_get(arg);
+        int added;
 
         if (cert == NULL)
             return NULL;
-        if (!SSL_CTX_add_client_CA(ctx, cert))
+        tlsb_settings_acquire((tlsb_Context *)obj, 1, 1);
+        added = SSL_CTX_add_client_CA(ctx, cert);
+        tlsb_settings_release((tlsb_Context *)obj);
+        if (!added)
             return tlsb_raise_from_queue(NULL);
         Py_RETURN_NONE;
     }
@@ -573,7 +600,10 @@ tlsb_hook_client_cas(PyObject *module, PyObject *args)
         names = SSL_load_client_CA_file(PyBytes_AS_STRING(arg));
         if (names == NULL)
             return tlsb_raise_from_queue(NULL);
+        /* exclusive: a server's handshake reads the list being freed */
+        tlsb_settings_acquire((tlsb_Context *)obj, 1, 1);
         SSL_CTX_set_client_CA_list(ctx, names);     /* takes the stack */
+        tlsb_settings_release((tlsb_Context *)obj);
         Py_RETURN_NONE;
     }
     if (strcmp(how, "set") == 0) {
@@ -600,7 +630,9 @@ tlsb_hook_client_cas(PyObject *module, PyObject *args)
             }
         }
         Py_DECREF(seq);
+        tlsb_settings_acquire((tlsb_Context *)obj, 1, 1);
         SSL_CTX_set_client_CA_list(ctx, names);
+        tlsb_settings_release((tlsb_Context *)obj);
         Py_RETURN_NONE;
     }
     PyErr_Format(PyExc_ValueError, "unknown operation %s", how);
