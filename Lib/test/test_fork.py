@@ -19,6 +19,11 @@ import time
 import traceback
 import warnings
 
+try:
+    import faulthandler
+except ImportError:             # 2.7
+    faulthandler = None
+
 import pytest
 
 import _tls_bootstrap as tlsb
@@ -43,10 +48,37 @@ def impl(request):
 _child_reports = {}
 
 
+def _wait_for_threads_to_end(limit=5.0):
+    """Waits (at most `limit` seconds) until the process runs no thread
+    that Python has already let go of.
+
+    join() returns when a thread's Python part is done; its C part still
+    tears down after that (libc, and ASan draining the thread's allocator
+    cache under the allocator's lock).  GCC 12's libasan takes no lock
+    around fork(), so a child forked at that moment inherits the
+    allocator's lock held and hangs in its first malloc() of that size
+    (seen in CI: a child's SSL_new() never returned).  glibc's malloc
+    has no such hole; the wait keeps the tests about our fork handling."""
+    tasks = "/proc/self/task"
+    if _permanent_c_threads or not os.path.isdir(tasks):
+        return
+    deadline = time.time() + limit
+    while len(os.listdir(tasks)) > threading.active_count():
+        if time.time() > deadline:
+            # a thread of C code's own (a faulthandler watchdog): it stays
+            _permanent_c_threads.append(True)
+            return
+        time.sleep(0.005)
+
+
+_permanent_c_threads = []
+
+
 def fork_child(work):
     """Runs work() in a forked child; returns its pid.  The child exits 0
     if work() returned, 1 if it raised (its traceback goes to reap()), and
     dies of SIGALRM if it is still running after CHILD_SECONDS."""
+    _wait_for_threads_to_end()
     report_read, report_write = os.pipe()
     with warnings.catch_warnings():
         # 3.12+: "This process is multi-threaded, use of fork() may lead
@@ -62,6 +94,9 @@ def fork_child(work):
         os.close(report_read)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         signal.alarm(CHILD_SECONDS)
+        if faulthandler is not None:
+            # A hung child says where each of its threads waits.
+            faulthandler.dump_traceback_later(CHILD_SECONDS - 2, file=report_write)
         work()
         code = 0
     except BaseException:
@@ -90,9 +125,9 @@ def _child_traceback(pid):
 
 
 def reap(pid):
-    """The child's outcome: "ok", "failed: <its traceback>", "hung"
-    (watchdog) or another signal's name; a child that outlives its own
-    watchdog is killed."""
+    """The child's outcome: "ok", "failed: <its traceback>", "hung: <its
+    threads' stacks>" (watchdog; 3.x only has the stacks) or another
+    signal's name; a child that outlives its own watchdog is killed."""
     deadline = time.time() + CHILD_SECONDS + 10
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -101,12 +136,11 @@ def reap(pid):
         if time.time() > deadline:
             os.kill(pid, signal.SIGKILL)
             done, status = os.waitpid(pid, 0)
-            _child_traceback(pid)
-            return "hung"
+            return "hung: " + _child_traceback(pid)
         time.sleep(0.01)
     if os.WIFSIGNALED(status):
-        return "hung" if os.WTERMSIG(status) == signal.SIGALRM else \
-            "signal %d" % os.WTERMSIG(status)
+        return ("hung: " if os.WTERMSIG(status) == signal.SIGALRM else
+                "signal %d: " % os.WTERMSIG(status)) + _child_traceback(pid)
     if os.WEXITSTATUS(status) == 0:
         _child_traceback(pid)
         return "ok"
