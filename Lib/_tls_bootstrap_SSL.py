@@ -44,9 +44,8 @@ Design (rules of this file):
 - A Context starts from the core's (3.13's) defaults: TLS 1.2 minimum,
   3.13's cipher string and options, not OpenSSL's bare SSL_CTX_new ones.
 - Not provided (NotImplementedError naming it): modes other than the ones
-  the core sets (set_mode), add_extra_chain_cert() before a certificate,
-  set_tlsext_host_name() after the first I/O, get_protocol_version_name()
-  before a version is agreed.
+  the core sets (set_mode), set_tlsext_host_name() after the first I/O,
+  get_protocol_version_name() before a version is agreed.
 - Measured with pyOpenSSL 21.0.0's own tests/test_ssl.py (tox -e
   pyopenssl-ssl); what fails there is listed with its reason in
   Lib/test/pyopenssl_known_failures.txt.
@@ -415,6 +414,9 @@ class Context(object):
         self._verify_mode = VERIFY_NONE
         self._mode = _MODES_WE_HAVE     # what the core's contexts have, as pyOpenSSL's
         self._chain = None
+        # add_extra_chain_cert()'s certificates: sent after a leaf whose own
+        # chain (use_certificate_chain_file) has none, as OpenSSL does
+        self._extra_certs = []
         self._key = None
         self._pair_error = None     # a mismatched key, for check_privatekey()
         self._passwd_cb = None
@@ -521,7 +523,7 @@ class Context(object):
         self._pair_error = None
         try:
             with _translated():
-                self._ctx.load_cert_chain_data(self._chain, self._key)
+                self._ctx.load_cert_chain_data(self._chain_to_send(), self._key)
         except Error as exc:
             # As OpenSSL: a key that does not match the certificate is an
             # error when the key comes last; a certificate that comes last
@@ -529,6 +531,11 @@ class Context(object):
             if key_last or not any("mismatch" in part[2] for part in exc.args[0]):
                 raise
             self._pair_error = exc
+
+    def _chain_to_send(self):
+        if len(self._chain) > 1:
+            return self._chain
+        return self._chain + self._extra_certs
 
     def use_certificate(self, cert):
         """Use a crypto.X509 as our certificate."""
@@ -562,14 +569,13 @@ class Context(object):
         self._install()
 
     def add_extra_chain_cert(self, certobj):
-        """Append a crypto.X509 to the chain we send."""
+        """Send a crypto.X509 after our certificate, at any time before
+        the handshake.  As in OpenSSL these extra certificates are for a
+        certificate without a chain of its own: a chain loaded by
+        use_certificate_chain_file() is sent instead of them."""
         if not isinstance(certobj, crypto.X509):
             raise TypeError("certobj must be an X509 instance")
-        if not self._chain:
-            raise NotImplementedError(
-                "add_extra_chain_cert() before use_certificate*(): the core "
-                "installs the chain with its leaf")
-        self._chain = list(self._chain) + [certobj]
+        self._extra_certs.append(certobj)
         self._install()
 
     def use_privatekey(self, pkey):

@@ -1055,3 +1055,42 @@ def test_client_ca_list_replaced_while_other_threads_handshake():
         for thread in threads:
             thread.join(30)
     assert not errors, errors
+
+
+# ---- add_extra_chain_cert(): pyOpenSSL's order-free extra chain --------
+
+def _sent_chain(mod, configure):
+    """Subjects' CNs of the chain a server configured by configure(ctx)
+    sends to a client of the same library."""
+    server_ctx = mod.Context(mod.TLS_METHOD)
+    configure(server_ctx)
+    client, server = connections(client_context(mod), server_ctx, mod, mod)
+    handshake(client, server)
+    return [text(cert.get_subject().CN) for cert in client.get_peer_cert_chain()]
+
+
+def _certificate(crypto, name):
+    with open(certfile(name), "rb") as pem:
+        return crypto.load_certificate(crypto.FILETYPE_PEM, pem.read())
+
+
+def test_extra_chain_cert_added_before_the_certificate_is_sent(impl):
+    crypto = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+
+    def configure(ctx):
+        ctx.add_extra_chain_cert(_certificate(crypto, "intermediate.pem"))
+        ctx.use_certificate_file(path("localhost.pem"))
+        ctx.use_privatekey_file(path("localhost.key"))
+    assert _sent_chain(impl, configure) == [
+        "localhost", "_tls_bootstrap Test Intermediate CA"]
+
+
+def test_extra_chain_cert_gives_way_to_a_chain_file(impl):
+    crypto = _tls_bootstrap.crypto if impl is ours else OpenSSL.crypto
+
+    def configure(ctx):
+        ctx.use_certificate_chain_file(path("localhost-chain.pem"))
+        ctx.use_privatekey_file(path("localhost.key"))
+        ctx.add_extra_chain_cert(_certificate(crypto, "ca.pem"))
+    assert _sent_chain(impl, configure) == [
+        "localhost", "_tls_bootstrap Test Intermediate CA"]
