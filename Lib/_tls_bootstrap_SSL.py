@@ -44,8 +44,7 @@ Design (rules of this file):
 - A Context starts from the core's (3.13's) defaults: TLS 1.2 minimum,
   3.13's cipher string and options, not OpenSSL's bare SSL_CTX_new ones.
 - Not provided (NotImplementedError naming it): modes other than the ones
-  the core sets (set_mode), set_tlsext_host_name() after the first I/O,
-  get_protocol_version_name() before a version is agreed.
+  the core sets (set_mode), set_tlsext_host_name() after the first I/O.
 - Measured with pyOpenSSL 21.0.0's own tests/test_ssl.py (tox -e
   pyopenssl-ssl); what fails there is listed with its reason in
   Lib/test/pyopenssl_known_failures.txt.
@@ -100,6 +99,7 @@ TLS1_3_VERSION = 0x304
 # SSL_get_version() names -> numbers
 _VERSION_NUMBERS = {"TLSv1": TLS1_VERSION, "TLSv1.1": TLS1_1_VERSION,
                     "TLSv1.2": TLS1_2_VERSION, "TLSv1.3": TLS1_3_VERSION}
+_VERSION_NAMES = dict((number, name) for name, number in _VERSION_NUMBERS.items())
 
 # method -> the one protocol version it pins (None: any)
 _METHOD_VERSIONS = {
@@ -1398,10 +1398,20 @@ class Connection(object):
         """Names of the ciphers this connection may use, in order."""
         return [str(c["name"]) for c in self._context._ctx.get_ciphers()]
 
-    def get_protocol_version(self):
-        """The agreed version as a number (TLS1_2_VERSION, ...), or 0."""
+    def _version_name(self):
         version = self._conn.version() if self._conn is not None else None
-        return _VERSION_NUMBERS.get(version, 0)
+        if version is None:
+            # As SSL_get_version(): until a version is agreed, the highest
+            # one the context's method allows (set_max_proto_version() or
+            # not)
+            pinned = _METHOD_VERSIONS.get(self._context._method)
+            return _VERSION_NAMES[pinned or TLS1_3_VERSION]
+        return version
+
+    def get_protocol_version(self):
+        """The protocol version as a number (TLS1_2_VERSION, ...); before
+        the handshake, the highest the context's method allows."""
+        return _VERSION_NUMBERS.get(self._version_name(), 0)
 
     def get_peer_certificate(self):
         """The peer's certificate as crypto.X509, or None."""
@@ -1432,13 +1442,9 @@ class Connection(object):
         return self._cipher(2)
 
     def get_protocol_version_name(self):
-        """'TLSv1.2', 'TLSv1.3', ... of the connection."""
-        version = self._conn.version() if self._conn is not None else None
-        if version is None:
-            raise NotImplementedError(
-                "get_protocol_version_name() before the handshake: the core "
-                "reports a version only once one is agreed")
-        return _text(version)
+        """'TLSv1.2', 'TLSv1.3', ... of the connection; before the
+        handshake, the highest the context's method allows."""
+        return _text(self._version_name())
 
     def get_alpn_proto_negotiated(self):
         """The ALPN protocol agreed, or b''."""

@@ -1094,3 +1094,15 @@ def test_extra_chain_cert_gives_way_to_a_chain_file(impl):
         ctx.add_extra_chain_cert(_certificate(crypto, "ca.pem"))
     assert _sent_chain(impl, configure) == [
         "localhost", "_tls_bootstrap Test Intermediate CA"]
+
+
+@pytest.mark.parametrize("method,name,number", [
+    ("TLS_METHOD", "TLSv1.3", 0x304), ("TLS_CLIENT_METHOD", "TLSv1.3", 0x304),
+    ("TLSv1_2_METHOD", "TLSv1.2", 0x303)])
+def test_protocol_version_before_the_handshake_is_the_methods_highest(impl, method, name, number):
+    ctx = impl.Context(getattr(impl, method))
+    ctx.set_max_proto_version(impl.TLS1_2_VERSION)    # not looked at, as in OpenSSL
+    conn = impl.Connection(ctx, None)
+    conn.set_connect_state()
+    assert (conn.get_protocol_version_name(), conn.get_protocol_version()) == (name, number)
+    assert type(conn.get_protocol_version_name()) is type(u"")
