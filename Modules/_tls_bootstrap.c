@@ -9,6 +9,8 @@
  *   _tls_bootstrap/internal.h    object layouts, module state, prototypes
  *   _tls_bootstrap/errors.c      OpenSSL errors -> the host's exceptions
  *   _tls_bootstrap/fork.c        a forked child's view of inherited state
+ *   _tls_bootstrap/callbackgil.c the thread state an OpenSSL callback runs
+ *                                Python in (subinterpreters)
  *   _tls_bootstrap/settingslock.c  a context's settings vs its handshakes
  *   _tls_bootstrap/constants.c   OP_*, VERIFY_*, PROTOCOL_*, version report
  *   _tls_bootstrap/memorybio.c   MemoryBIO
@@ -34,6 +36,7 @@
 
 #include "_tls_bootstrap/errors.c"
 #include "_tls_bootstrap/fork.c"
+#include "_tls_bootstrap/callbackgil.c"
 #include "_tls_bootstrap/settingslock.c"
 #include "_tls_bootstrap/constants.c"
 #include "_tls_bootstrap/memorybio.c"

@@ -278,6 +278,93 @@ def test_graft_inside_a_subinterpreter(run_in_subinterp, tmpdir):
     main_interpreter_still_works()
 
 
+# Each callback records whether `import sys` inside it gives this
+# interpreter's sys: PyGILState_Ensure() would run it in the main
+# interpreter's thread state (it did, on 2.7, before callbackgil.c).
+CALLBACK_CHECKS = r'''
+import json, ssl, sys, traceback
+sys.path[:0] = %(path)r
+mine = sys
+seen = {}
+def record(name):
+    import sys as current
+    seen.setdefault(name, set()).add(current is mine)
+try:
+    import _tls_bootstrap as t
+    certdata = %(certdata)r
+    server_ctx = t.SSLContext(t.PROTOCOL_TLS_SERVER)
+    # the password callback runs inside load_cert_chain, the GIL released
+    server_ctx.load_cert_chain(certdata + "/localhost-chain.pem",
+                               certdata + "/localhost-enc.key",
+                               password=lambda: record("password") or "somepass")
+    server_ctx.sni_callback = lambda obj, name, ctx: record("sni")
+    client_ctx = t.SSLContext(t.PROTOCOL_TLS_CLIENT)
+    client_ctx.load_verify_locations(certdata + "/ca.pem")
+    client_ctx._msg_callback = lambda *args: record("msg")
+    c_in, c_out, s_in, s_out = (t.MemoryBIO() for _ in range(4))
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    done = [False, False]
+    for _ in range(10):
+        for i, (obj, out, peer_in) in enumerate(
+                [(client, c_out, s_in), (server, s_out, c_in)]):
+            if not done[i]:
+                try:
+                    obj.do_handshake()
+                    done[i] = True
+                except ssl.SSLWantReadError:
+                    pass
+            data = out.read()
+            if data:
+                peer_in.write(data)
+    # a small read (made with the GIL held) that meets session tickets
+    seen["msg_in_handshake"] = seen.pop("msg", set())
+    server.write(b"x")
+    c_in.write(s_out.read())
+    assert client.read(1) == b"x"
+    seen["msg_in_read"] = seen.pop("msg", set())
+    # the pyOpenSSL layer's verify callback
+    SSL = t.SSL
+    ctx = SSL.Context(SSL.TLS_METHOD)
+    ctx.load_verify_locations((certdata + "/ca.pem").encode())
+    ctx.set_verify(SSL.VERIFY_PEER, lambda *args: record("verify") or args[-1])
+    server_ctx2 = SSL.Context(SSL.TLS_METHOD)
+    server_ctx2.use_certificate_chain_file((certdata + "/localhost-chain.pem").encode())
+    server_ctx2.use_privatekey_file((certdata + "/localhost.key").encode())
+    client = SSL.Connection(ctx, None)
+    client.set_connect_state()
+    server = SSL.Connection(server_ctx2, None)
+    server.set_accept_state()
+    for _ in range(10):
+        for end in (client, server):
+            try:
+                end.do_handshake()
+            except SSL.WantReadError:
+                pass
+        for a, b in ((client, server), (server, client)):
+            try:
+                b.bio_write(a.bio_read(65536))
+            except SSL.WantReadError:
+                pass
+    results = dict((name, sorted(values)) for name, values in seen.items())
+except Exception:
+    results = {"error": traceback.format_exc()}
+with open(%(out)r, "w") as f:
+    json.dump(results, f)
+'''
+
+
+def test_callbacks_run_in_the_interpreter_that_made_the_call(run_in_subinterp, tmpdir):
+    out = str(tmpdir.join("callbacks.json"))
+    code = CALLBACK_CHECKS % dict(path=list(sys.path), certdata=CERTDATA, out=out)
+    assert run_in_subinterp(code) == 0
+    with open(out) as f:
+        results = json.load(f)
+    assert "error" not in results, results["error"]
+    assert results == {"password": [True], "sni": [True], "msg_in_handshake": [True],
+                       "msg_in_read": [True], "verify": [True]}
+
+
 def test_main_interpreter_works_after_subinterpreters_end(run_in_subinterp, tmpdir):
     main_interpreter_still_works()
     for _ in range(3):      # a new interpreter may reuse a freed one's address

@@ -612,12 +612,12 @@ static int
 tlsb_password_callback(char *buf, int size, int rwflag, void *userdata)
 {
     tlsb_password_info *info = (tlsb_password_info *)userdata;
-    PyGILState_STATE gil;
+    tlsb_callback_gil gil;
     int result = -1;
 
     if (info->failed)
         return -1;
-    gil = PyGILState_Ensure();
+    tlsb_callback_gil_take(&gil);
     if (info->callable != NULL) {
         PyObject *value = PyObject_CallObject(info->callable, NULL);
         if (value == NULL || tlsb_password_from_object(info, value, 1) < 0) {
@@ -633,12 +633,12 @@ tlsb_password_callback(char *buf, int size, int rwflag, void *userdata)
     }
     memcpy(buf, info->password, (size_t)info->password_len);
     result = info->password_len;
-    PyGILState_Release(gil);
+    tlsb_callback_gil_give(&gil);
     return result;
 error:
     info->failed = 1;
     tlsb_pending_exc_save(&info->exc);
-    PyGILState_Release(gil);
+    tlsb_callback_gil_give(&gil);
     return -1;
 }
 
@@ -682,7 +682,7 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
     tlsb_password_info info;
     pem_password_cb *saved_cb;
     void *saved_userdata;
-    PyThreadState *thread_state;
+    tlsb_gil_release gil_release;
     int ok;
 
     memset(&info, 0, sizeof(info));
@@ -711,7 +711,7 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
     ERR_clear_error();
     /* Exclusive: connections being made copy the chain and key, and a
      * concurrent load_cert_chain() would swap the password callback. */
-    thread_state = PyEval_SaveThread();
+    tlsb_gil_release_for_openssl(&gil_release);
     tlsb_settings_acquire(self, 1, 0);
     saved_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
     saved_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);
@@ -727,7 +727,7 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
     SSL_CTX_set_default_passwd_cb(self->ctx, saved_cb);
     SSL_CTX_set_default_passwd_cb_userdata(self->ctx, saved_userdata);
     tlsb_settings_release(self);
-    PyEval_RestoreThread(thread_state);
+    tlsb_gil_end_openssl_call(&gil_release);
     if (ok == 3) {
         tlsb_raise_from_queue(NULL);
         goto error;
@@ -1276,12 +1276,12 @@ tlsb_servername_callback(SSL *ssl, int *alert, void *arg)
     tlsb_Context *ctx = (tlsb_Context *)arg;
     const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     PyObject *callback, *owner, *name_obj = NULL, *result = NULL;
-    PyGILState_STATE gil;
+    tlsb_callback_gil gil;
     int status = SSL_TLSEXT_ERR_OK;
 
     if (conn == NULL || ctx->sni_callback == NULL)
         return SSL_TLSEXT_ERR_OK;
-    gil = PyGILState_Ensure();
+    tlsb_callback_gil_take(&gil);
     callback = Py_NewRef(ctx->sni_callback);
     owner = tlsb_connection_owner(conn);
     if (owner == NULL)
@@ -1331,7 +1331,7 @@ done:
     Py_XDECREF(name_obj);
     Py_XDECREF(owner);
     Py_DECREF(callback);
-    PyGILState_Release(gil);
+    tlsb_callback_gil_give(&gil);
     return status;
 }
 

@@ -109,6 +109,19 @@ typedef struct {
     int eof_written;
 } tlsb_MemoryBIO;
 
+/* An OpenSSL call that may call back, and the thread state it released
+ * (callbackgil.c). */
+typedef struct {
+    PyThreadState *state;       /* released for the call; NULL: GIL held */
+    PyThreadState *outer;       /* the enclosing call's note, put back */
+} tlsb_gil_release;
+
+/* How a callback took the GIL (callbackgil.c). */
+typedef struct {
+    PyThreadState *noted;       /* the call's note when it started */
+    PyGILState_STATE gilstate;  /* when there was none */
+} tlsb_callback_gil;
+
 /* Saved exception of a callback that ran inside an OpenSSL call; raised
  * by the Python-facing method once OpenSSL returns. */
 typedef struct {

@@ -126,6 +126,7 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
                       tlsb_password_info *info)
 {
     PyObject *source = keydata != Py_None ? keydata : certdata, *bytes;
+    tlsb_gil_release gil_held;
     EVP_PKEY *key;
     BIO *bio;
 
@@ -153,6 +154,8 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
         return NULL;
     }
     ERR_clear_error();
+    /* The password callback runs with the GIL we hold (callbackgil.c). */
+    tlsb_gil_mark_held_for_openssl(&gil_held);
     if (tlsb_looks_like_pem(PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes)))
         key = PEM_read_bio_PrivateKey(bio, NULL, tlsb_password_callback, info);
     else {
@@ -165,6 +168,7 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
             key = d2i_PrivateKey_bio(bio, NULL);
         }
     }
+    tlsb_gil_end_openssl_call(&gil_held);
     BIO_free(bio);
     Py_DECREF(bytes);
     if (key == NULL && !tlsb_pending_exc_raise(&info->exc))

@@ -47,15 +47,15 @@ tlsb_msg_callback(int write_p, int version, int content_type, const void *buf,
     tlsb_Context *ctx = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
                                             tlsb_state.ctx_ex_index);
     PyObject *owner, *result;
-    PyGILState_STATE gil;
+    tlsb_callback_gil gil;
     int msg_type;
 
     if (conn == NULL || ctx == NULL)
         return;
-    gil = PyGILState_Ensure();
+    tlsb_callback_gil_take(&gil);
     /* After a callback raised, the rest of the handshake is not reported. */
     if (ctx->msg_callback == NULL || conn->callback_exc.type != NULL) {
-        PyGILState_Release(gil);
+        tlsb_callback_gil_give(&gil);
         return;
     }
     msg_type = tlsb_msg_type(content_type, buf, len, &version);
@@ -67,7 +67,7 @@ tlsb_msg_callback(int write_p, int version, int content_type, const void *buf,
         tlsb_pending_exc_save(&conn->callback_exc);
     Py_XDECREF(result);
     Py_XDECREF(owner);
-    PyGILState_Release(gil);
+    tlsb_callback_gil_give(&gil);
 }
 
 /* _msg_callback: callable or None */

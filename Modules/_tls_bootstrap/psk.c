@@ -78,12 +78,12 @@ tlsb_psk_client_callback(SSL *ssl, const char *hint, char *identity,
     tlsb_Context *ctx = tlsb_psk_context(ssl, &conn);
     PyObject *hint_obj = NULL, *result = NULL, *identity_bytes = NULL;
     PyObject *identity_obj, *key_obj;
-    PyGILState_STATE gil;
+    tlsb_callback_gil gil;
     long key_len = 0;
 
     if (conn == NULL || ctx == NULL)
         return 0;
-    gil = PyGILState_Ensure();
+    tlsb_callback_gil_take(&gil);
     if (ctx->psk_client_callback == NULL)
         goto done;
     hint_obj = tlsb_text_or_none(hint);
@@ -142,7 +142,7 @@ done:
     Py_XDECREF(identity_bytes);
     Py_XDECREF(result);
     Py_XDECREF(hint_obj);
-    PyGILState_Release(gil);
+    tlsb_callback_gil_give(&gil);
     return (unsigned int)key_len;
 }
 
@@ -154,12 +154,12 @@ tlsb_psk_server_callback(SSL *ssl, const char *identity, unsigned char *psk,
     tlsb_Connection *conn;
     tlsb_Context *ctx = tlsb_psk_context(ssl, &conn);
     PyObject *identity_obj = NULL, *result = NULL;
-    PyGILState_STATE gil;
+    tlsb_callback_gil gil;
     long key_len = 0;
 
     if (conn == NULL || ctx == NULL)
         return 0;
-    gil = PyGILState_Ensure();
+    tlsb_callback_gil_take(&gil);
     if (ctx->psk_server_callback == NULL)
         goto done;
     identity_obj = tlsb_text_or_none(identity);
@@ -178,7 +178,7 @@ error:
 done:
     Py_XDECREF(result);
     Py_XDECREF(identity_obj);
-    PyGILState_Release(gil);
+    tlsb_callback_gil_give(&gil);
     return (unsigned int)key_len;
 }
 
@@ -222,11 +222,13 @@ tlsb_psk_use_session_callback(SSL *ssl, const EVP_MD *md, const unsigned char **
     if (key_len == 0 || conn == NULL)
         return conn != NULL && conn->callback_cause != NULL ? 0 : 1;
     if (identity[0] == '\0') {
-        PyGILState_STATE gil = PyGILState_Ensure();
+        tlsb_callback_gil gil;
+
+        tlsb_callback_gil_take(&gil);
         PyErr_SetString(PyExc_ValueError,
                         "a TLS 1.3 PSK needs a non-empty client identity");
         tlsb_callback_failed_unraisable(conn, Py_None);
-        PyGILState_Release(gil);
+        tlsb_callback_gil_give(&gil);
         return 0;
     }
     *session = tlsb_psk_session(ssl, key, key_len);
@@ -235,19 +237,22 @@ tlsb_psk_use_session_callback(SSL *ssl, const EVP_MD *md, const unsigned char **
         return 0;
     {
         /* OpenSSL points at the identity until the handshake is over. */
-        PyGILState_STATE gil = PyGILState_Ensure();
-        PyObject *bytes = PyBytes_FromString(identity);
+        tlsb_callback_gil gil;
+        PyObject *bytes;
+
+        tlsb_callback_gil_take(&gil);
+        bytes = PyBytes_FromString(identity);
         Py_XSETREF(conn->psk_identity, bytes);
         if (bytes == NULL) {
             tlsb_callback_failed_unraisable(conn, Py_None);
-            PyGILState_Release(gil);
+            tlsb_callback_gil_give(&gil);
             SSL_SESSION_free(*session);
             *session = NULL;
             return 0;
         }
         *id = (const unsigned char *)PyBytes_AS_STRING(bytes);
         *idlen = (size_t)PyBytes_GET_SIZE(bytes);
-        PyGILState_Release(gil);
+        tlsb_callback_gil_give(&gil);
     }
     return 1;
 }

@@ -82,7 +82,7 @@ tlsb_hook_owners(const SSL *ssl, tlsb_Connection **conn, tlsb_Context **ctx)
  * failed call's exception on the connection and lets all of it go. */
 typedef struct {
     tlsb_Connection *conn;
-    PyGILState_STATE gil;
+    tlsb_callback_gil gil;
     PyObject *callback;
     PyObject *owner;
 } tlsb_hook_call;
@@ -102,20 +102,20 @@ tlsb_hook_begin(const SSL *ssl, size_t slot, tlsb_hook_call *call)
 
     if (ssl == NULL || !tlsb_hook_owners(ssl, &call->conn, &ctx))
         return TLSB_HOOK_NONE;
-    call->gil = PyGILState_Ensure();
+    tlsb_callback_gil_take(&call->gil);
     if (call->conn->callback_exc.type != NULL) {
-        PyGILState_Release(call->gil);
+        tlsb_callback_gil_give(&call->gil);
         return TLSB_HOOK_FAILED;
     }
     callback = *(PyObject **)((char *)ctx + slot);
     if (callback == NULL) {
-        PyGILState_Release(call->gil);
+        tlsb_callback_gil_give(&call->gil);
         return TLSB_HOOK_NONE;
     }
     call->owner = tlsb_connection_owner(call->conn);
     if (call->owner == NULL) {
         tlsb_pending_exc_save(&call->conn->callback_exc);
-        PyGILState_Release(call->gil);
+        tlsb_callback_gil_give(&call->gil);
         return TLSB_HOOK_FAILED;
     }
     call->callback = Py_NewRef(callback);
@@ -130,7 +130,7 @@ tlsb_hook_end(tlsb_hook_call *call, PyObject *result)
     Py_XDECREF(result);
     Py_DECREF(call->owner);
     Py_DECREF(call->callback);
-    PyGILState_Release(call->gil);
+    tlsb_callback_gil_give(&call->gil);
 }
 
 /* ---- verification ------------------------------------------------------ */

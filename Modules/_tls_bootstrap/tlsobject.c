@@ -9,7 +9,7 @@
  *   fd); Python is consulted only for the fd and the timeout, once per call.
  * - The GIL is released around every call that may block (socket I/O) or
  *   that does expensive cryptography (handshakes, bulk data); callbacks
- *   take it back with PyGILState_Ensure.
+ *   take it back with the released thread state (callbackgil.c).
  * - A callback's exception is saved on the connection and raised when the
  *   OpenSSL call returns, in place of whatever OpenSSL reported.
  *
@@ -626,7 +626,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
     tlsb_socket_io io;
     tlsb_io_frame frame;
     tlsb_Context *settings, *switched;
-    PyThreadState *thread_state = NULL;
+    tlsb_gil_release gil_release;
     int ret, shutdown_zeros = 0, result;
     int in_handshake, never_blocks, saved_flags = -1;
     int release_gil, gated;
@@ -677,7 +677,9 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         if (never_blocks && (op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl)))
             settings = (tlsb_Context *)Py_NewRef((PyObject *)conn->context);
         if (release_gil)
-            thread_state = PyEval_SaveThread();
+            tlsb_gil_release_for_openssl(&gil_release);
+        else
+            tlsb_gil_mark_held_for_openssl(&gil_release);
         if (settings != NULL)
             tlsb_settings_acquire(settings, 0, !release_gil);
         /* fork() waits for OpenSSL calls without the GIL (fork.c). */
@@ -714,8 +716,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
             tlsb_settings_release(switched);
         if (settings != NULL)
             tlsb_settings_release(settings);
-        if (release_gil)
-            PyEval_RestoreThread(thread_state);
+        tlsb_gil_end_openssl_call(&gil_release);
         Py_XDECREF(settings);
         Py_XDECREF(switched);
 
