@@ -20,3 +20,4 @@ def pytest_configure(config):
     # fd 2 is not captured yet here (pytest's own faulthandler plugin
     # copies it at the same point)
     tlsb_support.keep_real_stderr()
+    tlsb_support.guard_fork_under_asan()

@@ -48,37 +48,12 @@ def impl(request):
 _child_reports = {}
 
 
-def _wait_for_threads_to_end(limit=5.0):
-    """Waits (at most `limit` seconds) until the process runs no thread
-    that Python has already let go of.
-
-    join() returns when a thread's Python part is done; its C part still
-    tears down after that (libc, and ASan draining the thread's allocator
-    cache under the allocator's lock).  GCC 12's libasan takes no lock
-    around fork(), so a child forked at that moment inherits the
-    allocator's lock held and hangs in its first malloc() of that size
-    (seen in CI: a child's SSL_new() never returned).  glibc's malloc
-    has no such hole; the wait keeps the tests about our fork handling."""
-    tasks = "/proc/self/task"
-    if _permanent_c_threads or not os.path.isdir(tasks):
-        return
-    deadline = time.time() + limit
-    while len(os.listdir(tasks)) > threading.active_count():
-        if time.time() > deadline:
-            # a thread of C code's own (a faulthandler watchdog): it stays
-            _permanent_c_threads.append(True)
-            return
-        time.sleep(0.005)
-
-
-_permanent_c_threads = []
-
-
 def fork_child(work):
     """Runs work() in a forked child; returns its pid.  The child exits 0
     if work() returned, 1 if it raised (its traceback goes to reap()), and
     dies of SIGALRM if it is still running after CHILD_SECONDS."""
-    _wait_for_threads_to_end()
+    # not amid a joined thread's teardown (ASan's fork hole, tlsb_support)
+    tlsb_support.wait_for_thread_teardown()
     report_read, report_write = os.pipe()
     with warnings.catch_warnings():
         # 3.12+: "This process is multi-threaded, use of fork() may lead

@@ -29,6 +29,48 @@ def heap_is_instrumented():
     return bool(os.environ.get("TLSB_HEAP_INSTRUMENTED"))
 
 
+_permanent_c_threads = []
+
+
+def wait_for_thread_teardown(limit=5.0):
+    """Waits (at most `limit` seconds) until the process runs no thread
+    that Python has already let go of; a fork() should come after it.
+
+    join() returns when a thread's Python part is done; its C part still
+    tears down after that (libc, and ASan emptying the thread's allocator
+    cache under the allocator's lock).  GCC 12's libasan takes no lock
+    around fork(), so a child forked at that moment inherits the lock held
+    and hangs in its first malloc() of that size: seen in CI in a
+    test_fork.py child (SSL_new) and in a 2.7 subprocess child before its
+    exec().  glibc's malloc has no such hole."""
+    # imported here: the green tests monkey-patch them first
+    import threading
+    import time
+    tasks = "/proc/self/task"
+    if _permanent_c_threads or not os.path.isdir(tasks):
+        return
+    deadline = time.time() + limit
+    while len(os.listdir(tasks)) > threading.active_count():
+        if time.time() > deadline:
+            # a thread of C code's own (a faulthandler watchdog): it stays
+            _permanent_c_threads.append(True)
+            return
+        time.sleep(0.005)
+
+
+def guard_fork_under_asan():
+    """Under ASan, os.fork() (2.7's subprocess forks with it and runs
+    Python before exec()) waits for thread teardown first (above)."""
+    if os.environ.get("TLSB_HEAP_INSTRUMENTED") != "asan" or not hasattr(os, "fork"):
+        return
+    fork = os.fork
+
+    def fork_after_thread_teardown():
+        wait_for_thread_teardown()
+        return fork()
+    os.fork = fork_after_thread_teardown
+
+
 def slowdown():
     """How many times longer than a plain run this run's code takes: the
     budgets that tell a hang from slowness are multiplied by it.  Under
