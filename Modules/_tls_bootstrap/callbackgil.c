@@ -9,10 +9,10 @@
  * the callback would import, print and raise in the wrong interpreter.
  *
  * Rules of this file:
- * - Whoever releases the GIL around an OpenSSL call that may call back
- *   does it with tlsb_gil_release_for_openssl(), which notes the released
- *   thread state for the current thread; tlsb_gil_mark_held_for_openssl()
- *   notes that such a call runs with the GIL held.
+ * - An OpenSSL call that may call back is bracketed by
+ *   tlsb_gil_begin_openssl_call() and tlsb_gil_end_openssl_call(); begin
+ *   releases the GIL or not, and notes for the current thread which
+ *   thread state it released (or that the GIL stays held).
  * - A callback takes the GIL with tlsb_callback_gil_take(): with the noted
  *   thread state when there is one, not at all when the GIL is noted as
  *   held, and through PyGILState otherwise (a call we did not make).
@@ -20,6 +20,10 @@
  *   notes its own state and puts the outer note back when it ends.
  * - Per thread (thread-local), so other threads and a forked child (whose
  *   only thread is the forking one, outside any call) need nothing.
+ *
+ * Ownership: the note points at the calling thread's own thread state,
+ * borrowed; it is set only while that thread is inside the call (which
+ * keeps the thread state alive) and put back by end().
  */
 
 /* No thread state is needed: the GIL is held (a call made with it). */
@@ -29,23 +33,15 @@
  * thread state released for the OpenSSL call under way. */
 static TLSB_THREAD_LOCAL PyThreadState *tlsb_gil_note;
 
+/* release_gil: whether the call runs without the GIL. */
 static void
-tlsb_gil_release_for_openssl(tlsb_gil_release *release)
+tlsb_gil_begin_openssl_call(tlsb_gil_release *release, int release_gil)
 {
     release->outer = tlsb_gil_note;
-    release->state = PyEval_SaveThread();
-    tlsb_gil_note = release->state;
+    release->state = release_gil ? PyEval_SaveThread() : NULL;
+    tlsb_gil_note = release_gil ? release->state : TLSB_GIL_HELD;
 }
 
-static void
-tlsb_gil_mark_held_for_openssl(tlsb_gil_release *release)
-{
-    release->outer = tlsb_gil_note;
-    release->state = NULL;
-    tlsb_gil_note = TLSB_GIL_HELD;
-}
-
-/* Ends either of the two above. */
 static void
 tlsb_gil_end_openssl_call(tlsb_gil_release *release)
 {

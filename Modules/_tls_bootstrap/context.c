@@ -711,7 +711,7 @@ tlsb_Context_load_cert_chain(tlsb_Context *self, PyObject *args, PyObject *kwarg
     ERR_clear_error();
     /* Exclusive: connections being made copy the chain and key, and a
      * concurrent load_cert_chain() would swap the password callback. */
-    tlsb_gil_release_for_openssl(&gil_release);
+    tlsb_gil_begin_openssl_call(&gil_release, 1);
     tlsb_settings_acquire(self, 1, 0);
     saved_cb = SSL_CTX_get_default_passwd_cb(self->ctx);
     saved_userdata = SSL_CTX_get_default_passwd_cb_userdata(self->ctx);

@@ -155,7 +155,7 @@ tlsb_load_private_key(PyObject *keydata, PyObject *certdata,
     }
     ERR_clear_error();
     /* The password callback runs with the GIL we hold (callbackgil.c). */
-    tlsb_gil_mark_held_for_openssl(&gil_held);
+    tlsb_gil_begin_openssl_call(&gil_held, 0);
     if (tlsb_looks_like_pem(PyBytes_AS_STRING(bytes), PyBytes_GET_SIZE(bytes)))
         key = PEM_read_bio_PrivateKey(bio, NULL, tlsb_password_callback, info);
     else {

@@ -676,10 +676,7 @@ tlsb_connection_run(tlsb_Connection *conn, tlsb_op op, void *buf, size_t len,
         settings = NULL;
         if (never_blocks && (op == TLSB_OP_HANDSHAKE || SSL_in_init(conn->ssl)))
             settings = (tlsb_Context *)Py_NewRef((PyObject *)conn->context);
-        if (release_gil)
-            tlsb_gil_release_for_openssl(&gil_release);
-        else
-            tlsb_gil_mark_held_for_openssl(&gil_release);
+        tlsb_gil_begin_openssl_call(&gil_release, release_gil);
         if (settings != NULL)
             tlsb_settings_acquire(settings, 0, !release_gil);
         /* fork() waits for OpenSSL calls without the GIL (fork.c). */
