@@ -92,11 +92,41 @@ def run_in_subinterp(tmpdir_factory):
     return imp.load_dynamic("_tlsb_subinterp", library).run
 
 
+# Memory-BIO pairs for the code run in a subinterpreter (it imports
+# _tls_bootstrap as t).
+BIO_HANDSHAKE = r'''
+def pair(server_ctx, client_ctx, hostname):
+    c_in, c_out, s_in, s_out = (t.MemoryBIO() for _ in range(4))
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname=hostname)
+    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
+    return client, server, (c_in, c_out, s_in, s_out)
+
+def handshake(client, server, bios):
+    c_in, c_out, s_in, s_out = bios
+    done = [False, False]
+    for _ in range(10):
+        for i, (obj, inc, out, peer_in) in enumerate(
+                [(client, c_in, c_out, s_in), (server, s_in, s_out, c_in)]):
+            if not done[i]:
+                try:
+                    obj.do_handshake()
+                    done[i] = True
+                except ssl.SSLWantReadError:
+                    pass
+            data = out.read()
+            if data:
+                peer_in.write(data)
+        if all(done):
+            return
+'''
+
+
 # What the subinterpreter runs: the checks the issue asks for, each result
 # recorded by name.  Certificates: localhost-chain.pem, ending at ca.pem.
 CHECKS = r'''
 import json, ssl, sys, traceback
 sys.path[:0] = %(path)r
+''' + BIO_HANDSHAKE + r'''
 results = {}
 try:
     import _tls_bootstrap as t
@@ -108,30 +138,6 @@ try:
     results["verify_error_is_hosts"] = (
         t.SSLCertVerificationError is host_verify if host_verify else
         issubclass(t.SSLCertVerificationError, ssl.CertificateError))
-
-    def pair(server_ctx, client_ctx, hostname):
-        c_in, c_out, s_in, s_out = (t.MemoryBIO() for _ in range(4))
-        client = client_ctx.wrap_bio(c_in, c_out, server_hostname=hostname)
-        server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-        return client, server, (c_in, c_out, s_in, s_out)
-
-    def handshake(client, server, bios):
-        c_in, c_out, s_in, s_out = bios
-        done = [False, False]
-        for _ in range(10):
-            for i, (obj, inc, out, peer_in) in enumerate(
-                    [(client, c_in, c_out, s_in), (server, s_in, s_out, c_in)]):
-                if not done[i]:
-                    try:
-                        obj.do_handshake()
-                        done[i] = True
-                    except ssl.SSLWantReadError:
-                        pass
-                data = out.read()
-                if data:
-                    peer_in.write(data)
-            if all(done):
-                return
 
     server_ctx = t.SSLContext(t.PROTOCOL_TLS_SERVER)
     server_ctx.load_cert_chain(certdata + "/localhost-chain.pem",
@@ -284,6 +290,7 @@ def test_graft_inside_a_subinterpreter(run_in_subinterp, tmpdir):
 CALLBACK_CHECKS = r'''
 import json, ssl, sys, traceback
 sys.path[:0] = %(path)r
+''' + BIO_HANDSHAKE + r'''
 mine = sys
 seen = {}
 def record(name):
@@ -301,22 +308,9 @@ try:
     client_ctx = t.SSLContext(t.PROTOCOL_TLS_CLIENT)
     client_ctx.load_verify_locations(certdata + "/ca.pem")
     client_ctx._msg_callback = lambda *args: record("msg")
-    c_in, c_out, s_in, s_out = (t.MemoryBIO() for _ in range(4))
-    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
-    server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
-    done = [False, False]
-    for _ in range(10):
-        for i, (obj, out, peer_in) in enumerate(
-                [(client, c_out, s_in), (server, s_out, c_in)]):
-            if not done[i]:
-                try:
-                    obj.do_handshake()
-                    done[i] = True
-                except ssl.SSLWantReadError:
-                    pass
-            data = out.read()
-            if data:
-                peer_in.write(data)
+    client, server, bios = pair(server_ctx, client_ctx, "localhost")
+    handshake(client, server, bios)
+    c_in, c_out, s_in, s_out = bios
     # a small read (made with the GIL held) that meets session tickets
     seen["msg_in_handshake"] = seen.pop("msg", set())
     server.write(b"x")
